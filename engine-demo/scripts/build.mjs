@@ -1,0 +1,33 @@
+// Bundles the demo app and the render harness page into dist/ (esbuild, ES modules with code
+// splitting: Babylon loads its WGSL/GLSL shader modules through dynamic imports).
+import { build } from "esbuild";
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const dist = join(root, "dist");
+const require = createRequire(import.meta.url);
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, "assets"), { recursive: true });
+const started = Date.now();
+await build({
+  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts") },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  target: "es2022",
+  sourcemap: true,
+  minify: false,
+  logLevel: "warning",
+});
+cpSync(join(root, "public"), dist, { recursive: true });
+// Image-based lighting for the high preset: the prefiltered studio environment that the
+// @babylonjs/viewer npm package ships (served from our own origin: nothing leaves localhost).
+const viewerDir = dirname(require.resolve("@babylonjs/viewer/package.json"));
+cpSync(join(viewerDir, "assets/photoStudio.env"), join(dist, "assets/photoStudio.env"));
+console.log(`engine-demo built into ${dist} in ${Date.now() - started} ms`);

@@ -1,0 +1,123 @@
+/**
+ * The demo page served by `npm start`: one layout, the low and high presets rendered from the same
+ * camera and frame, shown side by side with a draggable split. Settings live in the URL query so a
+ * view can be shared (?variant=street&seed=3&engine=webgl2&path=2&mode=split).
+ */
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import type { EngineKind, QualityPreset } from "./contracts.ts";
+import { createEngine } from "./engine.ts";
+import { DEMO_VARIANTS } from "./layouts.ts";
+import { seedMathRandom } from "./rng.ts";
+import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
+
+const WIDTH = 960;
+const HEIGHT = 544;
+const PATHS = 4;
+
+const params = new URLSearchParams(location.search);
+const settings = {
+  variant: params.get("variant") ?? DEMO_VARIANTS[0],
+  seed: Number(params.get("seed") ?? 1),
+  engine: (params.get("engine") ?? ("gpu" in navigator ? "webgpu" : "webgl2")) as EngineKind,
+  path: Number(params.get("path") ?? 0),
+  mode: params.get("mode") ?? "split",
+};
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $("status");
+
+function fillControls(): void {
+  const variant = $<HTMLSelectElement>("variant");
+  variant.replaceChildren(...DEMO_VARIANTS.map((v) => new Option(v, v, false, v === settings.variant)));
+  const path = $<HTMLSelectElement>("path");
+  path.replaceChildren(...Array.from({ length: PATHS }, (_, i) => new Option(`path ${i}`, String(i), false, i === settings.path)));
+  $<HTMLSelectElement>("engine").value = settings.engine;
+  $<HTMLSelectElement>("mode").value = settings.mode;
+  $<HTMLInputElement>("seed").value = String(settings.seed);
+  for (const id of ["variant", "seed", "engine", "path", "mode"]) {
+    $(id).addEventListener("change", (e) => {
+      params.set(id, (e.target as HTMLInputElement).value);
+      location.search = params.toString();
+    });
+  }
+}
+
+interface View { preset: QualityPreset; engine: AbstractEngine; instance: SceneInstance; canvas: HTMLCanvasElement }
+
+async function main(): Promise<void> {
+  fillControls();
+  seedMathRandom(settings.seed ^ 0x5eed);
+  const presets: QualityPreset[] = settings.mode === "split" ? ["low", "high"] : [settings.mode as QualityPreset];
+  const host = $("view");
+  const views: View[] = [];
+  for (const preset of presets) {
+    const canvas = document.createElement("canvas");
+    if (views.length) canvas.className = "after";
+    host.appendChild(canvas);
+    const engine = await createEngine({ canvas, kind: settings.engine, width: WIDTH, height: HEIGHT });
+    const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: settings.variant, seed: settings.seed }, variant: preset, envUrl: "./assets/photoStudio.env" });
+    views.push({ preset, engine, instance, canvas });
+    const tag = document.createElement("div");
+    tag.className = "tag";
+    tag.textContent = preset;
+    tag.style[views.length === 1 ? "left" : "right"] = "6px";
+    host.appendChild(tag);
+  }
+  const overlay = document.createElement("div");
+  overlay.id = "overlay";
+  host.appendChild(overlay);
+
+  let split = 0.5;
+  if (views.length === 2) {
+    const divider = document.createElement("div");
+    divider.id = "divider";
+    host.appendChild(divider);
+    const place = () => {
+      views[1].canvas.style.clipPath = `inset(0 0 0 ${split * 100}%)`;
+      divider.style.left = `${split * WIDTH}px`;
+    };
+    host.addEventListener("pointermove", (e) => {
+      if (e.buttons !== 1) return;
+      split = Math.min(1, Math.max(0, e.offsetX / WIDTH));
+      place();
+    });
+    place();
+  }
+
+  const frameInput = $<HTMLInputElement>("frame");
+  const play = $<HTMLInputElement>("play");
+  let frame = 0;
+  let lastMs = 0;
+  const renderOnce = () => {
+    const t0 = performance.now();
+    for (const v of views) {
+      v.instance.setFrame(frame, v.instance.poseAt(settings.path, frame));
+      v.engine.beginFrame();
+      v.instance.scene.render();
+      v.engine.endFrame();
+    }
+    lastMs = lastMs * 0.9 + (performance.now() - t0) * 0.1;
+    overlay.textContent = `frame ${frame}  cpu ${lastMs.toFixed(1)} ms`;
+  };
+  for (const v of views) await v.instance.warmUp();
+  frameInput.addEventListener("input", () => {
+    frame = Number(frameInput.value);
+    renderOnce();
+  });
+  const tick = () => {
+    if (play.checked) {
+      frame = (frame + 1) % (Number(frameInput.max) + 1);
+      frameInput.value = String(frame);
+      renderOnce();
+    }
+    requestAnimationFrame(tick);
+  };
+  renderOnce();
+  requestAnimationFrame(tick);
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e: Error) => {
+  status.textContent = e.message;
+  console.error(e);
+});

@@ -1,0 +1,111 @@
+/**
+ * The render harness: a page-side API that Playwright drives to render frames of any render
+ * variant deterministically and hand back their pixels. Used by the dataset renderer and the
+ * browser tests. Exposed as `window.remasterHarness` by harness-page.ts.
+ */
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import type { FrameRequest, HarnessInfo, HarnessOptions, RenderedFrame, RenderVariant } from "./contracts.ts";
+import { assertFrameSize, RENDER_VARIANTS } from "./contracts.ts";
+import { createEngine } from "./engine.ts";
+import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
+import { seedMathRandom } from "./rng.ts";
+import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
+
+interface Slot { engine: AbstractEngine; instance: SceneInstance; width: number; height: number }
+
+export class RenderHarness {
+  private slots = new Map<RenderVariant, Slot>();
+  private engines: AbstractEngine[] = [];
+
+  private constructor(readonly options: HarnessOptions) {}
+
+  static async create(options: HarnessOptions, host: HTMLElement): Promise<RenderHarness> {
+    assertFrameSize("width", options.width);
+    assertFrameSize("height", options.height);
+    for (const v of options.variants) {
+      if (!RENDER_VARIANTS.includes(v)) throw new Error(`unknown render variant "${v}"; expected one of ${RENDER_VARIANTS.join(", ")}`);
+    }
+    // Some effects draw from Math.random when created (SSAO2's noise): make them repeatable.
+    seedMathRandom(options.source.seed ^ 0x5eed);
+    const h = new RenderHarness(options);
+    const scale = options.lowRenderScale ?? 1;
+    for (const variant of options.variants) {
+      // Each variant gets its own canvas and engine: a reduced-scale low frame never forces the
+      // full-size engine to resize (and reallocate every post-process target) between renders.
+      const scaled = variant === "low" && scale !== 1;
+      const width = scaled ? Math.round(options.width * scale) : options.width;
+      const height = scaled ? Math.round(options.height * scale) : options.height;
+      if (scaled) {
+        assertFrameSize("low render width", width);
+        assertFrameSize("low render height", height);
+      }
+      const canvas = document.createElement("canvas");
+      canvas.dataset.variant = variant;
+      host.appendChild(canvas);
+      const engine = await createEngine({ canvas, kind: options.engine, width, height });
+      h.engines.push(engine);
+      const instance = await createSceneInstance({
+        engine,
+        source: options.source,
+        variant,
+        envUrl: options.envUrl,
+        fsrRenderScale: variant === "low_fsr1" ? (options.lowRenderScale ?? 0.5) : undefined,
+      });
+      h.slots.set(variant, { engine, instance, width, height });
+    }
+    return h;
+  }
+
+  info(): HarnessInfo {
+    const variants: HarnessInfo["variants"] = {};
+    for (const [v, s] of this.slots) variants[v] = { width: s.width, height: s.height, postProcesses: s.instance.applied.postProcesses };
+    const first = this.engines[0];
+    return { engine: this.options.engine, adapter: first ? first.description : "none", variants };
+  }
+
+  private slot(variant: RenderVariant): Slot {
+    const s = this.slots.get(variant);
+    if (!s) throw new Error(`variant "${variant}" was not set up in this harness (have: ${[...this.slots.keys()].join(", ")})`);
+    return s;
+  }
+
+  /** Renders one frame of one variant and returns its pixels (RGBA8, top row first, sRGB). */
+  async renderFrame(req: FrameRequest): Promise<RenderedFrame> {
+    const { engine, instance, width, height } = this.slot(req.variant);
+    const pose = instance.poseAt(req.path, req.frame);
+    instance.setFrame(req.frame, pose);
+    await instance.warmUp();
+    const t0 = performance.now();
+    engine.beginFrame();
+    instance.scene.render();
+    const pending = readCanvasPixels(engine, width, height);
+    engine.endFrame();
+    const rgba = await pending;
+    const t1 = performance.now();
+    const rgbaBase64 = bytesToBase64(rgba);
+    return { width, height, rgbaBase64, pose, renderMs: t1 - t0, readbackMs: performance.now() - t1 };
+  }
+
+  /** Pure render cost: `frames` renders of one variant, each waited on by a 1x1 readback. */
+  async benchRender(variant: RenderVariant, frames: number, path = 0): Promise<{ msPerFrame: number }> {
+    const { engine, instance } = this.slot(variant);
+    await instance.warmUp();
+    const t0 = performance.now();
+    for (let f = 0; f < frames; f++) {
+      instance.setFrame(f, instance.poseAt(path, f));
+      engine.beginFrame();
+      instance.scene.render();
+      const p = engine.readPixels(0, 0, 1, 1, true, true);
+      engine.endFrame();
+      await p;
+    }
+    return { msPerFrame: (performance.now() - t0) / frames };
+  }
+
+  dispose(): void {
+    for (const s of this.slots.values()) s.instance.dispose();
+    for (const e of this.engines) e.dispose();
+    this.slots.clear();
+    this.engines = [];
+  }
+}

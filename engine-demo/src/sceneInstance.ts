@@ -1,0 +1,165 @@
+/**
+ * One renderable scene: a scene graph (demo layout or a user's glTF) with one render variant's
+ * quality applied, a camera driven by seeded paths, and time driven by a frame index.
+ * Rendering a pair = two instances built from the same source, rendered with the same pose.
+ */
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { Scene } from "@babylonjs/core/scene.js";
+import "@babylonjs/loaders/glTF/2.0/index.js";
+import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
+import { cameraPose, orbitPose, type ModelBounds } from "./cameraPaths.ts";
+import type { CameraPose, RenderVariant, SceneSource } from "./contracts.ts";
+import { presetOf, SCENE_FPS } from "./contracts.ts";
+import { buildScene } from "./buildScene.ts";
+import { buildLayout } from "./layouts.ts";
+import { createMaterials, textureLibrary } from "./materials.ts";
+import { applyQuality, type AppliedQuality } from "./quality.ts";
+import { hashSeed } from "./rng.ts";
+
+export interface SceneInstanceOptions {
+  engine: AbstractEngine;
+  source: SceneSource;
+  variant: RenderVariant;
+  envUrl: string;
+  fsrRenderScale?: number;
+}
+
+export interface SceneInstance {
+  readonly scene: Scene;
+  readonly camera: FreeCamera;
+  readonly variant: RenderVariant;
+  readonly applied: AppliedQuality;
+  /** The pose of camera path `path` at frame `frame` (pure; does not move anything). */
+  poseAt(path: number, frame: number): CameraPose;
+  /** Moves time to `frame` and the camera to `pose`. */
+  setFrame(frame: number, pose: CameraPose): void;
+  /** Resolves when every shader, texture and post-process of this instance is ready. */
+  warmUp(): Promise<void>;
+  dispose(): void;
+}
+
+const SKY = new Color4(0.58, 0.72, 0.9, 1);
+
+export async function createSceneInstance(o: SceneInstanceOptions): Promise<SceneInstance> {
+  const scene = new Scene(o.engine);
+  scene.clearColor = SKY;
+  scene.animationsEnabled = false; // time comes from the frame index alone
+  scene.skipPointerMovePicking = true;
+  const camera = new FreeCamera("camera", new Vector3(0, 2, -10), scene);
+  camera.minZ = 0.1;
+  camera.maxZ = 250;
+  const preset = presetOf(o.variant);
+
+  let setTime: (t: number) => void;
+  let poseAt: (path: number, frame: number) => CameraPose;
+  let casters: AbstractMesh[];
+  let receivers: AbstractMesh[];
+  let sunDirection: [number, number, number];
+  let sceneRadius: number;
+
+  if (o.source.kind === "demo") {
+    const layout = buildLayout(o.source.variant, o.source.seed);
+    const materials = createMaterials(scene, textureLibrary(o.source.seed), preset);
+    const built = buildScene(scene, layout, materials);
+    ({ casters, receivers, setTime } = built);
+    sunDirection = layout.sunDirection;
+    sceneRadius = layout.groundSize * 0.75;
+    const seed = o.source.seed;
+    const pathSeed = hashSeed(layout.variant, seed);
+    poseAt = (path, frame) => cameraPose({ area: layout.walkArea, seed: pathSeed, path }, frame / SCENE_FPS);
+  } else {
+    const loaded = await loadModel(scene, o.source.url, preset);
+    casters = receivers = loaded.meshes;
+    setTime = loaded.setTime;
+    sunDirection = [-0.4, -1, 0.5];
+    sceneRadius = loaded.bounds.radius * 3;
+    const seed = o.source.seed;
+    poseAt = (path, frame) => orbitPose(loaded.bounds, seed, path, frame / SCENE_FPS);
+  }
+  const applied = applyQuality({ scene, camera, variant: o.variant, envUrl: o.envUrl, sunDirection, casters, receivers, sceneRadius, fsrRenderScale: o.fsrRenderScale });
+
+  let warm = false;
+  return {
+    scene,
+    camera,
+    variant: o.variant,
+    applied,
+    poseAt,
+    setFrame(frame, pose) {
+      setTime(frame / SCENE_FPS);
+      camera.position.set(...pose.position);
+      camera.setTarget(new Vector3(...pose.target));
+      camera.fov = pose.fov;
+    },
+    async warmUp() {
+      if (warm) return;
+      await scene.whenReadyAsync();
+      // Post-processes compile on first use: render until every one reports ready.
+      for (let i = 0; i < 200; i++) {
+        scene.render();
+        const pps = camera._postProcesses.filter((p) => p);
+        if (scene.isReady(true) && pps.every((p) => p!.isReady())) {
+          warm = true;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 16));
+      }
+      throw new Error(`scene for variant ${o.variant} did not become ready after 200 frames`);
+    },
+    dispose() {
+      scene.dispose();
+    },
+  };
+}
+
+interface LoadedModel { meshes: AbstractMesh[]; bounds: ModelBounds; setTime(t: number): void }
+
+async function loadModel(scene: Scene, url: string, preset: "low" | "high"): Promise<LoadedModel> {
+  let result;
+  try {
+    result = await ImportMeshAsync(url, scene);
+  } catch (e) {
+    throw new Error(`could not load the glTF scene ${url}: ${(e as Error).message}`);
+  }
+  const meshes = result.meshes.filter((m) => m.getTotalVertices() > 0);
+  if (meshes.length === 0) throw new Error(`the glTF scene ${url} has no meshes`);
+  let min = new Vector3(Infinity, Infinity, Infinity);
+  let max = new Vector3(-Infinity, -Infinity, -Infinity);
+  for (const m of meshes) {
+    m.computeWorldMatrix(true);
+    const bb = m.getBoundingInfo().boundingBox;
+    min = Vector3.Minimize(min, bb.minimumWorld);
+    max = Vector3.Maximize(max, bb.maximumWorld);
+  }
+  const center = min.add(max).scale(0.5);
+  const radius = Math.max(max.subtract(min).length() / 2, 1e-3);
+  // The low preset's texture filtering (glTF textures keep their resolution: see README).
+  for (const t of scene.textures) {
+    if (t instanceof Texture) {
+      t.anisotropicFilteringLevel = preset === "low" ? 1 : 16;
+      if (preset === "low") t.updateSamplingMode(Texture.BILINEAR_SAMPLINGMODE);
+    }
+  }
+  const groups: AnimationGroup[] = result.animationGroups;
+  for (const g of groups) g.stop();
+  return {
+    meshes,
+    bounds: { center: [center.x, center.y, center.z], radius },
+    setTime(t) {
+      for (const g of groups) {
+        const frameRate = g.targetedAnimations[0]?.animation.framePerSecond ?? 60;
+        const span = g.to - g.from;
+        const f = g.from + (span > 0 ? (t * frameRate) % span : 0);
+        g.start(false, 1, f, f);
+        g.goToFrame(f);
+        g.pause();
+      }
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The demo scene in headless Chromium, on both engines: every preset renders non-blank, low
+ * differs from high, re-renders are pixel-identical (also on a freshly loaded page), pairs
+ * validate as aligned while frames from another camera do not, and nothing leaves localhost.
+ * Small sizes: WebGPU here runs on SwiftShader (correct, slow).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import type { EngineKind, FrameRequest, RenderVariant } from "../../engine-demo/src/contracts.ts";
+import { launchChromium, openHarness, serveDemo, type HarnessPage } from "../../engine-demo/node/browser.ts";
+import type { StaticServer } from "../../engine-demo/node/server.ts";
+import { stdDev, lumaAt, validatePair } from "../../training/src/dataset/validate.ts";
+import { writeTestGltf } from "../helpers/gltf.ts";
+import { meanAbsDiff, toImage } from "../helpers/frames.ts";
+
+const SIZE = 96;
+let server: StaticServer;
+let browser: Browser;
+const gltfDir = mkdtempSync(join(tmpdir(), "remaster-gltf-"));
+
+before(async () => {
+  writeTestGltf(join(gltfDir, "blocks.gltf"));
+  server = await serveDemo({ "/user-scene/": gltfDir });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function render(h: HarnessPage, req: FrameRequest) {
+  return toImage(await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), req));
+}
+
+for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
+  describe(`demo scene on ${engine}`, () => {
+    const variants: RenderVariant[] = engine === "webgpu" ? ["low", "high", "low_fxaa_sharpen", "low_fsr1"] : ["low", "high", "low_fxaa_sharpen"];
+    let h: HarnessPage;
+    before(async () => {
+      h = await openHarness(browser, server.url);
+      const info = await h.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants });
+      assert.deepEqual(Object.keys(info.variants).sort(), [...variants].sort());
+      assert.deepEqual(info.variants.high.postProcesses, ["ssao2", "msaa4", "fxaa", "bloom", "aces"]);
+      assert.deepEqual(info.variants.low.postProcesses, []);
+    });
+    after(async () => {
+      await h?.page.context().close();
+    });
+
+    test("each variant renders non-blank, and low differs from high and from the baselines", async () => {
+      const frames = new Map<RenderVariant, ReturnType<typeof toImage>>();
+      for (const variant of variants) {
+        const img = await render(h, { frame: 90, path: 0, variant });
+        assert.equal(img.width, SIZE);
+        assert.ok(stdDev(lumaAt(img, SIZE / 4, SIZE / 4)) > 5, `${variant} looks blank`);
+        frames.set(variant, img);
+      }
+      assert.ok(meanAbsDiff(frames.get("low")!, frames.get("high")!) > 5, "low and high look the same");
+      for (const v of variants.filter((v) => v.startsWith("low_"))) {
+        assert.ok(meanAbsDiff(frames.get("low")!, frames.get(v)!) > 0.3, `${v} did not change the low frame`);
+      }
+      const pair = validatePair(frames.get("low")!, frames.get("high")!, { lowScale: 1, minAlignment: 0.35 });
+      assert.ok(pair.ok, pair.problems.join("; "));
+    });
+
+    test("re-rendering a frame is pixel-identical, also after other frames", async () => {
+      for (const variant of ["low", "high"] as const) {
+        const a = await render(h, { frame: 123, path: 1, variant });
+        await render(h, { frame: 400, path: 2, variant });
+        const b = await render(h, { frame: 123, path: 1, variant });
+        assert.equal(meanAbsDiff(a, b), 0, `${variant} re-render differs`);
+      }
+    });
+
+    test("a freshly loaded page renders the same pixels", async () => {
+      const a = await render(h, { frame: 60, path: 0, variant: "high" });
+      const other = await openHarness(browser, server.url);
+      try {
+        await other.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants: ["low", "high"] });
+        assert.equal(meanAbsDiff(a, await render(other, { frame: 60, path: 0, variant: "high" })), 0);
+      } finally {
+        await other.page.context().close();
+      }
+    });
+
+    test("frames from another camera fail the alignment check", async () => {
+      const low = await render(h, { frame: 30, path: 0, variant: "low" });
+      const high = await render(h, { frame: 300, path: 3, variant: "high" });
+      const r = validatePair(low, high, { lowScale: 1, minAlignment: 0.35 });
+      assert.ok(!r.ok, `misaligned pair passed with edge correlation ${r.edgeCorrelation}`);
+    });
+
+    test("a user's glTF renders with both presets and an orbit camera", async () => {
+      const g = await openHarness(browser, server.url);
+      try {
+        await g.init({ engine, width: SIZE, height: SIZE, source: { kind: "gltf", url: "/user-scene/blocks.gltf", seed: 2 }, variants: ["low", "high"] });
+        const low = await render(g, { frame: 10, path: 0, variant: "low" });
+        const high = await render(g, { frame: 10, path: 0, variant: "high" });
+        assert.ok(stdDev(lumaAt(low, SIZE / 4, SIZE / 4)) > 3, "glTF low looks blank");
+        assert.ok(meanAbsDiff(low, high) > 3, "glTF low and high look the same");
+        assert.ok(validatePair(low, high, { lowScale: 1, minAlignment: 0.35 }).ok);
+        assert.deepEqual(g.offsiteRequests, []);
+      } finally {
+        await g.page.context().close();
+      }
+    });
+
+    test("no request left localhost and the page logged no errors", () => {
+      assert.deepEqual(h.offsiteRequests, []);
+      assert.deepEqual(h.pageErrors, []);
+    });
+  });
+}
+
+test("a missing glTF is a clear error", async () => {
+  const h = await openHarness(browser, server.url);
+  try {
+    await assert.rejects(
+      h.init({ engine: "webgl2", width: 64, height: 64, source: { kind: "gltf", url: "/user-scene/missing.glb", seed: 1 }, variants: ["low"] }),
+      /could not load the glTF scene \/user-scene\/missing.glb/,
+    );
+  } finally {
+    await h.page.context().close();
+  }
+});

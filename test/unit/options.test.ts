@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { DEFAULTS, parseDatasetArgs } from "../../training/src/dataset/options.ts";
+
+test("defaults and overrides", () => {
+  const o = parseDatasetArgs(["--pairs", "12", "--size", "640x360", "--workers", "1", "--extras", "low_fxaa_sharpen"]);
+  assert.equal(o.pairs, 12);
+  assert.equal(o.width, 640);
+  assert.equal(o.height, 360);
+  assert.deepEqual(o.extras, ["low_fxaa_sharpen"]);
+  assert.equal(o.scene, DEFAULTS.scene);
+});
+
+test("bad input is an error naming what is wrong", () => {
+  assert.throws(() => parseDatasetArgs(["--scene", "castle"]), /unknown scene "castle"/);
+  assert.throws(() => parseDatasetArgs(["--size", "500"]), /multiple of 8.*500/);
+  assert.throws(() => parseDatasetArgs(["--size", "big"]), /--size must be N or WxH/);
+  assert.throws(() => parseDatasetArgs(["--pairs", "0"]), /--pairs must be an integer/);
+  assert.throws(() => parseDatasetArgs(["--pairs"]), /--pairs needs a value/);
+  assert.throws(() => parseDatasetArgs(["--frobnicate", "1"]), /unknown option "--frobnicate"/);
+  assert.throws(() => parseDatasetArgs(["--engine", "vulkan"]), /--engine must be webgl2 or webgpu/);
+  assert.throws(() => parseDatasetArgs(["--extras", "dlss"]), /unknown baseline "dlss"/);
+  assert.throws(() => parseDatasetArgs(["--extras", "low_fsr1"]), /needs --engine webgpu/);
+  assert.throws(() => parseDatasetArgs(["--test-variant", "moon"]), /unknown layout "moon"/);
+  assert.throws(() => parseDatasetArgs(["--size", "136", "--low-scale", "0.5"]), /multiple of 8/);
+  assert.throws(() => parseDatasetArgs(["--scene", "/nonexistent/model.glb"]), /glTF file not found/);
+});
+
+test("a glTF path is accepted when the file exists", () => {
+  const dir = mkdtempSync(join(tmpdir(), "remaster-opt-"));
+  const file = join(dir, "thing.glb");
+  writeFileSync(file, "x");
+  assert.equal(parseDatasetArgs(["--scene", file]).scene, file);
+});

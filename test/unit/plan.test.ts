@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { frameOnPath, planPairs, splitOfPath, FRAMES_PER_PATH, type PlanOptions } from "../../training/src/dataset/plan.ts";
+
+const demo: PlanOptions = { layouts: ["yard", "street", "plaza", "market"], testLayout: "market", pathsPerVariant: 5, valFraction: 0.2, seed: 1, pairs: 400 };
+
+test("plan is deterministic and extending it only appends", () => {
+  const a = planPairs(demo);
+  assert.deepEqual(a, planPairs(demo));
+  const more = planPairs({ ...demo, pairs: 600 });
+  assert.deepEqual(more.slice(0, 400), a);
+  assert.equal(new Set(more.map((j) => j.id)).size, 600, "ids are unique");
+});
+
+test("splits never share a camera path, test layout is held out, val is ~20% of the rest", () => {
+  const jobs = planPairs(demo);
+  const splitOf = new Map<string, string>();
+  for (const j of jobs) {
+    const key = `${j.layout}/${j.path}`;
+    assert.equal(splitOf.get(key) ?? j.split, j.split, `path ${key} appears in two splits`);
+    splitOf.set(key, j.split);
+    if (j.layout === "market") assert.equal(j.split, "test");
+    else assert.notEqual(j.split, "test");
+  }
+  const train = jobs.filter((j) => j.split === "train").length;
+  const val = jobs.filter((j) => j.split === "val").length;
+  assert.equal(train / (train + val), 0.8);
+});
+
+test("the first pairs span every layout", () => {
+  const jobs = planPairs({ ...demo, pairs: 4 });
+  assert.deepEqual(new Set(jobs.map((j) => j.layout)), new Set(demo.layouts));
+});
+
+test("single-layout scenes hold out whole paths for val and test", () => {
+  const o: PlanOptions = { layouts: ["model"], testLayout: null, pathsPerVariant: 5, valFraction: 0.2, seed: 3, pairs: 50 };
+  assert.deepEqual([0, 1, 2, 3, 4].map((p) => splitOfPath(o, "model", p)), ["train", "train", "train", "val", "test"]);
+  assert.throws(() => planPairs({ ...o, pathsPerVariant: 2 }), /at least 3 camera paths/);
+});
+
+test("frames stay inside one loop of the path and do not repeat early", () => {
+  const frames = Array.from({ length: 200 }, (_, k) => frameOnPath(1, "yard", 0, k));
+  for (const f of frames) assert.ok(Number.isInteger(f) && f >= 0 && f < FRAMES_PER_PATH);
+  assert.ok(new Set(frames).size > 190);
+});
+
+test("asking for more pairs than distinct frames is an error", () => {
+  assert.throws(() => planPairs({ ...demo, pathsPerVariant: 1, pairs: 4 * FRAMES_PER_PATH + 1 }), /exceeds/);
+});

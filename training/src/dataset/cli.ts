@@ -1,0 +1,123 @@
+/**
+ * `npm run dataset -- --scene courtyard --pairs 2000 --size 512 --out data/courtyard --seed 1 --workers 2`
+ * Renders the scene twice per frame (low and high presets, same camera and instant) into a paired
+ * dataset. Rerunning the same command resumes: finished pairs are skipped.
+ */
+import { basename, resolve } from "node:path";
+import { DEMO_VARIANTS } from "../../../engine-demo/src/layouts.ts";
+import { launchChromium, serveDemo } from "../../../engine-demo/node/browser.ts";
+import { exportLayouts } from "./exportLayouts.ts";
+import { isGltfScene, parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
+import { planPairs, type PlanOptions } from "./plan.ts";
+import { Progress } from "./progress.ts";
+import { renderPairs, userSceneDir } from "./renderPairs.ts";
+import { DatasetStore, FORMAT_VERSION, type DatasetIdentity } from "./store.ts";
+
+export function planOptionsFor(o: DatasetOptions): PlanOptions {
+  const gltf = isGltfScene(o.scene);
+  return {
+    layouts: gltf ? [basename(o.scene).replace(/\.(glb|gltf)$/i, "")] : [...DEMO_VARIANTS],
+    testLayout: gltf ? null : o.testVariant,
+    pathsPerVariant: o.pathsPerVariant,
+    valFraction: o.valFraction,
+    seed: o.seed,
+    pairs: o.pairs,
+  };
+}
+
+export function identityFor(o: DatasetOptions): DatasetIdentity {
+  return {
+    format: FORMAT_VERSION,
+    scene: isGltfScene(o.scene) ? basename(o.scene) : o.scene,
+    seed: o.seed,
+    width: o.width,
+    height: o.height,
+    engine: o.engine,
+    pathsPerVariant: o.pathsPerVariant,
+    testVariant: isGltfScene(o.scene) ? null : o.testVariant,
+    valFraction: o.valFraction,
+    lowScale: o.lowScale,
+    extras: o.extras,
+  };
+}
+
+export async function runDataset(o: DatasetOptions): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  const out = resolve(o.out);
+  const plan = planPairs(planOptionsFor(o));
+  const store = new DatasetStore(out);
+  store.open(identityFor(o));
+  const folders = ["low", "high", ...o.extras];
+  const existing = store.readManifest();
+  const orphans = store.removeOrphans(existing, folders);
+  const done = new Set(existing.map((r) => r.id));
+  const todo = plan.filter((j) => !done.has(j.id));
+  if (!o.quiet) {
+    process.stderr.write(`dataset ${out}: ${plan.length} pairs planned, ${plan.length - todo.length} already done${orphans ? `, ${orphans} orphan images removed` : ""}\n`);
+  }
+  let renderMs = 0;
+  let overheadMs = 0;
+  if (todo.length) {
+    const gltfDir = userSceneDir(o);
+    const server = await serveDemo(gltfDir ? { "/user-scene/": gltfDir } : {});
+    const browser = await launchChromium();
+    const progress = new Progress(todo.length, "pairs", process.stderr, o.quiet);
+    try {
+      await renderPairs({
+        browser, baseUrl: server.url, userSceneMount: "/user-scene/", options: o, store, jobs: todo,
+        onPair: (_row, t) => {
+          renderMs += t.renderMs;
+          overheadMs += t.overheadMs;
+          progress.tick();
+        },
+      });
+    } finally {
+      progress.finish();
+      await browser.close().catch(() => undefined);
+      await server.close();
+    }
+  }
+  const rows = store.readManifest();
+  const wanted = new Set(plan.map((j) => j.id));
+  const inPlan = rows.filter((r) => wanted.has(r.id));
+  const exported = o.exportLayouts ? exportLayouts(out, inPlan) : null;
+  const splits = Object.fromEntries(["train", "val", "test"].map((s) => [s, inPlan.filter((r) => r.split === s).length]));
+  const wallS = (Date.now() - started) / 1000;
+  return {
+    out,
+    pairs: inPlan.length,
+    rendered: todo.length,
+    splits,
+    wallSeconds: round(wallS),
+    pairsPerSecond: todo.length ? round(todo.length / wallS) : null,
+    renderMsPerPair: todo.length ? round(renderMs / todo.length) : null,
+    overheadMsPerPair: todo.length ? round(overheadMs / todo.length) : null,
+    exported,
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+async function main(): Promise<void> {
+  let options: DatasetOptions;
+  try {
+    options = parseDatasetArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageRequested) {
+      console.log(e.message);
+      return;
+    }
+    console.error(`dataset: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  try {
+    console.log(JSON.stringify(await runDataset(options), null, 2));
+  } catch (e) {
+    console.error(`dataset: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]).endsWith("cli.ts")) await main();

@@ -1,0 +1,171 @@
+/**
+ * Dataset renderer options: one typed block of defaults, parsed from argv, validated with
+ * errors that name the option. Pure (no I/O besides checking a glTF path exists).
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { assertFrameSize, EXTRA_VARIANTS, type EngineKind, type RenderVariant } from "../../../engine-demo/src/contracts.ts";
+import { DEMO_SCENE_NAME, DEMO_VARIANTS } from "../../../engine-demo/src/layouts.ts";
+
+export interface DatasetOptions {
+  /** "courtyard" (the demo scene) or a path to a .glb/.gltf file. */
+  scene: string;
+  /** Number of pairs to have in the dataset (rerunning with more extends it). */
+  pairs: number;
+  width: number;
+  height: number;
+  out: string;
+  seed: number;
+  workers: number;
+  engine: EngineKind;
+  /** Camera paths per layout. */
+  pathsPerVariant: number;
+  /** Demo layout held out entirely as the test split. */
+  testVariant: string;
+  /** Fraction of each training layout's paths kept for validation. */
+  valFraction: number;
+  /** Fraction of the output size `low` is rendered at (1 = same size as high). */
+  lowScale: number;
+  /** Extra baseline renders per pair: low_fxaa_sharpen, low_fsr1. */
+  extras: RenderVariant[];
+  /** Minimum edge-map correlation between low and high for a pair to count as aligned. */
+  minAlignment: number;
+  /** Write the img2img-turbo folder layout and column files at the end. */
+  exportLayouts: boolean;
+  quiet: boolean;
+}
+
+export const DEFAULTS: DatasetOptions = {
+  scene: DEMO_SCENE_NAME,
+  pairs: 200,
+  width: 512,
+  height: 512,
+  out: "data/courtyard",
+  seed: 1,
+  workers: 2,
+  engine: "webgl2",
+  pathsPerVariant: 5,
+  testVariant: DEMO_VARIANTS[DEMO_VARIANTS.length - 1],
+  valFraction: 0.2,
+  lowScale: 1,
+  extras: [],
+  minAlignment: 0.35,
+  exportLayouts: true,
+  quiet: false,
+};
+
+export const USAGE = `Usage: npm run dataset -- [options]
+  --scene NAME|PATH     "${DEMO_SCENE_NAME}" (the demo scene, default) or a .glb/.gltf file
+  --pairs N             pairs in the dataset (default ${DEFAULTS.pairs}); rerun with more to extend
+  --size N | WxH        output size, multiples of 8 (default ${DEFAULTS.width})
+  --out DIR             output directory (default ${DEFAULTS.out})
+  --seed N              scene and camera seed (default ${DEFAULTS.seed})
+  --workers N           parallel browser pages (default ${DEFAULTS.workers})
+  --engine webgl2|webgpu  Babylon engine (default ${DEFAULTS.engine})
+  --paths N             camera paths per layout (default ${DEFAULTS.pathsPerVariant})
+  --test-variant NAME   demo layout held out as the test split (default ${DEFAULTS.testVariant})
+  --val-fraction F      share of each layout's paths used for validation (default ${DEFAULTS.valFraction})
+  --low-scale F         render low at this fraction of the size, e.g. 0.5 (default 1)
+  --extras LIST         extra baselines per pair: low_fxaa_sharpen,low_fsr1 (low_fsr1 needs webgpu)
+  --min-alignment F     edge correlation a pair needs to pass validation (default ${DEFAULTS.minAlignment})
+  --no-export           skip writing the img2img-turbo layout
+  --quiet               no progress bar`;
+
+const FLAGS: Record<string, keyof DatasetOptions> = {
+  "--scene": "scene", "--pairs": "pairs", "--out": "out", "--seed": "seed", "--workers": "workers",
+  "--engine": "engine", "--paths": "pathsPerVariant", "--test-variant": "testVariant",
+  "--val-fraction": "valFraction", "--low-scale": "lowScale", "--extras": "extras", "--min-alignment": "minAlignment",
+};
+
+function parseNumber(flag: string, raw: string | undefined, { integer = false, min = -Infinity, max = Infinity } = {}): number {
+  if (raw === undefined || raw.startsWith("--")) throw new Error(`${flag} needs a value`);
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    throw new Error(`${flag} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}]; got "${raw}"`);
+  }
+  return v;
+}
+
+export function parseDatasetArgs(argv: string[]): DatasetOptions {
+  const o: DatasetOptions = { ...DEFAULTS, extras: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const next = argv[i + 1];
+    if (flag === "--help" || flag === "-h") throw new UsageRequested();
+    if (flag === "--no-export") { o.exportLayouts = false; continue; }
+    if (flag === "--quiet") { o.quiet = true; continue; }
+    if (flag === "--size") {
+      if (next === undefined) throw new Error("--size needs a value");
+      const m = /^(\d+)(?:x(\d+))?$/.exec(next);
+      if (!m) throw new Error(`--size must be N or WxH (e.g. 512 or 640x360); got "${next}"`);
+      o.width = Number(m[1]);
+      o.height = Number(m[2] ?? m[1]);
+      assertFrameSize("--size width", o.width);
+      assertFrameSize("--size height", o.height);
+      i++;
+      continue;
+    }
+    const key = FLAGS[flag];
+    if (!key) throw new Error(`unknown option "${flag}"\n${USAGE}`);
+    i++;
+    switch (key) {
+      case "pairs": o.pairs = parseNumber(flag, next, { integer: true, min: 1 }); break;
+      case "seed": o.seed = parseNumber(flag, next, { integer: true, min: 0, max: 2 ** 31 }); break;
+      case "workers": o.workers = parseNumber(flag, next, { integer: true, min: 1, max: 16 }); break;
+      case "pathsPerVariant": o.pathsPerVariant = parseNumber(flag, next, { integer: true, min: 1, max: 1000 }); break;
+      case "valFraction": o.valFraction = parseNumber(flag, next, { min: 0, max: 0.9 }); break;
+      case "lowScale": o.lowScale = parseNumber(flag, next, { min: 0.125, max: 1 }); break;
+      case "minAlignment": o.minAlignment = parseNumber(flag, next, { min: -1, max: 1 }); break;
+      case "engine":
+        if (next !== "webgl2" && next !== "webgpu") throw new Error(`--engine must be webgl2 or webgpu; got "${next}"`);
+        o.engine = next;
+        break;
+      case "extras": {
+        const list = (next ?? "").split(",").filter(Boolean);
+        for (const e of list) {
+          if (!EXTRA_VARIANTS.includes(e as RenderVariant)) throw new Error(`--extras: unknown baseline "${e}"; expected ${EXTRA_VARIANTS.join(", ")}`);
+        }
+        o.extras = list as RenderVariant[];
+        break;
+      }
+      case "scene": case "out": case "testVariant":
+        if (next === undefined || next.startsWith("--")) throw new Error(`${flag} needs a value`);
+        o[key] = next;
+        break;
+    }
+  }
+  return validateOptions(o);
+}
+
+export class UsageRequested extends Error {
+  constructor() { super(USAGE); }
+}
+
+export function isGltfScene(scene: string): boolean {
+  return /\.(glb|gltf)$/i.test(scene);
+}
+
+export function validateOptions(o: DatasetOptions): DatasetOptions {
+  assertFrameSize("width", o.width);
+  assertFrameSize("height", o.height);
+  if (isGltfScene(o.scene)) {
+    const path = resolve(o.scene);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: glTF file not found: ${path}`);
+  } else if (o.scene !== DEMO_SCENE_NAME) {
+    throw new Error(`--scene: unknown scene "${o.scene}"; expected "${DEMO_SCENE_NAME}" or a path to a .glb/.gltf file`);
+  } else if (!(DEMO_VARIANTS as readonly string[]).includes(o.testVariant)) {
+    throw new Error(`--test-variant: unknown layout "${o.testVariant}"; expected one of ${DEMO_VARIANTS.join(", ")}`);
+  }
+  if (o.lowScale !== 1) {
+    for (const [name, v] of [["width", o.width], ["height", o.height]] as const) {
+      const scaled = v * o.lowScale;
+      if (!Number.isInteger(scaled) || scaled % 8 !== 0) {
+        throw new Error(`--low-scale ${o.lowScale}: the low frame's ${name} ${scaled} must be a whole multiple of 8`);
+      }
+    }
+  }
+  if (o.extras.includes("low_fsr1") && o.engine !== "webgpu") {
+    throw new Error("--extras low_fsr1 needs --engine webgpu (Babylon's FSR1 shaders exist in WGSL only)");
+  }
+  return o;
+}

@@ -1,0 +1,100 @@
+/**
+ * Which frames make the dataset and which split each lands in. Pure and deterministic:
+ * the same options always give the same list, and asking for more pairs only appends to it.
+ *
+ * Splits never share a camera path. With several layouts (the demo scene), one layout is the
+ * test split, held out entirely; each other layout keeps round(paths * valFraction) of its
+ * paths (at least one when it has two or more) for validation. A single-layout scene (a user's
+ * glTF) holds out paths instead: the last ~20% for test, the ~20% before them for validation.
+ */
+import { DEFAULT_PATH_PERIOD } from "../../../engine-demo/src/cameraPaths.ts";
+import { SCENE_FPS } from "../../../engine-demo/src/contracts.ts";
+import { createRng, hashSeed } from "../../../engine-demo/src/rng.ts";
+
+export type Split = "train" | "val" | "test";
+export const SPLITS: readonly Split[] = ["train", "val", "test"];
+
+export interface PairJob {
+  id: string;
+  layout: string;
+  path: number;
+  frame: number;
+  split: Split;
+}
+
+export interface PlanOptions {
+  layouts: string[];
+  /** Layout held out as test; null for single-layout scenes (paths are held out instead). */
+  testLayout: string | null;
+  pathsPerVariant: number;
+  valFraction: number;
+  seed: number;
+  pairs: number;
+}
+
+/** Frames in one loop of a camera path. */
+export const FRAMES_PER_PATH = DEFAULT_PATH_PERIOD * SCENE_FPS;
+
+export function splitOfPath(o: PlanOptions, layout: string, path: number): Split {
+  if (o.testLayout !== null) {
+    if (layout === o.testLayout) return "test";
+    const nVal = o.pathsPerVariant >= 2 ? Math.max(1, Math.round(o.pathsPerVariant * o.valFraction)) : 0;
+    return valPaths(o, layout, nVal).has(path) ? "val" : "train";
+  }
+  if (o.pathsPerVariant < 3) throw new Error(`a single-layout scene needs at least 3 camera paths to split train/val/test; got --paths ${o.pathsPerVariant}`);
+  const nTest = Math.max(1, Math.round(o.pathsPerVariant * 0.2));
+  const nVal = Math.max(1, Math.round(o.pathsPerVariant * o.valFraction));
+  if (path >= o.pathsPerVariant - nTest) return "test";
+  if (path >= o.pathsPerVariant - nTest - nVal) return "val";
+  return "train";
+}
+
+function valPaths(o: PlanOptions, layout: string, n: number): Set<number> {
+  // A seeded shuffle picks the validation paths, so they are not always path 0.
+  const rng = createRng(hashSeed("val-paths", o.seed, layout));
+  const order = Array.from({ length: o.pathsPerVariant }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return new Set(order.slice(0, n));
+}
+
+/**
+ * The k-th frame sampled on a path: a golden-ratio sequence over one loop, so any prefix of
+ * the sequence covers the loop evenly and extending the dataset adds frames in between.
+ */
+export function frameOnPath(seed: number, layout: string, path: number, k: number): number {
+  const offset = createRng(hashSeed("frame-offset", seed, layout, path))();
+  const u = (offset + k * 0.6180339887498949) % 1;
+  return Math.floor(u * FRAMES_PER_PATH);
+}
+
+export function pairId(layout: string, path: number, frame: number): string {
+  return `${layout}-p${String(path).padStart(2, "0")}-f${String(frame).padStart(5, "0")}`;
+}
+
+/** The first `pairs` jobs, round-robin over (layout, path) so every path is sampled evenly. */
+export function planPairs(o: PlanOptions): PairJob[] {
+  if (o.layouts.length === 0) throw new Error("no layouts to render");
+  const streams: Array<{ layout: string; path: number; split: Split; seen: Set<number>; k: number }> = [];
+  // Path-major order: the first few pairs already span every layout (and so every split).
+  for (let path = 0; path < o.pathsPerVariant; path++) {
+    for (const layout of o.layouts) {
+      streams.push({ layout, path, split: splitOfPath(o, layout, path), seen: new Set(), k: 0 });
+    }
+  }
+  const jobs: PairJob[] = [];
+  const capacity = streams.length * FRAMES_PER_PATH;
+  if (o.pairs > capacity) throw new Error(`--pairs ${o.pairs} exceeds the ${capacity} distinct frames of ${streams.length} paths; add --paths`);
+  for (let round = 0; jobs.length < o.pairs; round++) {
+    for (const s of streams) {
+      if (jobs.length >= o.pairs) break;
+      let frame = frameOnPath(o.seed, s.layout, s.path, s.k++);
+      while (s.seen.has(frame)) frame = frameOnPath(o.seed, s.layout, s.path, s.k++);
+      s.seen.add(frame);
+      jobs.push({ id: pairId(s.layout, s.path, frame), layout: s.layout, path: s.path, frame, split: s.split });
+    }
+  }
+  return jobs;
+}

@@ -1,0 +1,124 @@
+/**
+ * Renders planned pairs with parallel workers, one browser page each, and commits each pair
+ * (validated, PNG-encoded, written atomically) as soon as it is done.
+ */
+import { basename, dirname, resolve } from "node:path";
+import type { Browser } from "playwright-core";
+import type { RenderedFrame, RenderVariant, SceneSource } from "../../../engine-demo/src/contracts.ts";
+import { openHarness, type HarnessPage } from "../../../engine-demo/node/browser.ts";
+import type { DatasetOptions } from "./options.ts";
+import { isGltfScene } from "./options.ts";
+import type { PairJob } from "./plan.ts";
+import { encodePng } from "./png.ts";
+import type { DatasetStore, ManifestRow } from "./store.ts";
+import { validatePair, type Image } from "./validate.ts";
+
+export interface RenderPairsOptions {
+  browser: Browser;
+  baseUrl: string;
+  /** URL prefix (on baseUrl) under which a user's glTF directory is served. */
+  userSceneMount: string;
+  options: DatasetOptions;
+  store: DatasetStore;
+  jobs: PairJob[];
+  onPair(row: ManifestRow, timing: PairTiming): void;
+}
+
+export interface PairTiming { renderMs: number; overheadMs: number }
+
+export function sceneSourceFor(o: DatasetOptions, layout: string, userSceneMount: string): SceneSource {
+  if (isGltfScene(o.scene)) return { kind: "gltf", url: userSceneMount + encodeURIComponent(basename(o.scene)), seed: o.seed };
+  return { kind: "demo", variant: layout, seed: o.seed };
+}
+
+export function userSceneDir(o: DatasetOptions): string | null {
+  return isGltfScene(o.scene) ? dirname(resolve(o.scene)) : null;
+}
+
+function toImage(f: RenderedFrame): Image {
+  const buf = Buffer.from(f.rgbaBase64, "base64");
+  return { width: f.width, height: f.height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+}
+
+export async function renderPairs(r: RenderPairsOptions): Promise<void> {
+  const queue = [...r.jobs].sort((a, b) => a.layout.localeCompare(b.layout) || a.path - b.path || a.frame - b.frame);
+  const variants: RenderVariant[] = ["low", "high", ...r.options.extras];
+  const workers = Math.min(r.options.workers, Math.max(1, queue.length));
+  let failure: Error | null = null;
+
+  const work = async (h: HarnessPage) => {
+    let layout: string | null = null;
+    let presets: Record<string, string[]> = {};
+    while (queue.length && !failure) {
+      // Prefer a job of the layout this page already has loaded (re-initialising costs seconds).
+      const idx = Math.max(0, queue.findIndex((j) => j.layout === layout));
+      const job = queue.splice(idx, 1)[0];
+      if (job.layout !== layout) {
+        const info = await h.init({
+          engine: r.options.engine, width: r.options.width, height: r.options.height,
+          source: sceneSourceFor(r.options, job.layout, r.userSceneMount), variants,
+          lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
+        });
+        presets = Object.fromEntries(Object.entries(info.variants).map(([k, v]) => [k, v.postProcesses]));
+        layout = job.layout;
+      }
+      const frames: Partial<Record<RenderVariant, RenderedFrame>> = {};
+      for (const variant of variants) {
+        frames[variant] = await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), { frame: job.frame, path: job.path, variant });
+      }
+      const t0 = performance.now();
+      const low = toImage(frames.low!);
+      const high = toImage(frames.high!);
+      const check = validatePair(low, high, { lowScale: r.options.lowScale, minAlignment: r.options.minAlignment });
+      if (!check.ok) throw new Error(`pair ${job.id} failed validation: ${check.problems.join("; ")}`);
+      const images: Record<string, Buffer> = {};
+      const files: Record<string, string> = {};
+      for (const variant of variants) {
+        const rel = `${variant}/${job.id}.png`;
+        files[variant] = rel;
+        images[rel] = encodePng(variant === "low" ? low : variant === "high" ? high : toImage(frames[variant]!));
+      }
+      const row: ManifestRow = {
+        id: job.id,
+        scene: r.options.scene,
+        variant: job.layout,
+        seed: r.options.seed,
+        path: job.path,
+        frame: job.frame,
+        camera: frames.high!.pose,
+        size: { width: high.width, height: high.height },
+        lowSize: { width: low.width, height: low.height },
+        engine: r.options.engine,
+        presets,
+        split: job.split,
+        files,
+        validation: { edgeCorrelation: round(check.edgeCorrelation), lowStd: round(check.lowStd), highStd: round(check.highStd) },
+        renderMs: Object.fromEntries(variants.map((v) => [v, round(frames[v]!.renderMs)])),
+      };
+      r.store.commitPair(row, images);
+      const renderMs = variants.reduce((s, v) => s + frames[v]!.renderMs, 0);
+      const pageSideMs = variants.reduce((s, v) => s + frames[v]!.readbackMs, 0);
+      r.onPair(row, { renderMs, overheadMs: performance.now() - t0 + pageSideMs });
+    }
+  };
+
+  const pages = await Promise.all(Array.from({ length: workers }, () => openHarness(r.browser, r.baseUrl)));
+  try {
+    await Promise.all(
+      pages.map((h) =>
+        work(h).catch((e: Error) => {
+          failure ??= e;
+        }),
+      ),
+    );
+    const offsite = pages.flatMap((p) => p.offsiteRequests);
+    if (offsite.length) throw new Error(`the scene tried to reach the network (blocked): ${offsite.slice(0, 3).join(", ")}`);
+    if (failure) throw failure;
+  } finally {
+    await Promise.all(pages.map((p) => p.page.context().close().catch(() => undefined)));
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

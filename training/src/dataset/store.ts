@@ -1,0 +1,150 @@
+/**
+ * The dataset directory on disk:
+ *   dataset.json        identity of the dataset (options that change its pixels) + format version
+ *   low/<id>.png, high/<id>.png, [<extra>/<id>.png]
+ *   manifest.jsonl      one row per finished pair, appended after all its images are in place
+ * Writes are atomic (temp file + rename). A row exists only when every image of its pair does;
+ * images without a row (a run killed between renames) are orphans, removed on resume.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CameraPose, RenderVariant } from "../../../engine-demo/src/contracts.ts";
+import type { Split } from "./plan.ts";
+
+export const FORMAT_VERSION = 1;
+
+/** Everything that changes the pixels or the plan, bar the pair count (more pairs extend it). */
+export interface DatasetIdentity {
+  format: number;
+  scene: string;
+  seed: number;
+  width: number;
+  height: number;
+  engine: string;
+  pathsPerVariant: number;
+  testVariant: string | null;
+  valFraction: number;
+  lowScale: number;
+  extras: RenderVariant[];
+}
+
+export interface ManifestRow {
+  id: string;
+  scene: string;
+  variant: string;
+  seed: number;
+  path: number;
+  frame: number;
+  camera: CameraPose;
+  size: { width: number; height: number };
+  lowSize: { width: number; height: number };
+  engine: string;
+  presets: Record<string, string[]>;
+  split: Split;
+  files: Record<string, string>;
+  validation: { edgeCorrelation: number; lowStd: number; highStd: number };
+  renderMs: Record<string, number>;
+}
+
+export function writeFileAtomic(path: string, data: Buffer | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, data as Buffer);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export class DatasetStore {
+  readonly manifestPath: string;
+
+  constructor(readonly dir: string) {
+    this.manifestPath = join(dir, "manifest.jsonl");
+  }
+
+  /** Creates the dataset, or checks that an existing one is the same dataset. */
+  open(identity: DatasetIdentity): void {
+    const idPath = join(this.dir, "dataset.json");
+    if (existsSync(idPath)) {
+      const existing = JSON.parse(readFileSync(idPath, "utf8")) as DatasetIdentity;
+      const diffs = (Object.keys(identity) as Array<keyof DatasetIdentity>).filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(identity[k]));
+      if (diffs.length) {
+        const detail = diffs.map((k) => `${k}: ${JSON.stringify(existing[k])} there, ${JSON.stringify(identity[k])} asked`).join("; ");
+        throw new Error(`${this.dir} holds a different dataset (${detail}); choose another --out or remove it`);
+      }
+      return;
+    }
+    if (existsSync(this.dir) && readdirSync(this.dir).length > 0) {
+      throw new Error(`${this.dir} is not empty and is not a dataset (no dataset.json); choose another --out`);
+    }
+    writeFileAtomic(idPath, JSON.stringify(identity, null, 2) + "\n");
+  }
+
+  /**
+   * Finished rows. A torn last line (a run killed mid-append) is cut off the file; a row whose
+   * images are missing is dropped (it will be rendered again).
+   */
+  readManifest(): ManifestRow[] {
+    if (!existsSync(this.manifestPath)) return [];
+    const text = readFileSync(this.manifestPath, "utf8");
+    const rows: ManifestRow[] = [];
+    let goodBytes = 0;
+    let offset = 0;
+    for (const line of text.split("\n")) {
+      const end = offset + Buffer.byteLength(line) + 1;
+      if (end > Buffer.byteLength(text)) break; // no newline: torn
+      try {
+        if (line.trim()) rows.push(JSON.parse(line) as ManifestRow);
+        goodBytes = end;
+      } catch {
+        break;
+      }
+      offset = end;
+    }
+    if (goodBytes < Buffer.byteLength(text)) truncateSync(this.manifestPath, goodBytes);
+    const complete = rows.filter((r) => Object.values(r.files).every((f) => existsSync(join(this.dir, f))));
+    if (complete.length !== rows.length) this.rewriteManifest(complete);
+    return complete;
+  }
+
+  private rewriteManifest(rows: ManifestRow[]): void {
+    writeFileAtomic(this.manifestPath, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+  }
+
+  /** Removes images and temp files that no manifest row refers to. Returns how many. */
+  removeOrphans(rows: ManifestRow[], folders: string[]): number {
+    const referenced = new Set(rows.flatMap((r) => Object.values(r.files)));
+    let removed = 0;
+    for (const folder of folders) {
+      const dir = join(this.dir, folder);
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        const rel = `${folder}/${name}`;
+        if (!referenced.has(rel)) {
+          rmSync(join(dir, name), { force: true });
+          removed++;
+        }
+      }
+    }
+    for (const name of existsSync(this.dir) ? readdirSync(this.dir) : []) {
+      if (name.endsWith(".tmp")) rmSync(join(this.dir, name), { force: true });
+    }
+    return removed;
+  }
+
+  /** Writes every image of a pair, then appends its row: the row is the commit point. */
+  commitPair(row: ManifestRow, images: Record<string, Buffer>): void {
+    for (const [rel, bytes] of Object.entries(images)) writeFileAtomic(join(this.dir, rel), bytes);
+    const fd = openSync(this.manifestPath, "a");
+    try {
+      writeSync(fd, JSON.stringify(row) + "\n");
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

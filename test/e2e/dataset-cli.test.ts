@@ -1,0 +1,90 @@
+/**
+ * The dataset CLI end to end: 4 pairs at 128x128, killed (SIGKILL) once mid-run, then resumed
+ * with the same command. Afterwards every manifest row has both images, every image decodes at
+ * the right size, nothing is orphaned, and the exported layouts agree with the manifest.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { decodePng } from "../../training/src/dataset/png.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = join(root, "training/src/dataset/cli.ts");
+const tsx = join(root, "node_modules/.bin/tsx");
+
+function manifestRows(out: string): Array<{ id: string; split: string; files: Record<string, string> }> {
+  const path = join(out, "manifest.jsonl");
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout: 300_000 }, async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "remaster-e2e-")), "ds");
+  const args = [cli, "--pairs", "4", "--size", "128", "--out", out, "--workers", "1", "--paths", "3", "--quiet"];
+
+  // First run: kill it as soon as the first pair is committed.
+  const child = spawn(tsx, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const killedAt = await new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const n = manifestRows(out).length;
+      if (n >= 1) {
+        clearInterval(timer);
+        process.kill(-child.pid!, "SIGKILL"); // the whole group: node and its Chromium
+        resolve(n);
+      }
+    }, 100);
+    child.on("exit", (code) => {
+      clearInterval(timer);
+      if (manifestRows(out).length < 4) reject(new Error(`first run exited (${code}) before it could be killed: ${stderr}`));
+      else resolve(4);
+    });
+  });
+  assert.ok(killedAt < 4, "the run finished before it was killed: the kill was not tested");
+
+  // Second run: the same command resumes.
+  const resumed = spawnSync(tsx, args, { cwd: root, encoding: "utf8", timeout: 240_000 });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const summary = JSON.parse(resumed.stdout);
+  assert.equal(summary.pairs, 4);
+  assert.ok(summary.rendered <= 4 - killedAt, `resume re-rendered ${summary.rendered} pairs, ${killedAt} were done`);
+
+  const rows = manifestRows(out);
+  assert.equal(rows.length, 4);
+  assert.equal(new Set(rows.map((r) => r.id)).size, 4);
+  for (const r of rows) {
+    for (const side of ["low", "high"]) {
+      const img = decodePng(readFileSync(join(out, r.files[side])));
+      assert.equal(img.width, 128);
+      assert.equal(img.height, 128);
+    }
+  }
+  for (const folder of ["low", "high"]) {
+    assert.deepEqual(readdirSync(join(out, folder)).sort(), rows.map((r) => `${r.id}.png`).sort(), `${folder}/ holds files without rows`);
+  }
+  assert.equal(readdirSync(out).filter((n) => n.endsWith(".tmp")).length, 0);
+  // The first four pairs span all four layouts, so the held-out test layout is among them.
+  assert.deepEqual(new Set(rows.map((r) => r.split)), new Set(["train", "val", "test"]));
+  const trainA = readdirSync(join(out, "img2img-turbo/train_A")).sort();
+  assert.deepEqual(trainA, rows.filter((r) => r.split === "train").map((r) => `${r.id}.png`).sort());
+  const columns = readFileSync(join(out, "columns/test.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(Object.keys(columns[0]).sort(), ["edit_prompt", "edited_image", "input_image"]);
+
+  // Rerunning a finished dataset renders nothing; a different size in the same folder is refused.
+  const again = spawnSync(tsx, args, { cwd: root, encoding: "utf8" });
+  assert.equal(JSON.parse(again.stdout).rendered, 0);
+  const clash = spawnSync(tsx, [...args.slice(0, 4), "96", ...args.slice(5)], { cwd: root, encoding: "utf8" });
+  assert.equal(clash.status, 1);
+  assert.match(clash.stderr, /holds a different dataset \(width: 128 there, 96 asked/);
+});

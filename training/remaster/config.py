@@ -1,0 +1,178 @@
+"""Training configuration: one typed block of defaults (the original pix2pix-Turbo setup's keys and
+values), YAML files per experiment, and CLI overrides checked against the defaults' types.
+Unknown keys are an error naming the key. The resolved config is printed and saved inside every
+checkpoint and the exported model's metadata.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+
+@dataclass
+class TrainConfig:
+    # --- data: a dataset folder written by `npm run dataset` ---
+    dataset_dir: str = "data/courtyard"
+    source_column: str = "input_image"  # columns/<split>.jsonl: the low frame
+    target_column: str = "edited_image"  # the high frame
+    resolution: int = 512  # training crop size (multiple of 8); frames smaller than this are used whole
+    # --- model ---
+    model_preset: str = "realtime"  # realtime | seed | tiny
+    skip_connections: bool = False  # encoder->decoder skips through zero-init 1x1 convs
+    upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
+    vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
+    # --- optimisation (values of the original setup; from scratch, raise learning_rate) ---
+    learning_rate: float = 5e-6
+    lr_scheduler_type: str = "constant_with_warmup"  # constant | constant_with_warmup | linear | cosine
+    warmup_steps: int = 500
+    weight_decay: float = 1e-2
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
+    max_grad_norm: float = 1.0
+    per_device_train_batch_size: int = 4
+    gradient_accumulation_steps: int = 1
+    max_steps: int = 10000
+    save_steps: int = 500
+    eval_steps: int = 500
+    logging_steps: int = 10
+    seed: int = 42
+    # --- losses ---
+    mse_factor: float = 1.0
+    lpips_factor: float = 5.0
+    lpips_net: str = "alex"  # alex | vgg
+    lpips_backbone: str = ""  # weight paths; empty: canonical URL through the cache
+    lpips_heads: str = ""
+    gan_factor: float = 0.5
+    gan_start_step: int = 0  # adversarial loss joins after this many steps
+    disc_learning_rate: float = 0.0  # 0: same as learning_rate
+    clip_weights: str = ""  # vision-aided CLIP discriminator (not available yet: must stay empty)
+    # --- evaluation ---
+    metrics_list: list[str] = field(default_factory=lambda: ["lpips", "mse", "ssim", "dists", "psnr", "fid"])
+    num_eval_images: int = 16
+    # --- runtime ---
+    device: str = "auto"  # auto | cpu | cuda
+    precision: str = "auto"  # auto (bf16 autocast where supported) | fp32 | bf16
+    channels_last: bool = True
+    output_dir: str = "runs/realtime"
+    report_images: int = 6
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _fields() -> dict[str, Any]:
+    return get_type_hints(TrainConfig)
+
+
+def _coerce(key: str, value: Any, typ: Any) -> Any:
+    origin = getattr(typ, "__origin__", None)
+    if origin is list:
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be a list of strings, got {value!r}")
+        return value
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ConfigError(f"{key} must be a boolean, got {value!r}")
+    if typ is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key} must be an integer, got {value!r}")
+    if typ is float:
+        if isinstance(value, bool):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key} must be a number, got {value!r}")
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {typ}")
+
+
+def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any], source: str) -> TrainConfig:
+    types = _fields()
+    for key, value in overrides.items():
+        if key not in types:
+            raise ConfigError(f"unknown config key {key!r} in {source}")
+        setattr(cfg, key, _coerce(key, value, types[key]))
+    return cfg
+
+
+def validate(cfg: TrainConfig) -> TrainConfig:
+    if cfg.resolution % 8 or cfg.resolution <= 0:
+        raise ConfigError(f"resolution must be a positive multiple of 8, got {cfg.resolution}")
+    if cfg.lr_scheduler_type not in ("constant", "constant_with_warmup", "linear", "cosine"):
+        raise ConfigError(f"lr_scheduler_type must be constant, constant_with_warmup, linear or cosine; got {cfg.lr_scheduler_type!r}")
+    if cfg.lpips_net not in ("alex", "vgg"):
+        raise ConfigError(f"lpips_net must be alex or vgg, got {cfg.lpips_net!r}")
+    if cfg.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"device must be auto, cpu or cuda, got {cfg.device!r}")
+    if cfg.precision not in ("auto", "fp32", "bf16"):
+        raise ConfigError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
+    if cfg.upscale not in (1, 2):
+        raise ConfigError(f"upscale must be 1 or 2, got {cfg.upscale}")
+    for k in ("per_device_train_batch_size", "gradient_accumulation_steps", "max_steps", "save_steps", "eval_steps", "logging_steps"):
+        if getattr(cfg, k) < 1:
+            raise ConfigError(f"{k} must be >= 1, got {getattr(cfg, k)}")
+    known = {"lpips", "mse", "ssim", "dists", "psnr", "fid", "flip"}
+    bad = [m for m in cfg.metrics_list if m not in known]
+    if bad:
+        raise ConfigError(f"metrics_list: unknown metric(s) {bad}; known: {sorted(known)}")
+    if cfg.clip_weights:
+        raise ConfigError("clip_weights: the vision-aided CLIP discriminator is not implemented yet; leave it empty")
+    return cfg
+
+
+def parse_cli_overrides(items: list[str]) -> dict[str, str]:
+    """`key=value` pairs (also `--key value` handled by the caller)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key=value")
+        k, v = item.split("=", 1)
+        out[k.strip().lstrip("-").replace("-", "_")] = v
+    return out
+
+
+def load_config(yaml_path: str | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    cfg = TrainConfig()
+    if yaml_path:
+        data = yaml.safe_load(Path(yaml_path).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{yaml_path} must hold a mapping of config keys")
+        apply_overrides(cfg, data, yaml_path)
+    if overrides:
+        apply_overrides(cfg, overrides, "the command line")
+    return validate(cfg)
+
+
+def to_dict(cfg: TrainConfig) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(d: dict[str, Any]) -> TrainConfig:
+    return apply_overrides(TrainConfig(), d, "a checkpoint")

@@ -1,0 +1,81 @@
+"""Paired frames from a dataset folder written by `npm run dataset`.
+
+Reads columns/<split>.jsonl (the original setup's column names: input_image / edited_image) and
+decodes the PNGs once into uint8 memory. Batches are drawn by a generator seeded from
+(seed, step, rank), so a resumed run draws exactly the batches an uninterrupted one would.
+Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def load_png(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)  # (H, W, 3)
+
+
+def to_tensor(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, copy=True)).permute(2, 0, 1).float().div_(255.0)
+
+
+class PairedFrames:
+    def __init__(self, root: str | Path, split: str, source_column: str = "input_image", target_column: str = "edited_image", limit: int | None = None):
+        self.root = Path(root)
+        rows_path = self.root / "columns" / f"{split}.jsonl"
+        if not rows_path.is_file():
+            raise FileNotFoundError(f"{rows_path} not found: is {self.root} a dataset written by `npm run dataset`?")
+        rows = [json.loads(line) for line in rows_path.read_text().splitlines() if line.strip()]
+        if not rows:
+            raise ValueError(f"{rows_path} has no rows: the {split} split is empty")
+        for col in (source_column, target_column):
+            if col not in rows[0]:
+                raise KeyError(f"column {col!r} not in {rows_path} (has {sorted(rows[0])})")
+        rows = rows[:limit] if limit else rows
+        self.names = [Path(r[target_column]).stem for r in rows]
+        self.low = [load_png(self.root / r[source_column]) for r in rows]
+        self.high = [load_png(self.root / r[target_column]) for r in rows]
+        for n, lo, hi in zip(self.names, self.low, self.high):
+            if hi.shape[0] % lo.shape[0] or hi.shape[1] % lo.shape[1] or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]:
+                raise ValueError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")
+
+    def __len__(self) -> int:
+        return len(self.low)
+
+    @property
+    def scale(self) -> int:
+        """How many times larger the high frame is than the low one (1, or 2 with --low-scale 0.5)."""
+        return self.high[0].shape[0] // self.low[0].shape[0]
+
+    def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return to_tensor(self.low[i]), to_tensor(self.high[i])
+
+    def batch(self, batch_size: int, crop: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip."""
+        s = self.scale
+        lows, highs = [], []
+        for _ in range(batch_size):
+            i = int(torch.randint(len(self), (1,), generator=generator))
+            lo, hi = self.low[i], self.high[i]
+            ch = min(crop, hi.shape[0]) // (8 * s) * (8 * s)
+            cw = min(crop, hi.shape[1]) // (8 * s) * (8 * s)
+            y = int(torch.randint(hi.shape[0] // s - ch // s + 1, (1,), generator=generator)) * s
+            x = int(torch.randint(hi.shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
+            l = lo[y // s:(y + ch) // s, x // s:(x + cw) // s]
+            h = hi[y:y + ch, x:x + cw]
+            if bool(torch.randint(2, (1,), generator=generator)):
+                l, h = l[:, ::-1], h[:, ::-1]
+            lows.append(to_tensor(l))
+            highs.append(to_tensor(h))
+        return torch.stack(lows), torch.stack(highs)
+
+
+def batch_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
+    g = torch.Generator()
+    g.manual_seed((seed * 1_000_003 + step * 7919 + rank * 104_729) % (2**63))
+    return g

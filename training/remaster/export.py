@@ -1,0 +1,150 @@
+"""Export a trained checkpoint to ONNX for the plugin.
+
+    python -m remaster.export --checkpoint runs/realtime/checkpoints/step_N.pt --out ../models/remaster-realtime.onnx
+
+Writes <out> (fp32) and <out minus .onnx>.fp16.onnx, opset 17, dynamic height and width.
+Contract (also in the model's metadata under the key "remaster"):
+  input  "input":  (1, 3, H, W) RGB, sRGB-encoded values in [0, 1], H and W multiples of 8;
+                   float32 (float16 in the fp16 file)
+  output "output": (1, 3, H*upscale, W*upscale), same encoding, range and dtype
+Then checks parity: onnxruntime vs PyTorch on the same input (fp32: max abs diff <= 1e-3).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from .model.remaster import ModelConfig, RemasterNet, describe
+
+OPSET = 17
+CONTRACT = {
+    "input": {"name": "input", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)", "size_multiple": 8},
+    "output": {"name": "output", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)"},
+}
+
+
+def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    return model, ckpt
+
+
+def _export(model: torch.nn.Module, dtype: torch.dtype, path: Path, sample: int = 64) -> None:
+    # The TorchScript exporter writes opset 17 directly; the dynamo exporter emits opset 18 and its
+    # down-conversion has no adapter for Pad (the UNet's replicate padding) in onnx 1.23.
+    x = torch.rand(1, 3, sample, sample, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (x,), str(path), dynamo=False, opset_version=OPSET, input_names=["input"], output_names=["output"],
+            dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}}, do_constant_folding=True,
+        )
+
+
+def _set_metadata(path: Path, meta: dict, dtype: str) -> None:
+    m = onnx.load(str(path))
+    m.producer_name = "remaster"
+    for k in [p for p in m.metadata_props]:
+        m.metadata_props.remove(k)
+    meta = json.loads(json.dumps(meta))
+    meta["input"]["dtype"] = meta["output"]["dtype"] = dtype
+    for key, value in {"remaster": json.dumps(meta), "preset": meta["preset"], "input_names": "input", "output_names": "output", "layout": "NCHW", "range": "0,1", "color_space": "sRGB", "dtype": dtype}.items():
+        p = m.metadata_props.add()
+        p.key, p.value = key, value
+    onnx.checker.check_model(m)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    onnx.save(m, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def read_metadata(path: str | Path) -> dict:
+    m = onnx.load(str(path), load_external_data=False)
+    props = {p.key: p.value for p in m.metadata_props}
+    if "remaster" not in props:
+        raise ValueError(f"{path}: no 'remaster' metadata: not a model exported by remaster.export")
+    return json.loads(props["remaster"])
+
+
+def parity(model: RemasterNet, onnx_path: Path, dtype: torch.dtype, size: tuple[int, int] = (72, 104), seed: int = 0) -> float:
+    """Max abs difference between onnxruntime and PyTorch on one random input of `size`."""
+    import onnxruntime as ort
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(1, 3, *size, generator=g)
+    with torch.no_grad():
+        ref = model.float()(x).numpy()
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    out = sess.run(["output"], {"input": x.numpy().astype(np.float16 if dtype == torch.float16 else np.float32)})[0]
+    return float(np.abs(out.astype(np.float32) - ref).max())
+
+
+def export_model(model: RemasterNet, out: Path, meta_extra: dict | None = None, fp16: bool = True, check: bool = True) -> dict:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {**CONTRACT, "format": 1, "opset": OPSET, "preset": model.cfg.preset, "upscale": model.upscale,
+            "model_config": model.cfg.to_dict(), **describe(model), **(meta_extra or {})}
+    results: dict = {"fp32": str(out)}
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".onnx.tmp")
+    os.close(fd)
+    _export(model.float().eval(), torch.float32, Path(tmp))
+    os.replace(tmp, out)
+    _set_metadata(out, meta, "float32")
+    if check:
+        results["parity_fp32_max_abs_diff"] = parity(model, out, torch.float32)
+        if results["parity_fp32_max_abs_diff"] > 1e-3:
+            raise RuntimeError(f"fp32 parity failed: max abs diff {results['parity_fp32_max_abs_diff']:.2e} > 1e-3")
+    if fp16:
+        out16 = out.with_name(out.name[: -len(".onnx")] + ".fp16.onnx")
+        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        half = RemasterNet(model.cfg)
+        half.load_state_dict(model.state_dict())
+        _export(half.half().eval(), torch.float16, Path(tmp))
+        os.replace(tmp, out16)
+        _set_metadata(out16, meta, "float16")
+        results["fp16"] = str(out16)
+        if check:
+            try:
+                results["parity_fp16_max_abs_diff"] = parity(model, out16, torch.float16)
+            except Exception as e:  # onnxruntime's CPU provider lacks some fp16 kernels
+                results["parity_fp16_max_abs_diff"] = {"unavailable": f"onnxruntime CPU could not run the fp16 model: {str(e).splitlines()[0]}"}
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--out", required=True, help="fp32 .onnx path; the fp16 file goes beside it")
+    ap.add_argument("--metrics", help="JSON from remaster.evaluate to embed in the metadata")
+    ap.add_argument("--no-fp16", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.out.endswith(".onnx"):
+        print("export: --out must end in .onnx", file=sys.stderr)
+        return 2
+    model, ckpt = load_checkpoint_model(args.checkpoint)
+    cfg = ckpt["config"]
+    dataset_id = None
+    ds_json = Path(cfg["dataset_dir"]) / "dataset.json"
+    if ds_json.is_file():
+        dataset_id = json.loads(ds_json.read_text())
+    extra = {"training_config": cfg, "training_step": ckpt["step"], "dataset": dataset_id}
+    if args.metrics:
+        extra["metrics"] = json.loads(Path(args.metrics).read_text())
+    print(json.dumps(export_model(model, Path(args.out), extra, fp16=not args.no_fp16), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

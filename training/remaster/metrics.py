@@ -1,0 +1,80 @@
+"""Image-quality metrics on (B, 3, H, W) tensors in [0, 1]. A metric whose weights are missing is
+reported as unavailable with the reason, never skipped silently or faked."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .flip import flip
+
+
+def mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return ((a - b) ** 2).mean(dim=(1, 2, 3))
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return 10 * torch.log10(1.0 / mse(a, b).clamp_min(1e-10))
+
+
+def _gaussian(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    x = torch.arange(size, dtype=torch.float32) - size // 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, per channel, valid region, mean."""
+    c = a.shape[1]
+    g = _gaussian().to(a)
+    w = (g[:, None] * g[None, :]).expand(c, 1, 11, 11)
+    blur = lambda x: F.conv2d(x, w, groups=c)  # noqa: E731
+    mu_a, mu_b = blur(a), blur(b)
+    saa = blur(a * a) - mu_a**2
+    sbb = blur(b * b) - mu_b**2
+    sab = blur(a * b) - mu_a * mu_b
+    c1, c2 = 0.01**2, 0.03**2
+    s = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (saa + sbb + c2))
+    return s.mean(dim=(1, 2, 3))
+
+
+class MetricSuite:
+    """Computes the requested metrics; `unavailable` maps a metric to why it cannot be computed."""
+
+    def __init__(self, names: list[str], lpips_model=None, lpips_error: str | None = None):
+        self.names = names
+        self.lpips = lpips_model
+        self.unavailable: dict[str, str] = {}
+        if "lpips" in names and lpips_model is None:
+            self.unavailable["lpips"] = lpips_error or "LPIPS weights not loaded"
+        if "dists" in names:
+            self.unavailable["dists"] = "DISTS needs VGG16 + DISTS alpha/beta weights, which are not available offline here"
+        if "fid" in names:
+            self.unavailable["fid"] = "FID needs Inception-v3 (pt_inception) weights, which are not available offline here"
+
+    @torch.no_grad()
+    def per_image(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        for n in self.names:
+            if n in self.unavailable:
+                continue
+            if n == "mse":
+                v = mse(pred, target)
+            elif n == "psnr":
+                v = psnr(pred, target)
+            elif n == "ssim":
+                v = ssim(pred, target)
+            elif n == "lpips":
+                v = self.lpips(pred * 2 - 1, target * 2 - 1)
+            elif n == "flip":
+                v = flip(pred, target)
+            else:
+                continue
+            out[n] = [float(x) for x in v]
+        return out
+
+
+def summarise(per_image: dict[str, list[float]], unavailable: dict[str, str]) -> dict:
+    res: dict = {k: sum(v) / len(v) for k, v in per_image.items() if v}
+    for k, why in unavailable.items():
+        res[k] = {"unavailable": why}
+    return res

@@ -1,0 +1,140 @@
+"""RemasterNet: encoder -> UNet at t=999 -> one DDPM step -> decoder, and the model presets.
+
+Contract: forward(x) takes (B, 3, H, W) float RGB in [0, 1], sRGB-encoded, H and W multiples of 8,
+and returns (B, 3, H*upscale, W*upscale) in [0, 1].
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .scheduler import TIMESTEP, one_step_coefficients
+from .taesd import DecoderTiny, EncoderTiny, TinyAEConfig
+from .unet import UNet2DModel, UNetConfig
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    preset: str = "realtime"
+    ae: TinyAEConfig = field(default_factory=TinyAEConfig)
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    skip_connections: bool = False
+    # Training from scratch (no SD-Turbo weights): eps gets a fixed linear path from z, scaled so
+    # that with a zero-initialised conv_out the one-step output starts equal to the input latent.
+    identity_init: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "ModelConfig":
+        return ModelConfig(
+            preset=d["preset"], ae=TinyAEConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["ae"].items()}),
+            unet=UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["unet"].items()}),
+            skip_connections=d["skip_connections"], identity_init=d["identity_init"],
+        )
+
+
+PRESETS: dict[str, ModelConfig] = {
+    # The original size (TAESD width 64, UNet (64,128,256)): about 1 TFLOP per 720p frame.
+    "seed": ModelConfig(preset="seed", ae=TinyAEConfig(), unet=UNetConfig(block_out_channels=(64, 128, 256), layers_per_block=2, norm_num_groups=32)),
+    # Real time: the same family at <= 10 kFLOP per output pixel (~9 GFLOP at 720p). Pixel-unshuffle
+    # by 2 moves the full-resolution stage to half resolution; widths 12/24/32; the only
+    # autoencoder blocks sit at 1/8 resolution, where a 3x3 conv costs 1/64 per output pixel.
+    "realtime": ModelConfig(
+        preset="realtime",
+        ae=TinyAEConfig(widths=(12, 24, 32), encoder_blocks=(0, 0, 1), decoder_blocks=(1, 0, 0), unshuffle=2),
+        unet=UNetConfig(block_out_channels=(24, 48), layers_per_block=1, norm_num_groups=8),
+    ),
+    # For tests: tiny and fast.
+    "tiny": ModelConfig(
+        preset="tiny",
+        ae=TinyAEConfig(widths=(8, 8, 8), encoder_blocks=(0, 1, 1), decoder_blocks=(1, 1, 0), unshuffle=2),
+        unet=UNetConfig(block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4),
+    ),
+}
+
+
+def build_model(preset: str = "realtime", **overrides) -> "RemasterNet":
+    if preset not in PRESETS:
+        raise ValueError(f"unknown model preset {preset!r}; expected one of {sorted(PRESETS)}")
+    cfg = PRESETS[preset]
+    ae_over = {k: v for k, v in overrides.items() if k in ("upscale",)}
+    if ae_over:
+        cfg = replace(cfg, ae=replace(cfg.ae, **ae_over))
+    rest = {k: v for k, v in overrides.items() if k not in ae_over}
+    unknown = set(rest) - {"skip_connections", "identity_init"}
+    if unknown:
+        raise ValueError(f"unknown model option(s): {sorted(unknown)}")
+    return RemasterNet(replace(cfg, **rest))
+
+
+class RemasterNet(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = EncoderTiny(cfg.ae)
+        self.decoder = DecoderTiny(cfg.ae, skip_connections=cfg.skip_connections)
+        self.unet = UNet2DModel(cfg.unet)
+        sqrt_abar, sqrt_one_minus = one_step_coefficients(TIMESTEP)
+        self.sqrt_abar = sqrt_abar
+        self.sqrt_one_minus_abar = sqrt_one_minus
+        self.eps_identity = (1.0 - sqrt_abar) / sqrt_one_minus if cfg.identity_init else 0.0
+        if cfg.identity_init:
+            nn.init.zeros_(self.unet.conv_out.weight)
+            nn.init.zeros_(self.unet.conv_out.bias)
+        self.register_buffer("timestep", torch.tensor(float(TIMESTEP)), persistent=False)
+
+    @property
+    def upscale(self) -> int:
+        return self.cfg.ae.upscale
+
+    def predict_eps(self, z: torch.Tensor) -> torch.Tensor:
+        # The UNet halves the latent len(blocks)-1 times: pad it (replicate) to a multiple of that,
+        # so any frame size that is a multiple of 8 works (720p latents are 90 x 160).
+        m = 2 ** (len(self.cfg.unet.block_out_channels) - 1)
+        h, w = z.shape[-2:]
+        ph, pw = (m - h % m) % m, (m - w % m) % m
+        zp = F.pad(z, (0, pw, 0, ph), mode="replicate")  # unconditional: no shape branch in the exported graph
+        eps = self.unet(zp, self.timestep)[..., :h, :w]
+        return eps + self.eps_identity * z
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] % 8 or x.shape[-2] % 8:
+            raise ValueError(f"height and width must be multiples of 8, got {tuple(x.shape[-2:])}")
+        skips = None
+        if self.cfg.skip_connections:
+            z, skips = self.encoder(x, return_skips=True)
+        else:
+            z = self.encoder(x)  # (B, 4, H/8, W/8)
+        eps = self.predict_eps(z)
+        z_out = (z - self.sqrt_one_minus_abar * eps) / self.sqrt_abar  # one DDPM step at t=999
+        return self.decoder(z_out, skips).clamp(0.0, 1.0)
+
+
+def count_flops(cfg: ModelConfig, height: int, width: int) -> int:
+    """FLOPs (2 x multiply-adds of convs and matmuls) of one forward pass on a (1, 3, H, W) input.
+    Counted on the meta device: shapes only, no arithmetic, so even the seed preset at 1080p is instant."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = RemasterNet(cfg)
+        x = torch.zeros(1, 3, height, width)
+    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+        model(x)
+    return int(fc.get_total_flops())
+
+
+def describe(model: "RemasterNet", height: int = 720, width: int = 1280) -> dict:
+    flops = count_flops(model.cfg, height, width)
+    out_pixels = height * width * model.upscale**2
+    return {
+        "preset": model.cfg.preset,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "flops_per_frame": flops,
+        "frame": f"{width}x{height}",
+        "flops_per_output_pixel": flops / out_pixels,
+    }

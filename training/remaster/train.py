@@ -1,0 +1,251 @@
+"""Train the remaster network on a paired dataset.
+
+    python -m remaster.train --config configs/realtime.yaml [key=value ...] [--resume auto|PATH]
+    torchrun --nproc_per_node 8 -m remaster.train --config ...      (DistributedDataParallel)
+
+Writes runs/<output_dir>/: checkpoints/step_N.pt, metrics.jsonl, eval/step_N.png, report.html.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
+from tqdm import tqdm
+
+from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, rng_state, set_rng_state
+from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides, to_dict
+from .data import PairedFrames, batch_generator
+from .losses.gan import MultiScaleDiscriminator, hinge_d_loss, hinge_g_loss
+from .losses.lpips import LPIPS, load_lpips
+from .metrics import MetricSuite, summarise
+from .model.remaster import RemasterNet, build_model, describe
+from .model.taesd import load_taesd_weights
+from .runtime import LoadMeter, autocast, init_distributed, pick_device
+from .weights import WeightsUnavailable, load_state_dict
+
+
+def lr_lambda(cfg: TrainConfig):
+    def f(step: int) -> float:
+        warm = cfg.warmup_steps if cfg.lr_scheduler_type != "constant" else 0
+        if step < warm:
+            return (step + 1) / warm
+        if cfg.lr_scheduler_type in ("constant", "constant_with_warmup"):
+            return 1.0
+        progress = (step - warm) / max(1, cfg.max_steps - warm)
+        if cfg.lr_scheduler_type == "linear":
+            return max(0.0, 1.0 - progress)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return f
+
+
+def build_lpips(cfg: TrainConfig) -> tuple[LPIPS | None, str | None]:
+    try:
+        return load_lpips(cfg.lpips_net, cfg.lpips_backbone or None, cfg.lpips_heads or None), None
+    except WeightsUnavailable as e:
+        return None, str(e)
+
+
+def save_eval_grid(path: Path, low: torch.Tensor, pred: torch.Tensor, high: torch.Tensor) -> None:
+    """Rows of low | remastered | high (low upsampled to the output size when smaller)."""
+    from PIL import Image
+
+    if low.shape[-1] != pred.shape[-1]:
+        low = torch.nn.functional.interpolate(low, size=pred.shape[-2:], mode="nearest")
+    rows = [torch.cat([l, p, h], dim=2) for l, p, h in zip(low, pred, high)]  # (3, H, 3W)
+    grid = torch.cat(rows, dim=1).clamp(0, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((grid.permute(1, 2, 0).float().numpy() * 255 + 0.5).astype("uint8")).save(path)
+
+
+@torch.no_grad()
+def evaluate_model(model: RemasterNet, val: PairedFrames, suite: MetricSuite, device, cfg: TrainConfig, n: int):
+    model.eval()
+    per: dict[str, list[float]] = {}
+    lows, preds, highs = [], [], []
+    for i in range(min(n, len(val))):
+        low, high = val.pair(i)
+        low, high = low[None].to(device), high[None].to(device)
+        with autocast(device, cfg.precision):
+            pred = model(low).float()
+        for k, v in suite.per_image(pred, high).items():
+            per.setdefault(k, []).extend(v)
+        if len(lows) < cfg.report_images:
+            lows.append(low[0].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
+    model.train()
+    return summarise(per, suite.unavailable), (lows, preds, highs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", help="YAML file of config keys")
+    ap.add_argument("--resume", help="'auto' (latest checkpoint in output_dir) or a checkpoint path")
+    ap.add_argument("overrides", nargs="*", help="key=value overrides, checked against the defaults' types")
+    args = ap.parse_args(argv)
+    try:
+        cfg = load_config(args.config, parse_cli_overrides(args.overrides))
+    except ConfigError as e:
+        print(f"train: config error: {e}", file=sys.stderr)
+        return 2
+
+    rank, world = init_distributed()
+    device = pick_device(cfg.device)
+    is_main = rank == 0
+    out = Path(cfg.output_dir)
+
+    resume_path = None
+    if args.resume:
+        resume_path = latest_checkpoint(out) if args.resume == "auto" else Path(args.resume)
+        if args.resume != "auto" and not resume_path.is_file():
+            print(f"train: checkpoint not found: {resume_path}", file=sys.stderr)
+            return 2
+    ckpt = torch.load(resume_path, map_location="cpu", weights_only=False) if resume_path else None
+    if ckpt is not None:
+        # The run's identity comes from the checkpoint; only these may change on resume.
+        resumable = {"max_steps", "save_steps", "eval_steps", "logging_steps", "device", "output_dir", "num_eval_images", "report_images"}
+        saved = from_dict(ckpt["config"])
+        for k in resumable:
+            setattr(saved, k, getattr(cfg, k))
+        cfg = saved
+
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale)
+    if cfg.vae_init and ckpt is None:
+        load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
+    disc = MultiScaleDiscriminator()
+    model.to(device)
+    disc.to(device)
+    if cfg.channels_last:
+        model.to(memory_format=torch.channels_last)
+        disc.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay)
+    opt_d = torch.optim.AdamW(disc.parameters(), lr=cfg.disc_learning_rate or cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
+    sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_lambda(cfg))
+    step = 0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        disc.load_state_dict(ckpt["disc"])
+        opt.load_state_dict(ckpt["opt"])
+        opt_d.load_state_dict(ckpt["opt_d"])
+        sched.load_state_dict(ckpt["sched"])
+        sched_d.load_state_dict(ckpt["sched_d"])
+        set_rng_state(ckpt["rng"])
+        step = ckpt["step"]
+    train_model = DDP(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
+    train_disc = DDP(disc, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else disc
+
+    lpips, lpips_error = build_lpips(cfg)
+    if lpips is None and cfg.lpips_factor > 0:
+        print(f"train: lpips_factor is {cfg.lpips_factor} but LPIPS weights are unavailable: {lpips_error}", file=sys.stderr)
+        return 2
+    if lpips is not None:
+        lpips.to(device)
+    suite = MetricSuite([m for m in cfg.metrics_list], lpips, lpips_error)
+
+    train = PairedFrames(cfg.dataset_dir, "train", cfg.source_column, cfg.target_column)
+    val = PairedFrames(cfg.dataset_dir, "val", cfg.source_column, cfg.target_column, limit=cfg.num_eval_images)
+    if train.scale != cfg.upscale:
+        print(f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}", file=sys.stderr)
+        return 2
+
+    if is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        print(json.dumps({"config": to_dict(cfg), "model": describe(model), "train_pairs": len(train), "val_pairs": len(val), "device": str(device), "world_size": world, "resumed_from": str(resume_path) if resume_path else None}, indent=1))
+    metrics_file = out / "metrics.jsonl"
+    meter = LoadMeter()
+    micro = cfg.per_device_train_batch_size
+    bar = tqdm(total=cfg.max_steps, initial=step, disable=not is_main, desc="train", dynamic_ncols=True)
+    window_t, window_imgs = time.time(), 0
+    fail_after = int(os.environ.get("REMASTER_TEST_CRASH_AFTER_STEP", "0"))  # tests: simulate a kill
+    model.train()
+    while step < cfg.max_steps:
+        opt.zero_grad(set_to_none=True)
+        opt_d.zero_grad(set_to_none=True)
+        use_gan = cfg.gan_factor > 0 and step >= cfg.gan_start_step
+        logs = {"mse": 0.0, "lpips": 0.0, "gan_g": 0.0, "gan_d": 0.0}
+        for acc in range(cfg.gradient_accumulation_steps):
+            g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc, rank)
+            low, high = train.batch(micro, cfg.resolution, g)
+            low, high = low.to(device), high.to(device)
+            if cfg.channels_last:
+                low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
+            with autocast(device, cfg.precision):
+                pred = train_model(low)
+                loss_mse = torch.nn.functional.mse_loss(pred.float(), high)
+                loss = cfg.mse_factor * loss_mse
+                if lpips is not None and cfg.lpips_factor > 0:
+                    loss_lp = lpips(pred * 2 - 1, high * 2 - 1).mean()
+                    loss = loss + cfg.lpips_factor * loss_lp
+                    logs["lpips"] += float(loss_lp.detach()) / cfg.gradient_accumulation_steps
+                if use_gan:
+                    for p in disc.parameters():
+                        p.requires_grad_(False)
+                    loss_g = hinge_g_loss(train_disc(pred))
+                    for p in disc.parameters():
+                        p.requires_grad_(True)
+                    loss = loss + cfg.gan_factor * loss_g
+                    logs["gan_g"] += float(loss_g.detach()) / cfg.gradient_accumulation_steps
+            (loss / cfg.gradient_accumulation_steps).backward()
+            logs["mse"] += float(loss_mse.detach()) / cfg.gradient_accumulation_steps
+            if use_gan:
+                with autocast(device, cfg.precision):
+                    loss_d = hinge_d_loss(train_disc(high), train_disc(pred.detach()))
+                (loss_d / cfg.gradient_accumulation_steps).backward()
+                logs["gan_d"] += float(loss_d.detach()) / cfg.gradient_accumulation_steps
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        opt.step()
+        sched.step()
+        if use_gan:
+            torch.nn.utils.clip_grad_norm_(disc.parameters(), cfg.max_grad_norm)
+            opt_d.step()
+        with warnings.catch_warnings():  # the discriminator's schedule advances before the GAN starts
+            warnings.simplefilter("ignore", UserWarning)
+            sched_d.step()
+        step += 1
+        window_imgs += micro * cfg.gradient_accumulation_steps * world
+        bar.update(1)
+        bar.set_postfix(mse=f"{logs['mse']:.4f}", lpips=f"{logs['lpips']:.3f}")
+
+        if is_main and (step % cfg.logging_steps == 0 or step == cfg.max_steps):
+            now = time.time()
+            row = {"step": step, **{f"loss_{k}": round(v, 6) for k, v in logs.items()}, "grad_norm": round(float(grad_norm), 4),
+                   "lr": sched.get_last_lr()[0], "images_per_s": round(window_imgs / max(now - window_t, 1e-6), 3), **meter.read(device), "time": now}
+            window_t, window_imgs = now, 0
+            with open(metrics_file, "a") as f:
+                f.write(json.dumps(row) + "\n")
+        if is_main and (step % cfg.eval_steps == 0 or step == cfg.max_steps):
+            summary, (lows, preds, highs) = evaluate_model(model, val, suite, device, cfg, cfg.num_eval_images)
+            save_eval_grid(out / "eval" / f"step_{step}.png", torch.stack(lows), torch.stack(preds), torch.stack(highs))
+            with open(metrics_file, "a") as f:
+                f.write(json.dumps({"step": step, "eval": summary, "time": time.time()}) + "\n")
+            bar.write(f"step {step} val " + " ".join(f"{k}={v:.4f}" for k, v in summary.items() if isinstance(v, float)))
+        if is_main and (step % cfg.save_steps == 0 or step == cfg.max_steps):
+            atomic_save({"model": model.state_dict(), "disc": disc.state_dict(), "opt": opt.state_dict(), "opt_d": opt_d.state_dict(),
+                         "sched": sched.state_dict(), "sched_d": sched_d.state_dict(), "rng": rng_state(), "step": step,
+                         "config": to_dict(cfg), "model_config": model.cfg.to_dict()}, checkpoint_dir(out) / f"step_{step}.pt")
+            prune(out)
+        if fail_after and step == fail_after:
+            os._exit(17)
+    bar.close()
+    if is_main:
+        from .report import write_report
+
+        write_report(out)
+        print(f"train: done at step {step}; report {out / 'report.html'}")
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+import json
+import os
+import subprocess
+import sys
+
+import torch
+
+from remaster.train import main as train_main
+
+
+def _args(dataset, out, *extra):
+    return [f"dataset_dir={dataset}", f"output_dir={out}", "model_preset=tiny", "resolution=32", "per_device_train_batch_size=2",
+            "warmup_steps=2", "learning_rate=3e-3", "num_eval_images=2", "report_images=2", *extra]
+
+
+def _losses(out):
+    return [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if "loss_mse" in l]
+
+
+def test_tiny_overfit_loss_falls_and_the_run_leaves_a_report(dataset, tmp_path):
+    out = tmp_path / "run"
+    assert train_main(_args(dataset, out, "max_steps=60", "logging_steps=1", "save_steps=60", "eval_steps=30", "lpips_factor=0", "gan_factor=0")) == 0
+    rows = _losses(out)
+    first = sum(r["loss_mse"] for r in rows[:5]) / 5
+    last = sum(r["loss_mse"] for r in rows[-5:]) / 5
+    assert last < 0.5 * first, f"loss did not fall: {first:.4f} -> {last:.4f}"
+    assert all({"lr", "images_per_s", "cpu_percent"} <= set(r) for r in rows)
+    evals = [json.loads(l)["eval"] for l in (out / "metrics.jsonl").read_text().splitlines() if '"eval"' in l]
+    assert len(evals) == 2 and evals[-1]["psnr"] > evals[0]["psnr"]
+    assert "dists" in evals[-1] and "unavailable" in evals[-1]["dists"]
+    html = (out / "report.html").read_text()
+    assert "<svg" in html and "data:image/png;base64," in html
+    ckpt = torch.load(out / "checkpoints" / "step_60.pt", weights_only=False)
+    assert ckpt["config"]["max_steps"] == 60 and ckpt["step"] == 60 and ckpt["model_config"]["preset"] == "tiny"
+
+
+def test_killed_and_resumed_run_matches_an_uninterrupted_one(dataset, tmp_path, lpips_weights):
+    backbone, heads = lpips_weights
+    common = _args(dataset, "{out}", "max_steps=6", "save_steps=3", "eval_steps=6", "logging_steps=1", "gan_start_step=2",
+                   f"lpips_backbone={backbone}", f"lpips_heads={heads}")
+    straight = tmp_path / "straight"
+    assert train_main([a.replace("{out}", str(straight)) for a in common]) == 0
+
+    resumed = tmp_path / "resumed"
+    args = [a.replace("{out}", str(resumed)) for a in common]
+    env = {**os.environ, "REMASTER_TEST_CRASH_AFTER_STEP": "3"}
+    crashed = subprocess.run([sys.executable, "-m", "remaster.train", *args], env=env, capture_output=True, text=True)
+    assert crashed.returncode == 17, crashed.stderr[-2000:]
+    assert sorted(p.name for p in (resumed / "checkpoints").iterdir()) == ["step_3.pt"]
+    assert train_main(["--resume", "auto", *args]) == 0
+
+    a = torch.load(straight / "checkpoints" / "step_6.pt", weights_only=False)
+    b = torch.load(resumed / "checkpoints" / "step_6.pt", weights_only=False)
+    for part in ("model", "disc"):
+        for k in a[part]:
+            assert torch.equal(a[part][k], b[part][k]), f"{part}.{k} differs after resume"
+    assert a["opt"]["state"][0]["step"] == b["opt"]["state"][0]["step"]
+    la, lb = _losses(straight), _losses(resumed)
+    assert [r["loss_mse"] for r in la[3:]] == [r["loss_mse"] for r in lb[-3:]]
+
+
+def test_config_errors_exit_2(dataset, tmp_path, capsys):
+    assert train_main([f"dataset_dir={dataset}", "max_step=3"]) == 2
+    assert "unknown config key 'max_step'" in capsys.readouterr().err
+
+
+def test_missing_lpips_weights_are_a_clear_error(dataset, tmp_path, capsys):
+    code = train_main(_args(dataset, tmp_path / "r", "max_steps=1", f"lpips_backbone={tmp_path / 'none.pth'}"))
+    assert code == 2
+    assert "LPIPS weights are unavailable" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 // Bundles the demo app and the render harness page into dist/ (esbuild, ES modules with code
 // splitting: Babylon loads its WGSL/GLSL shader modules through dynamic imports).
 import { build } from "esbuild";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
 const started = Date.now();
 await build({
-  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts") },
+  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts"), remaster: join(root, "src/remaster-page.ts") },
   outdir: dist,
   bundle: true,
   splitting: true,
@@ -30,4 +30,13 @@ cpSync(join(root, "public"), dist, { recursive: true });
 // @babylonjs/viewer npm package ships (served from our own origin: nothing leaves localhost).
 const viewerDir = dirname(require.resolve("@babylonjs/viewer/package.json"));
 cpSync(join(viewerDir, "assets/photoStudio.env"), join(dist, "assets/photoStudio.env"));
+// The plugin resolves its model and onnxruntime-web's files next to its bundle (import.meta.url):
+// ship the models and the runtime's .wasm/.mjs files beside the chunks.
+mkdirSync(join(dist, "models"), { recursive: true });
+for (const f of readdirSync(join(root, "../models")).filter((f) => f.endsWith(".onnx"))) cpSync(join(root, "../models", f), join(dist, "models", f));
+const ortDist = dirname(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
+mkdirSync(join(dist, "ort"), { recursive: true });
+for (const f of ["ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"]) {
+  cpSync(join(ortDist, f), join(dist, "ort", f));
+}
 console.log(`engine-demo built into ${dist} in ${Date.now() - started} ms`);

@@ -101,8 +101,12 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
       if (warm) return;
       await scene.whenReadyAsync();
       // Post-processes compile on first use: render until every one reports ready.
+      const engine = scene.getEngine();
       for (let i = 0; i < 200; i++) {
+        // Inside a frame: WebGPU acquires the canvas texture in beginFrame and presents it in endFrame.
+        engine.beginFrame();
         scene.render();
+        engine.endFrame();
         const pps = camera._postProcesses.filter((p) => p);
         if (scene.isReady(true) && pps.every((p) => p!.isReady())) {
           warm = true;

@@ -44,6 +44,7 @@ class TrainConfig:
     # --- losses ---
     mse_factor: float = 1.0
     lpips_factor: float = 5.0
+    lpips_start_step: int = 0  # from scratch: reconstruct with MSE first, then add LPIPS (see configs/realtime.yaml)
     lpips_net: str = "alex"  # alex | vgg
     lpips_backbone: str = ""  # weight paths; empty: canonical URL through the cache
     lpips_heads: str = ""

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 pred = train_model(low)
                 loss_mse = torch.nn.functional.mse_loss(pred.float(), high)
                 loss = cfg.mse_factor * loss_mse
-                if lpips is not None and cfg.lpips_factor > 0:
+                if lpips is not None and cfg.lpips_factor > 0 and step >= cfg.lpips_start_step:
                     loss_lp = lpips(pred * 2 - 1, high * 2 - 1).mean()
                     loss = loss + cfg.lpips_factor * loss_lp
                     logs["lpips"] += float(loss_lp.detach()) / cfg.gradient_accumulation_steps

@@ -1,0 +1,116 @@
+/**
+ * remaster.html: the plugin on the demo scene, for the end-to-end tests. The only Remaster code a
+ * game needs is the one line marked below; everything else is the scene and hooks for the tests.
+ * Query: engine=webgl2|webgpu, size=N, frame=N (a still frame), model=URL|corrupt|missing.
+ */
+import { RemasterPostProcess } from "@remaster/plugin";
+import type { EngineKind } from "./contracts.ts";
+import { createEngine } from "./engine.ts";
+import { seedMathRandom } from "./rng.ts";
+import { createSceneInstance } from "./sceneInstance.ts";
+import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
+
+const q = new URLSearchParams(location.search);
+const kind = (q.get("engine") ?? "webgl2") as EngineKind;
+const size = Number(q.get("size") ?? 128);
+const frame = Number(q.get("frame") ?? 90);
+const modelParam = q.get("model");
+
+// Count every way pixels could come back to the CPU (the WebGPU path must do none per frame).
+const counters = { mapAsync: 0, readPixels: 0, buffersCreated: [] as string[], buffersDestroyed: [] as string[], texturesCreated: [] as string[], texturesDestroyed: [] as string[] };
+if ("gpu" in navigator && typeof GPUBuffer !== "undefined") {
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  GPUBuffer.prototype.mapAsync = function (...args: Parameters<typeof mapAsync>) {
+    counters.mapAsync++;
+    return mapAsync.apply(this, args);
+  };
+  const bufDestroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function () {
+    counters.buffersDestroyed.push(this.label);
+    return bufDestroy.apply(this);
+  };
+  const texDestroy = GPUTexture.prototype.destroy;
+  GPUTexture.prototype.destroy = function () {
+    counters.texturesDestroyed.push(this.label);
+    return texDestroy.apply(this);
+  };
+  const createBuffer = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (d: GPUBufferDescriptor) {
+    counters.buffersCreated.push(d.label ?? "");
+    return createBuffer.call(this, d);
+  };
+  const createTexture = GPUDevice.prototype.createTexture;
+  GPUDevice.prototype.createTexture = function (d: GPUTextureDescriptor) {
+    counters.texturesCreated.push(d.label ?? "");
+    return createTexture.call(this, d);
+  };
+}
+
+async function main() {
+  seedMathRandom(1 ^ 0x5eed);
+  const canvas = document.createElement("canvas");
+  document.body.appendChild(canvas);
+  const engine = await createEngine({ canvas, kind, width: size, height: size });
+  const readPixels = engine.readPixels.bind(engine);
+  engine.readPixels = (...args: Parameters<typeof readPixels>) => {
+    counters.readPixels++;
+    return readPixels(...args);
+  };
+  const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: "yard", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+  instance.setFrame(frame, instance.poseAt(0, frame));
+  await instance.warmUp();
+  const scene = instance.scene;
+
+  let model: string | undefined;
+  if (modelParam === "corrupt") model = URL.createObjectURL(new Blob([new Uint8Array(4096).map((_, i) => (i * 37) & 255)]));
+  else if (modelParam) model = modelParam;
+
+  // ---- the one line a game adds (options only when the test asks for another model) ----
+  const remaster = model ? new RemasterPostProcess({ model }) : new RemasterPostProcess();
+  if (q.get("nopp") !== "1") scene.addPostProcess(remaster);
+  else remaster.dispose();
+  // -------------------------------------------------------------------------------------
+
+  let frames = 0;
+  engine.runRenderLoop(() => {
+    scene.render();
+    frames++;
+  });
+  const errors: string[] = [];
+  remaster.onErrorObservable.add((e) => errors.push(e.message));
+
+  /** Stops the loop, renders one frame with the effect on or off, returns the canvas pixels. */
+  async function capture(on: boolean) {
+    engine.stopRenderLoop();
+    remaster.enabled = on;
+    const before = { ...counters, readPixels: counters.readPixels };
+    engine.beginFrame();
+    scene.render();
+    const p = readCanvasPixels(engine, size, size);
+    engine.endFrame();
+    const px = await p;
+    counters.readPixels = before.readPixels; // the test's own capture is not the plugin's
+    remaster.enabled = true;
+    engine.runRenderLoop(() => {
+      scene.render();
+      frames++;
+    });
+    return bytesToBase64(px);
+  }
+
+  Object.assign(window, {
+    remasterTest: {
+      ready: () => remaster.ready.then(() => "ready", (e: Error) => `error: ${e.message}`),
+      capture,
+      stats: () => ({ ...remaster.stats, frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera!._postProcesses.filter(Boolean).length }),
+      dispose: () => remaster.dispose(),
+      size,
+    },
+  });
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e) => {
+  document.body.dataset.error = (e as Error).message;
+  console.error(e);
+});

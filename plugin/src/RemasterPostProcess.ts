@@ -1,0 +1,333 @@
+/**
+ * RemasterPostProcess: runs the Remaster network on every frame of a Babylon.js scene.
+ *
+ *   scene.addPostProcess(new RemasterPostProcess());
+ *
+ * With no options it finds the last created scene and its active camera (attaching when a camera
+ * becomes active if there is none yet) and loads the shipped model. The frame passes through
+ * unchanged until the model is ready, whenever inference fails, and while an inference is still
+ * running it shows the last remastered frame: the render loop never waits for the network.
+ *
+ * Backends: `webgpu` (WebGPUEngine: pack/unpack compute shaders and onnxruntime-web on Babylon's
+ * own GPUDevice, no pixel readback) and `wasm` (any engine: the frame is read back, inferred on
+ * the CPU and uploaded). The composite pass (GLSL + WGSL twins) blends by `strength`.
+ */
+import type { Camera } from "@babylonjs/core/Cameras/camera.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { EngineStore } from "@babylonjs/core/Engines/engineStore.js";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
+import type { Effect } from "@babylonjs/core/Materials/effect.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import { ThinTexture } from "@babylonjs/core/Materials/Textures/thinTexture.js";
+import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
+import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import type { InferenceSession } from "onnxruntime-web";
+import { checkContract, readOnnxMetadata, type ModelContract } from "./core/modelMetadata.ts";
+import { inputSize, resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
+import { createWasmSession, createWebGpuSession, loadOrt, type Ort } from "./core/ort.ts";
+import { nchwToRgba, rgbaToNchw } from "./core/tensorLayout.ts";
+import { COMPOSITE_SAMPLERS, COMPOSITE_SHADER_NAME, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "./shaders/remasterComposite.ts";
+import { GpuPipeline } from "./webgpu/gpuPipeline.ts";
+
+/** The shipped model and runtime files, resolved next to the plugin bundle (bundlers copy them). */
+export const DEFAULT_MODEL_URL = new URL("./models/remaster-realtime.onnx", import.meta.url).href;
+export const DEFAULT_WASM_PATHS = new URL("./ort/", import.meta.url).href;
+
+ShaderStore.ShadersStore[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeGLSL;
+ShaderStore.ShadersStoreWGSL[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeWGSL;
+
+/** Per-stage timings of the last inference, in milliseconds. */
+export interface RemasterStats {
+  backend: "webgpu" | "wasm" | "none";
+  frames: number;
+  inferences: number;
+  lastInferenceMs: number;
+  lastReadbackMs: number;
+  inputWidth: number;
+  inputHeight: number;
+}
+
+function findScene(camera: Camera | null): Scene {
+  const scene = camera?.getScene() ?? EngineStore.LastCreatedScene;
+  if (!scene) throw new Error("RemasterPostProcess: no Babylon scene exists yet; create the scene first or pass { camera }");
+  return scene;
+}
+
+export class RemasterPostProcess extends PostProcess {
+  /** Resolves after the first remastered frame is on screen; rejects when the model cannot run. */
+  readonly ready: Promise<void>;
+  readonly onReadyObservable = new Observable<RemasterPostProcess>();
+  readonly onErrorObservable = new Observable<Error>();
+  /** Blend between the frame (0) and the remastered frame (1). */
+  strength: number;
+  readonly stats: RemasterStats;
+  /** The model's contract, once loaded. */
+  contract: ModelContract | null = null;
+
+  private readonly opts: ResolvedOptions;
+  private readonly remasterScene: Scene;
+  private attachedCamera: Camera | null;
+  private _enabled = true;
+  private hasResult = false;
+  private inFlight = false;
+  private failed: Error | null = null;
+  private disposedFlag = false;
+  private session: InferenceSession | null = null;
+  private ort: Ort | null = null;
+  private gpu: GpuPipeline | null = null;
+  private gpuResult: ThinTexture | null = null;
+  private cpuResult: RawTexture | null = null;
+  private readonly blank: RawTexture;
+  private frameTexture: unknown = null;
+  private readonly observers: Array<() => void> = [];
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+
+  constructor(options: RemasterOptions = {}) {
+    const opts = resolveOptions(options, { model: DEFAULT_MODEL_URL, wasmPaths: DEFAULT_WASM_PATHS });
+    const scene = findScene(opts.camera);
+    const engine = scene.getEngine();
+    const camera = opts.camera ?? scene.activeCamera ?? null;
+    super("remaster", COMPOSITE_SHADER_NAME, {
+      uniforms: [...COMPOSITE_UNIFORMS],
+      samplers: [...COMPOSITE_SAMPLERS],
+      size: 1,
+      camera,
+      engine,
+      samplingMode: Texture.BILINEAR_SAMPLINGMODE,
+      reusable: false,
+      textureType: Constants.TEXTURETYPE_UNSIGNED_BYTE,
+      shaderLanguage: engine.isWebGPU ? 1 /* WGSL */ : 0 /* GLSL */,
+    });
+    this.opts = opts;
+    this.remasterScene = scene;
+    this.attachedCamera = camera;
+    this.strength = opts.strength;
+    this.stats = { backend: "none", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined); // errors also go to onErrorObservable; no unhandled rejection
+    this.blank = RawTexture.CreateRGBATexture(new Uint8Array([0, 0, 0, 255]), 1, 1, scene, false);
+
+    if (!camera) {
+      const obs = scene.onActiveCameraChanged.add(() => {
+        if (scene.activeCamera && !this.attachedCamera) {
+          this.attachedCamera = scene.activeCamera;
+          if (this._enabled) scene.activeCamera.attachPostProcess(this);
+        }
+      });
+      this.observers.push(() => scene.onActiveCameraChanged.remove(obs));
+    }
+    const apply = this.onApplyObservable.add((effect) => this.bindComposite(effect));
+    this.observers.push(() => this.onApplyObservable.remove(apply));
+    const endFrame = engine.onEndFrameObservable.add(() => this.afterFrame(engine));
+    this.observers.push(() => engine.onEndFrameObservable.remove(endFrame));
+    if (!opts.enabled) this.enabled = false;
+    void this.load(engine);
+  }
+
+  /** Whether the effect runs. Disabled, it is detached from the camera: no pass, no inference. */
+  get enabled(): boolean {
+    return this._enabled;
+  }
+
+  set enabled(on: boolean) {
+    if (on === this._enabled) return;
+    this._enabled = on;
+    const cam = this.attachedCamera;
+    if (!cam) return;
+    if (on) cam.attachPostProcess(this);
+    else cam.detachPostProcess(this);
+  }
+
+  /** The error that stopped the network, if any (the frame then passes through). */
+  get error(): Error | null {
+    return this.failed;
+  }
+
+  private get backend(): "webgpu" | "wasm" {
+    const engine = this.remasterScene.getEngine();
+    if (this.opts.backend === "webgpu" && !engine.isWebGPU) throw new Error("RemasterPostProcess: backend 'webgpu' needs a WebGPUEngine");
+    return this.opts.backend === "auto" ? (engine.isWebGPU ? "webgpu" : "wasm") : this.opts.backend;
+  }
+
+  private async load(engine: AbstractEngine): Promise<void> {
+    try {
+      const backend = this.backend;
+      const bytes = await this.fetchModel();
+      this.contract = checkContract(readOnnxMetadata(bytes));
+      if (this.contract.dtype !== "float32") throw new Error(`RemasterPostProcess: ${this.contract.dtype} models are not supported yet; use the fp32 file`);
+      this.ort = await loadOrt(backend, this.opts.wasmPaths);
+      if (backend === "webgpu") {
+        const device = (engine as unknown as { _device: GPUDevice })._device;
+        this.session = await createWebGpuSession(this.ort, bytes, device);
+      } else {
+        this.session = await createWasmSession(this.ort, bytes);
+      }
+      if (this.disposedFlag) {
+        await this.session.release();
+        return;
+      }
+      this.stats.backend = backend;
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private async fetchModel(): Promise<Uint8Array> {
+    const m = this.opts.model;
+    if (m instanceof Uint8Array) return m;
+    let res: Response;
+    try {
+      res = await fetch(m);
+    } catch (e) {
+      throw new Error(`RemasterPostProcess: could not fetch the model ${m}: ${(e as Error).message}`);
+    }
+    if (!res.ok) throw new Error(`RemasterPostProcess: could not fetch the model ${m}: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  private fail(e: Error): void {
+    if (this.failed) return;
+    this.failed = e;
+    this.hasResult = false; // pass through from now on
+    this.onErrorObservable.notifyObservers(e);
+    this.rejectReady(e);
+  }
+
+  private bindComposite(effect: Effect): void {
+    this.frameTexture = this.inputTexture?.texture ?? null;
+    const result = this.hasResult ? (this.gpuResult ?? this.cpuResult) : null;
+    effect.setTexture("remasterSampler", result ?? this.blank);
+    effect.setFloat("strength", this.strength);
+    effect.setFloat("hasResult", result ? 1 : 0);
+    this.stats.frames++;
+  }
+
+  /** After the frame is submitted: start the next inference if none is running. */
+  private afterFrame(engine: AbstractEngine): void {
+    if (!this.session || this.inFlight || this.failed || !this._enabled || !this.frameTexture || this.disposedFlag) return;
+    if (this.hasResult && !this.readyResolved) {
+      this.readyResolved = true;
+      this.resolveReady();
+      this.onReadyObservable.notifyObservers(this);
+    }
+    const frame = this.frameTexture as { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } };
+    this.inFlight = true;
+    const run = this.stats.backend === "webgpu" ? this.inferWebGpu(engine, frame) : this.inferWasm(engine, frame);
+    run.then(
+      () => {
+        this.inFlight = false;
+      },
+      (e: Error) => {
+        this.inFlight = false;
+        this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
+      },
+    );
+  }
+
+  private readyResolved = false;
+
+  private async inferWebGpu(engine: AbstractEngine, frame: { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } }): Promise<void> {
+    const size = inputSize(frame.width, frame.height, this.opts.scale, this.contract!.sizeMultiple);
+    if (!this.gpu || this.stats.inputWidth !== size.width || this.stats.inputHeight !== size.height) {
+      this.disposeGpu();
+      const device = (engine as unknown as { _device: GPUDevice })._device;
+      this.gpu = new GpuPipeline({
+        device, ort: this.ort!, session: this.session!, inputName: this.contract!.inputName, outputName: this.contract!.outputName,
+        inWidth: size.width, inHeight: size.height, upscale: this.contract!.upscale, flipY: false,
+      });
+      const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(this.gpu.result);
+      // Babylon binds hardwareTexture.view: a wrapped texture has none until one is made.
+      (wrapped._hardwareTexture as unknown as { createView(d: GPUTextureViewDescriptor): void }).createView({ format: "rgba8unorm", dimension: "2d", mipLevelCount: 1, baseMipLevel: 0, baseArrayLayer: 0, arrayLayerCount: 1, aspect: "all" });
+      this.gpuResult = new ThinTexture(wrapped);
+      this.stats.inputWidth = size.width;
+      this.stats.inputHeight = size.height;
+    }
+    const t0 = performance.now();
+    this.gpu.pack(frame._hardwareTexture!.underlyingResource as GPUTexture);
+    await this.gpu.infer();
+    this.stats.lastInferenceMs = performance.now() - t0;
+    this.stats.inferences++;
+    this.hasResult = !this.failed;
+  }
+
+  private async inferWasm(engine: AbstractEngine, frame: { width: number; height: number }): Promise<void> {
+    const { width, height } = frame;
+    const t0 = performance.now();
+    const view = await (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(this.frameTexture, width, height);
+    const rgba = view instanceof Uint8Array ? view : floatToBytes(view as Float32Array);
+    const t1 = performance.now();
+    // WebGL reads rows bottom-up; WebGPU top-down. The tensor is top-first either way.
+    const flip = !engine.isWebGPU;
+    const size = inputSize(width, height, this.opts.scale, this.contract!.sizeMultiple);
+    const src = size.width === width && size.height === height ? rgba : resizeNearest(rgba, width, height, size.width, size.height);
+    const input = new this.ort!.Tensor("float32", rgbaToNchw(src, size.width, size.height, flip), [1, 3, size.height, size.width]);
+    const out = await this.session!.run({ [this.contract!.inputName]: input });
+    const tensor = out[this.contract!.outputName];
+    const [, , oh, ow] = tensor.dims as number[];
+    const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, flip);
+    tensor.dispose();
+    input.dispose();
+    if (this.disposedFlag) return;
+    if (!this.cpuResult || this.cpuResult.getSize().width !== ow || this.cpuResult.getSize().height !== oh) {
+      this.cpuResult?.dispose();
+      this.cpuResult = RawTexture.CreateRGBATexture(bytes, ow, oh, this.remasterScene, false, false, Texture.BILINEAR_SAMPLINGMODE);
+    } else {
+      this.cpuResult.update(bytes);
+    }
+    this.stats.lastReadbackMs = t1 - t0;
+    this.stats.lastInferenceMs = performance.now() - t1;
+    this.stats.inferences++;
+    this.stats.inputWidth = size.width;
+    this.stats.inputHeight = size.height;
+    this.hasResult = !this.failed;
+  }
+
+  private disposeGpu(): void {
+    this.gpuResult?.dispose();
+    this.gpuResult = null;
+    this.gpu?.dispose();
+    this.gpu = null;
+  }
+
+  override dispose(camera?: Camera): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    for (const off of this.observers) off();
+    this.observers.length = 0;
+    const cam = camera ?? this.attachedCamera ?? undefined;
+    this.remasterScene.removePostProcess(this);
+    this.disposeGpu();
+    this.cpuResult?.dispose();
+    this.blank.dispose();
+    void this.session?.release();
+    this.session = null;
+    this.onReadyObservable.clear();
+    this.onErrorObservable.clear();
+    super.dispose(cam);
+  }
+}
+
+function floatToBytes(f: Float32Array): Uint8Array {
+  const out = new Uint8Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(f[i] * 255)));
+  return out;
+}
+
+function resizeNearest(src: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array {
+  const out = new Uint8Array(ow * oh * 4);
+  for (let y = 0; y < oh; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / oh));
+    for (let x = 0; x < ow; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / ow));
+      out.set(src.subarray((sy * w + sx) * 4, (sy * w + sx) * 4 + 4), (y * ow + x) * 4);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+/**
+ * CPU conversions between frames and model tensors (the WASM path; the WebGPU path does the same
+ * in compute shaders). Frames: RGBA8, row 0 at the top, sRGB-encoded. Tensors: NCHW float32,
+ * (1, 3, H, W), RGB in [0, 1], same encoding.
+ */
+
+/** RGBA8 (rows top-first, or bottom-first when `flipY`) -> NCHW float32 in [0, 1]. */
+export function rgbaToNchw(rgba: Uint8Array, width: number, height: number, flipY = false, out?: Float32Array): Float32Array {
+  const plane = width * height;
+  const t = out ?? new Float32Array(3 * plane);
+  for (let y = 0; y < height; y++) {
+    const srcRow = (flipY ? height - 1 - y : y) * width;
+    for (let x = 0; x < width; x++) {
+      const s = (srcRow + x) * 4;
+      const d = y * width + x;
+      t[d] = rgba[s] / 255;
+      t[plane + d] = rgba[s + 1] / 255;
+      t[2 * plane + d] = rgba[s + 2] / 255;
+    }
+  }
+  return t;
+}
+
+/** NCHW float (clamped to [0, 1]) -> RGBA8 with alpha 255, rows top-first (bottom-first when `flipY`). */
+export function nchwToRgba(t: Float32Array, width: number, height: number, flipY = false, out?: Uint8Array): Uint8Array {
+  const plane = width * height;
+  const rgba = out ?? new Uint8Array(4 * plane);
+  for (let y = 0; y < height; y++) {
+    const dstRow = (flipY ? height - 1 - y : y) * width;
+    for (let x = 0; x < width; x++) {
+      const s = y * width + x;
+      const d = (dstRow + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        const v = t[c * plane + s];
+        rgba[d + c] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+      }
+      rgba[d + 3] = 255;
+    }
+  }
+  return rgba;
+}

@@ -36,6 +36,12 @@ import { GpuPipeline } from "./webgpu/gpuPipeline.ts";
 export const DEFAULT_MODEL_URL = new URL("./models/remaster-realtime.onnx", import.meta.url).href;
 export const DEFAULT_WASM_PATHS = new URL("./ort/", import.meta.url).href;
 
+/**
+ * Babylon's WebGPU engine stores render targets bottom-up (it flips Y when rendering into them,
+ * so that sampling matches WebGL); the network must see the frame upright.
+ */
+const WEBGPU_TARGETS_BOTTOM_UP = true;
+
 ShaderStore.ShadersStore[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeGLSL;
 ShaderStore.ShadersStoreWGSL[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeWGSL;
 
@@ -240,7 +246,7 @@ export class RemasterPostProcess extends PostProcess {
       const device = (engine as unknown as { _device: GPUDevice })._device;
       this.gpu = new GpuPipeline({
         device, ort: this.ort!, session: this.session!, inputName: this.contract!.inputName, outputName: this.contract!.outputName,
-        inWidth: size.width, inHeight: size.height, upscale: this.contract!.upscale, flipY: false,
+        inWidth: size.width, inHeight: size.height, upscale: this.contract!.upscale, flipY: WEBGPU_TARGETS_BOTTOM_UP,
       });
       const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(this.gpu.result);
       // Babylon binds hardwareTexture.view: a wrapped texture has none until one is made.
@@ -263,8 +269,9 @@ export class RemasterPostProcess extends PostProcess {
     const view = await (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(this.frameTexture, width, height);
     const rgba = view instanceof Uint8Array ? view : floatToBytes(view as Float32Array);
     const t1 = performance.now();
-    // WebGL reads rows bottom-up; WebGPU top-down. The tensor is top-first either way.
-    const flip = !engine.isWebGPU;
+    // Render targets read back bottom-up on both engines (WebGL's convention; Babylon's WebGPU
+    // engine stores targets flipped to match it). The tensor is top-first.
+    const flip = true;
     const size = inputSize(width, height, this.opts.scale, this.contract!.sizeMultiple);
     const src = size.width === width && size.height === height ? rgba : resizeNearest(rgba, width, height, size.width, size.height);
     const input = new this.ort!.Tensor("float32", rgbaToNchw(src, size.width, size.height, flip), [1, 3, size.height, size.width]);

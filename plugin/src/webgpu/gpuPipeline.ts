@@ -18,7 +18,8 @@ export interface GpuPipelineOptions {
   inWidth: number;
   inHeight: number;
   upscale: number;
-  /** Whether the frame texture is stored bottom-up relative to the tensor's top-first rows. */
+  /** Whether the frame texture is stored bottom-up relative to the tensor's top-first rows
+   * (then both the pack and the unpack pass flip, so the network sees the frame upright). */
   flipY: boolean;
 }
 
@@ -46,7 +47,7 @@ export class GpuPipeline {
     this.packParams = device.createBuffer({ label: "remaster-pack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.unpackParams = device.createBuffer({ label: "remaster-unpack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.packParams, 0, new Uint32Array([o.inWidth, o.inHeight, o.flipY ? 1 : 0, 0]));
-    device.queue.writeBuffer(this.unpackParams, 0, new Uint32Array([this.outWidth, this.outHeight, 0, 0]));
+    device.queue.writeBuffer(this.unpackParams, 0, new Uint32Array([this.outWidth, this.outHeight, o.flipY ? 1 : 0, 0]));
     this.packPipeline = device.createComputePipeline({ label: "remaster-pack", layout: "auto", compute: { module: device.createShaderModule({ code: PACK_WGSL }), entryPoint: "main" } });
     this.unpackPipeline = device.createComputePipeline({ label: "remaster-unpack", layout: "auto", compute: { module: device.createShaderModule({ code: UNPACK_WGSL }), entryPoint: "main" } });
     this.sampler = device.createSampler({ magFilter: "linear", minFilter: "linear" });

@@ -1,0 +1,149 @@
+/**
+ * RemasterPostProcess end to end in headless Chromium, on both engines: a page whose only Remaster
+ * code is `scene.addPostProcess(new RemasterPostProcess())` shows the model's output for its frame
+ * (compared with onnxruntime on the same frame outside the browser), the WebGPU path reads no pixel
+ * back, a corrupt model leaves the frame untouched, and dispose() removes every trace.
+ * Small sizes: WebGPU here runs on SwiftShader (correct, slow; its first inference compiles shaders).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, serveDemo } from "../../engine-demo/node/browser.ts";
+import type { StaticServer } from "../../engine-demo/node/server.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const python = join(root, "training/.venv/bin/python");
+const MODEL = join(root, "models/remaster-realtime.onnx");
+let server: StaticServer;
+let browser: Browser;
+
+before(async () => {
+  server = await serveDemo();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface PageHandle { page: Page; offsite: string[] }
+
+async function openPage(query: string): Promise<PageHandle> {
+  const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
+  const page = await context.newPage();
+  const offsite: string[] = [];
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1" || url.protocol === "blob:" || url.protocol === "data:") return route.continue();
+    offsite.push(url.href);
+    return route.abort();
+  });
+  await page.goto(`${server.url}remaster.html?${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, { timeout: 120_000 });
+  const error = await page.evaluate(() => document.body.dataset.error);
+  assert.equal(error, undefined, `page failed: ${error}`);
+  return { page, offsite };
+}
+
+const api = <T>(page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).remasterTest[f as string](a), [fn, arg] as const) as Promise<T>;
+
+function referenceOutput(input: Buffer, size: number): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "remaster-ref-"));
+  writeFileSync(join(dir, "in.rgba"), input);
+  execFileSync(python, [join(root, "test/helpers/reference_infer.py"), MODEL, join(dir, "in.rgba"), join(dir, "out.rgba"), String(size), String(size)]);
+  return readFileSync(join(dir, "out.rgba"));
+}
+
+function diffStats(a: Buffer, b: Buffer): { mean: number; p99: number; max: number } {
+  const d: number[] = [];
+  for (let i = 0; i < a.length; i += 4) for (let c = 0; c < 3; c++) d.push(Math.abs(a[i + c] - b[i + c]));
+  d.sort((x, y) => x - y);
+  return { mean: d.reduce((s, v) => s + v, 0) / d.length, p99: d[Math.floor(d.length * 0.99)], max: d[d.length - 1] };
+}
+
+for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
+  describe(`RemasterPostProcess on ${engine}`, () => {
+    let h: PageHandle;
+    before(async () => {
+      h = await openPage(`engine=${engine}&size=${size}`);
+    });
+    after(async () => {
+      await h?.page.context().close();
+    });
+
+    test("the one-liner remasters the frame like onnxruntime does outside the browser", { timeout: 240_000 }, async () => {
+      assert.equal(await api<string>(h.page, "ready"), "ready");
+      const stats = await api<{ backend: string; inferences: number; errors: string[] }>(h.page, "stats");
+      assert.equal(stats.backend, engine === "webgpu" ? "webgpu" : "wasm");
+      assert.deepEqual(stats.errors, []);
+      const input = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      // The scene is still: let one more inference finish on this exact frame, then compare.
+      const before = (await api<{ inferences: number }>(h.page, "stats")).inferences;
+      await h.page.waitForFunction((n) => (window as any).remasterTest.stats().inferences >= n + 2, before, { timeout: 120_000 });
+      const remastered = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const reference = referenceOutput(input, size);
+      const d = diffStats(remastered, reference);
+      // Tolerance: 8-bit rounding of both sides plus float differences between onnxruntime-web
+      // (WASM or WebGPU kernels) and onnxruntime's CPU kernels.
+      assert.ok(d.mean <= 1.0 && d.p99 <= 4, `remastered vs reference: mean ${d.mean.toFixed(3)}, p99 ${d.p99}, max ${d.max}`);
+      const changed = diffStats(remastered, input);
+      assert.ok(changed.mean > 3, `the effect did not change the frame (mean diff ${changed.mean.toFixed(2)})`);
+      assert.deepEqual(h.offsite, []);
+    });
+
+    if (engine === "webgpu") {
+      test("the WebGPU path reads no pixel back per frame", { timeout: 120_000 }, async () => {
+        const s0 = await api<{ inferences: number; counters: { mapAsync: number; readPixels: number } }>(h.page, "stats");
+        await h.page.waitForFunction((n) => (window as any).remasterTest.stats().inferences >= n + 2, s0.inferences, { timeout: 120_000 });
+        const s1 = await api<{ inferences: number; frames: number; counters: { mapAsync: number; readPixels: number } }>(h.page, "stats");
+        assert.ok(s1.inferences >= s0.inferences + 2);
+        assert.equal(s1.counters.mapAsync - s0.counters.mapAsync, 0, "GPUBuffer.mapAsync was called during remastered frames");
+        assert.equal(s1.counters.readPixels - s0.counters.readPixels, 0, "engine.readPixels was called during remastered frames");
+      });
+    }
+
+    test("dispose() removes the effect and every GPU object it created", { timeout: 60_000 }, async () => {
+      await api(h.page, "dispose");
+      const s = await api<{ postProcesses: number; cameraPostProcesses: number; counters: { buffersCreated: string[]; buffersDestroyed: string[]; texturesCreated: string[]; texturesDestroyed: string[] } }>(h.page, "stats");
+      assert.equal(s.postProcesses, 0);
+      assert.equal(s.cameraPostProcesses, 0);
+      const mine = (l: string[]) => l.filter((x) => x.startsWith("remaster-")).sort();
+      assert.deepEqual(mine(s.counters.buffersDestroyed), mine(s.counters.buffersCreated));
+      assert.deepEqual(mine(s.counters.texturesDestroyed), mine(s.counters.texturesCreated));
+      if (engine === "webgpu") assert.ok(mine(s.counters.buffersCreated).length >= 3, "the WebGPU path should have created its buffers");
+      const frames = (await api<{ frames: number }>(h.page, "stats")).frames;
+      await h.page.waitForFunction((n) => (window as any).remasterTest.stats().frames > n + 2, frames);
+    });
+  });
+}
+
+describe("a corrupt model", () => {
+  test("raises an error, the frame passes through unchanged, and the page keeps rendering", { timeout: 120_000 }, async () => {
+    const h = await openPage("engine=webgl2&size=64&model=corrupt");
+    try {
+      assert.match(await api<string>(h.page, "ready"), /^error: Remaster model: /);
+      const stats = await api<{ errors: string[]; frames: number }>(h.page, "stats");
+      assert.equal(stats.errors.length, 1);
+      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      assert.equal(diffStats(withEffect, without).max, 0, "the frame changed although the model failed");
+      await h.page.waitForFunction((n) => (window as any).remasterTest.stats().frames > n + 3, stats.frames);
+    } finally {
+      await h.page.context().close();
+    }
+  });
+
+  test("a missing model file is an error naming the URL", { timeout: 60_000 }, async () => {
+    const h = await openPage("engine=webgl2&size=64&model=/models/nope.onnx");
+    try {
+      assert.match(await api<string>(h.page, "ready"), /could not fetch the model \/models\/nope.onnx: HTTP 404/);
+    } finally {
+      await h.page.context().close();
+    }
+  });
+});

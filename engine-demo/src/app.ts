@@ -1,8 +1,9 @@
 /**
- * The demo page served by `npm start`: one layout, the low and high presets rendered from the same
- * camera and frame, shown side by side with a draggable split. Settings live in the URL query so a
- * view can be shared (?variant=street&seed=3&engine=webgl2&path=2&mode=split).
+ * The demo page served by `npm start`: one layout rendered from the same camera and frame as
+ * low, low + RemasterPostProcess and high, two of them shown with a draggable split. Settings live
+ * in the URL query so a view can be shared (?variant=street&seed=3&engine=webgl2&path=2&mode=low|remaster).
  */
+import { RemasterPostProcess } from "@remaster/plugin";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { EngineKind, QualityPreset } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
@@ -20,7 +21,7 @@ const settings = {
   seed: Number(params.get("seed") ?? 1),
   engine: (params.get("engine") ?? ("gpu" in navigator ? "webgpu" : "webgl2")) as EngineKind,
   path: Number(params.get("path") ?? 0),
-  mode: params.get("mode") ?? "split",
+  mode: params.get("mode") ?? "low|remaster",
 };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,24 +43,33 @@ function fillControls(): void {
   }
 }
 
-interface View { preset: QualityPreset; engine: AbstractEngine; instance: SceneInstance; canvas: HTMLCanvasElement }
+type ViewKind = QualityPreset | "remaster";
+interface View { kind: ViewKind; engine: AbstractEngine; instance: SceneInstance; canvas: HTMLCanvasElement; remaster?: RemasterPostProcess }
 
 async function main(): Promise<void> {
   fillControls();
   seedMathRandom(settings.seed ^ 0x5eed);
-  const presets: QualityPreset[] = settings.mode === "split" ? ["low", "high"] : [settings.mode as QualityPreset];
+  const kinds = settings.mode.split("|") as ViewKind[];
   const host = $("view");
   const views: View[] = [];
-  for (const preset of presets) {
+  for (const kind of kinds) {
     const canvas = document.createElement("canvas");
     if (views.length) canvas.className = "after";
     host.appendChild(canvas);
     const engine = await createEngine({ canvas, kind: settings.engine, width: WIDTH, height: HEIGHT });
+    const preset: QualityPreset = kind === "high" ? "high" : "low";
     const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: settings.variant, seed: settings.seed }, variant: preset, envUrl: "./assets/photoStudio.env" });
-    views.push({ preset, engine, instance, canvas });
+    const view: View = { kind, engine, instance, canvas };
+    if (kind === "remaster") {
+      // The one line a game adds:
+      view.remaster = new RemasterPostProcess({ camera: instance.camera });
+      instance.scene.addPostProcess(view.remaster);
+      view.remaster.onErrorObservable.add((e) => (status.textContent = e.message));
+    }
+    views.push(view);
     const tag = document.createElement("div");
     tag.className = "tag";
-    tag.textContent = preset;
+    tag.textContent = kind === "remaster" ? "low + remaster" : kind;
     tag.style[views.length === 1 ? "left" : "right"] = "6px";
     host.appendChild(tag);
   }
@@ -84,6 +94,10 @@ async function main(): Promise<void> {
     place();
   }
 
+  const remasterOn = $<HTMLInputElement>("remasterOn");
+  remasterOn.addEventListener("change", () => {
+    for (const v of views) if (v.remaster) v.remaster.enabled = remasterOn.checked;
+  });
   const frameInput = $<HTMLInputElement>("frame");
   const play = $<HTMLInputElement>("play");
   let frame = 0;
@@ -97,7 +111,9 @@ async function main(): Promise<void> {
       v.engine.endFrame();
     }
     lastMs = lastMs * 0.9 + (performance.now() - t0) * 0.1;
-    overlay.textContent = `frame ${frame}  cpu ${lastMs.toFixed(1)} ms`;
+    const r = views.find((v) => v.remaster)?.remaster;
+    const model = r ? `  model ${r.stats.backend} ${r.stats.lastInferenceMs.toFixed(1)} ms` : "";
+    overlay.textContent = `frame ${frame}  frame cpu ${lastMs.toFixed(1)} ms${model}`;
   };
   for (const v of views) await v.instance.warmUp();
   frameInput.addEventListener("input", () => {
@@ -108,8 +124,10 @@ async function main(): Promise<void> {
     if (play.checked) {
       frame = (frame + 1) % (Number(frameInput.max) + 1);
       frameInput.value = String(frame);
-      renderOnce();
     }
+    // Keep rendering while paused: the remaster pass shows its last finished inference, and the
+    // next ones catch up with the still frame.
+    renderOnce();
     requestAnimationFrame(tick);
   };
   renderOnce();

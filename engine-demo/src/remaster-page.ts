@@ -104,6 +104,8 @@ async function main() {
       capture,
       stats: () => ({ ...remaster.stats, frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera!._postProcesses.filter(Boolean).length }),
       dispose: () => remaster.dispose(),
+      simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
+      simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
       size,
     },
   });

@@ -133,6 +133,11 @@ export class RemasterPostProcess extends PostProcess {
     this.observers.push(() => this.onApplyObservable.remove(apply));
     const endFrame = engine.onEndFrameObservable.add(() => this.afterFrame(engine));
     this.observers.push(() => engine.onEndFrameObservable.remove(endFrame));
+    // Device / context loss: drop everything GPU-side, pass the frame through, report it, and
+    // load again on the restored device.
+    const lost = engine.onContextLostObservable.add(() => this.onDeviceLost());
+    const restored = engine.onContextRestoredObservable.add(() => this.onDeviceRestored(engine));
+    this.observers.push(() => engine.onContextLostObservable.remove(lost), () => engine.onContextRestoredObservable.remove(restored));
     if (!opts.enabled) this.enabled = false;
     void this.load(engine);
   }
@@ -294,6 +299,23 @@ export class RemasterPostProcess extends PostProcess {
     this.stats.inputWidth = size.width;
     this.stats.inputHeight = size.height;
     this.hasResult = !this.failed;
+  }
+
+  private onDeviceLost(): void {
+    this.hasResult = false;
+    this.disposeGpu();
+    this.cpuResult?.dispose();
+    this.cpuResult = null;
+    void this.session?.release().catch(() => undefined);
+    this.session = null;
+    this.stats.backend = "none";
+    this.onErrorObservable.notifyObservers(new Error("RemasterPostProcess: the GPU device/context was lost; the frame passes through until it is restored"));
+  }
+
+  private onDeviceRestored(engine: AbstractEngine): void {
+    if (this.disposedFlag || this.failed) return;
+    this.stats.inputWidth = this.stats.inputHeight = 0;
+    void this.load(engine);
   }
 
   private disposeGpu(): void {

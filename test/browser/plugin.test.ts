@@ -122,6 +122,30 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
   });
 }
 
+describe("a lost GPU context", () => {
+  test("is reported, passes the frame through, and the effect comes back when the context is restored", { timeout: 180_000 }, async () => {
+    const h = await openPage("engine=webgl2&size=64");
+    try {
+      assert.equal(await api<string>(h.page, "ready"), "ready");
+      await api(h.page, "simulateContextLoss");
+      const s = await api<{ errors: string[]; backend: string }>(h.page, "stats");
+      assert.match(s.errors.at(-1)!, /GPU device\/context was lost/);
+      assert.equal(s.backend, "none");
+      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      assert.equal(diffStats(withEffect, without).max, 0, "the frame changed while the context was lost");
+      await api(h.page, "simulateContextRestore");
+      await h.page.waitForFunction(() => (window as any).remasterTest.stats().backend === "wasm", null, { timeout: 60_000 });
+      const n = (await api<{ inferences: number }>(h.page, "stats")).inferences;
+      await h.page.waitForFunction((k) => (window as any).remasterTest.stats().inferences >= k + 2, n, { timeout: 60_000 });
+      const back = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      assert.ok(diffStats(back, without).mean > 3, "the effect did not come back after the restore");
+    } finally {
+      await h.page.context().close();
+    }
+  });
+});
+
 describe("a corrupt model", () => {
   test("raises an error, the frame passes through unchanged, and the page keeps rendering", { timeout: 120_000 }, async () => {
     const h = await openPage("engine=webgl2&size=64&model=corrupt");

@@ -16,7 +16,9 @@ function ensureNodeModules() {
   const installed = join(root, "node_modules", ".package-lock.json");
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
   console.error("setup: installing npm packages (npm ci)");
-  run("npm ci --no-audit --no-fund");
+  // onnxruntime-node ships its CPU binaries in the package; its install script would only try to
+  // download optional GPU builds, which cannot work offline.
+  run("npm ci --no-audit --no-fund", { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" } });
 }
 
 /** Installs Debian packages when running as root; otherwise names what is missing. */

@@ -15,7 +15,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
 const started = Date.now();
 await build({
-  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts"), remaster: join(root, "src/remaster-page.ts") },
+  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts"), remaster: join(root, "src/remaster-page.ts"), bench: join(root, "src/bench-page.ts") },
   outdir: dist,
   bundle: true,
   splitting: true,

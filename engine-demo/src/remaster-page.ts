@@ -102,7 +102,10 @@ async function main() {
     remasterTest: {
       ready: () => remaster.ready.then(() => "ready", (e: Error) => `error: ${e.message}`),
       capture,
-      stats: () => ({ ...remaster.stats, frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera!._postProcesses.filter(Boolean).length }),
+      setEnabled: (on: boolean) => {
+        remaster.enabled = on;
+      },
+      stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera!._postProcesses.filter(Boolean).length }),
       dispose: () => remaster.dispose(),
       simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
       simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),

@@ -110,10 +110,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     ckpt = torch.load(resume_path, map_location="cpu", weights_only=False) if resume_path else None
     if ckpt is not None:
-        # The run's identity comes from the checkpoint; only these may change on resume.
+        # The run's identity comes from the checkpoint. Bookkeeping keys follow the command line;
+        # loss schedule keys change only when given explicitly (then the run is no longer the
+        # uninterrupted one, and the change is printed and saved in the next checkpoint).
         resumable = {"max_steps", "save_steps", "eval_steps", "logging_steps", "device", "output_dir", "num_eval_images", "report_images"}
+        schedule = {"gan_factor", "gan_start_step", "lpips_start_step"}
         saved = from_dict(ckpt["config"])
         for k in resumable:
+            setattr(saved, k, getattr(cfg, k))
+        explicit = parse_cli_overrides(args.overrides)
+        for k in schedule & set(explicit):
+            print(f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})", file=sys.stderr)
             setattr(saved, k, getattr(cfg, k))
         cfg = saved
 

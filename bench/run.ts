@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: the project's speed and value, measured side by side in one run.
+ * Writes bench/results/<name>.json and bench/results/<name>.html (tables + bar charts).
+ * Options: --name NAME (default "latest"), --quick (fewer sizes and frames), --webgpu-720p.
+ *
+ * Headless Chromium here runs WebGPU on SwiftShader (a CPU emulation): its absolute times say
+ * nothing about a real GPU; compare ratios measured in the same run.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ortNode from "onnxruntime-node";
+import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (n: string) => args.includes(n);
+const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(n) + 1] : d);
+const name = opt("--name", "latest");
+const quick = flag("--quick");
+const python = join(root, "training/.venv/bin/python");
+const MODEL = join(root, "models/remaster-realtime.onnx");
+const tmp = join(root, "bench/results/tmp");
+mkdirSync(tmp, { recursive: true });
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+// ---- model cost (FLOPs from the PyTorch definition) ----
+log("model FLOPs per preset");
+const flops = JSON.parse(execFileSync(python, ["-c", `
+import json
+from remaster.model.remaster import PRESETS, RemasterNet, count_flops
+from dataclasses import replace
+out = {}
+for name, cfg in [("seed", PRESETS["seed"]), ("realtime", PRESETS["realtime"]), ("realtime+skips", replace(PRESETS["realtime"], skip_connections=True))]:
+    m = RemasterNet(cfg)
+    out[name] = {"parameters": sum(p.numel() for p in m.parameters()), **{f"{w}x{h}": count_flops(cfg, h, w) for w, h in [(256, 256), (512, 512), (1280, 720), (1920, 1080)]}}
+    out[name]["flops_per_output_pixel"] = out[name]["1280x720"] / (1280 * 720)
+print(json.dumps(out))
+`], { encoding: "utf8" }));
+const shipped = JSON.parse(execFileSync(python, ["-c", `import json; from remaster.export import read_metadata; m = read_metadata("${MODEL}"); print(json.dumps({"preset": m["preset"], "flops_per_output_pixel": m["flops_per_output_pixel"], "skip_connections": m["model_config"]["skip_connections"]}))`], { encoding: "utf8" }));
+
+// ---- a MatMul model for the peak microbenchmark ----
+const N = 768;
+const matmulPath = join(tmp, "matmul.onnx");
+execFileSync(python, ["-c", `
+import onnx
+from onnx import helper, TensorProto
+g = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["c"])], "mm",
+    [helper.make_tensor_value_info("a", TensorProto.FLOAT, [${N}, ${N}]), helper.make_tensor_value_info("b", TensorProto.FLOAT, [${N}, ${N}])],
+    [helper.make_tensor_value_info("c", TensorProto.FLOAT, [${N}, ${N}])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "${matmulPath}")
+`]);
+
+// ---- onnxruntime-node on the same model, same machine, same run ----
+const sizes: Array<[number, number]> = quick ? [[256, 256], [512, 512]] : [[256, 256], [512, 512], [1280, 720]];
+const reps = quick ? 3 : 5;
+log("onnxruntime-node");
+const nodeSession = await ortNode.InferenceSession.create(MODEL, { intraOpNumThreads: Math.min(4, cpus().length) });
+const nodeMs: Record<string, number> = {};
+for (const [w, h] of sizes) {
+  const x = new ortNode.Tensor("float32", new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]);
+  await nodeSession.run({ input: x });
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await nodeSession.run({ input: x });
+    t.push(performance.now() - t0);
+  }
+  nodeMs[`${w}x${h}`] = median(t);
+}
+const mmSession = await ortNode.InferenceSession.create(matmulPath, { intraOpNumThreads: Math.min(4, cpus().length) });
+const a = new ortNode.Tensor("float32", new Float32Array(N * N).fill(0.01), [N, N]);
+await mmSession.run({ a, b: a });
+const mmT: number[] = [];
+for (let i = 0; i < reps; i++) {
+  const t0 = performance.now();
+  await mmSession.run({ a, b: a });
+  mmT.push(performance.now() - t0);
+}
+const nodePeak = (2 * N ** 3) / (median(mmT) * 1e6);
+
+// ---- the browser ----
+const server = await serveDemo({ "/bench-tmp/": tmp });
+const browser = await launchChromium();
+const results: Record<string, unknown> = {};
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}bench.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === "true");
+  log("onnxruntime-web WASM");
+  const wasmMs = await page.evaluate(([s, r]) => window.remasterBench.ortWasm("./models/remaster-realtime.onnx", s as Array<[number, number]>, r as number), [sizes, reps] as const);
+  const wasmPeak = await page.evaluate(([n, r]) => window.remasterBench.matmul("/bench-tmp/matmul.onnx", n, r), [N, reps] as const);
+  const threads = await page.evaluate(() => window.remasterBench.threads());
+  const modelRows = sizes.map(([w, h]) => {
+    const k = `${w}x${h}`;
+    const f = flops.realtime[k] * (shipped.skip_connections ? flops["realtime+skips"][k] / flops.realtime[k] : 1);
+    return { size: k, flops: f, node_ms: nodeMs[k], wasm_ms: wasmMs[k], wasm_over_node: wasmMs[k] / nodeMs[k], node_gflops: f / (nodeMs[k] * 1e6), wasm_gflops: f / (wasmMs[k] * 1e6) };
+  });
+  results.model = { presets: flops, shipped, inference: modelRows, peak: { matmul_n: N, node_gflops: nodePeak, wasm_gflops: wasmPeak.gflops }, browser_threads: threads };
+
+  log("frame cost in the browser");
+  const frameRuns: Array<{ engine: "webgl2" | "webgpu"; w: number; h: number }> = [];
+  for (const [w, h] of sizes) frameRuns.push({ engine: "webgl2", w, h });
+  for (const [w, h] of sizes) if (w < 1280 || flag("--webgpu-720p")) frameRuns.push({ engine: "webgpu", w, h });
+  const frames: unknown[] = [];
+  for (const r of frameRuns) {
+    const n = r.engine === "webgpu" ? (quick ? 4 : 8) : quick ? 8 : 16;
+    const p = await browser.newPage();
+    await p.goto(`${server.url}bench.html`);
+    await p.waitForFunction(() => document.body.dataset.ready === "true");
+    const base = await p.evaluate((o) => window.remasterBench.frameCost(o), { engine: r.engine, width: r.w, height: r.h, frames: n, remaster: false });
+    const withFx = await p.evaluate((o) => window.remasterBench.frameCost(o), { engine: r.engine, width: r.w, height: r.h, frames: n, remaster: true });
+    await p.close();
+    frames.push({ ...withFx, sceneOnlyFrameMs: base.frameMs, frameMsWithRemaster: withFx.frameMs, remasterOverSceneOnly: withFx.frameMs / base.frameMs });
+    log(`  ${r.engine} ${r.w}x${r.h}: scene ${base.frameMs.toFixed(1)} ms, with remaster ${withFx.frameMs.toFixed(1)} ms, model ${withFx.inferenceMs?.toFixed(1)} ms`);
+  }
+  results.frames = frames;
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+// ---- quality-cost table on the held-out test frames ----
+const quality: unknown[] = [];
+for (const [label, file] of [["realtime (skips)", "runs/realtime/test/results.json"], ["realtime (no skips)", "runs/realtime-noskip/test/results.json"]] as const) {
+  const p = join(root, file);
+  if (!existsSync(p)) continue;
+  const r = JSON.parse(readFileSync(p, "utf8"));
+  for (const [method, v] of Object.entries(r.table as Record<string, Record<string, number>>)) {
+    if (method === "remaster") quality.push({ method: `low + remaster ${label}`, ...v, ms: (results.model as { inference: Array<{ size: string; node_ms: number }> }).inference.find((i) => i.size === "512x512")?.node_ms });
+    else if (!quality.some((q) => (q as { method: string }).method === method)) quality.push({ method, ...v });
+  }
+}
+results.quality = quality;
+
+const report = { benchmark: "remaster", name, date: new Date().toISOString(), machine: `${cpus()[0]?.model} x${cpus().length}, headless Chromium (WebGPU on SwiftShader)`, command: `npm run bench -- ${args.join(" ")}`.trim(), ...results };
+const outDir = join(root, "bench/results");
+writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
+writeFileSync(join(outDir, `${name}.html`), renderHtml(report));
+console.log(JSON.stringify(report, null, 2));
+
+function bars(title: string, rows: Array<[string, number]>, unit: string): string {
+  const max = Math.max(...rows.map((r) => r[1]), 1e-9);
+  const h = 22;
+  const body = rows.map(([k, v], i) => `<text x="0" y="${i * h + 15}" font-size="12">${k}</text><rect x="230" y="${i * h + 4}" width="${(v / max) * 380}" height="14" fill="#2563eb"/><text x="${236 + (v / max) * 380}" y="${i * h + 15}" font-size="11">${v.toFixed(2)} ${unit}</text>`).join("");
+  return `<h3>${title}</h3><svg width="720" height="${rows.length * h + 8}">${body}</svg>`;
+}
+
+function renderHtml(r: any): string {
+  const inf = r.model.inference as any[];
+  const fr = (r.frames ?? []) as any[];
+  const q = (r.quality ?? []) as any[];
+  const table = (rows: any[], cols: string[]) => `<table><tr>${cols.map((c) => `<th>${c}</th>`).join("")}</tr>${rows.map((x) => `<tr>${cols.map((c) => `<td>${typeof x[c] === "number" ? x[c].toFixed(c.includes("flops") && x[c] > 1e6 ? 0 : 3) : x[c] ?? ""}</td>`).join("")}</tr>`).join("")}</table>`;
+  return `<!doctype html><meta charset="utf-8"><title>Remaster bench ${r.name}</title>
+<style>body{font:14px system-ui;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>
+<h1>Remaster benchmark</h1><p>${r.date} on ${r.machine}. Command: <code>${r.command}</code></p>
+<h2>Quality vs cost (held-out test frames)</h2>${table(q, ["method", "psnr", "ssim", "lpips", "flip", "ms_per_frame", "ms"])}
+${bars("PSNR vs high (dB)", q.map((x) => [x.method, x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.map((x) => [x.method, x.lpips]), "")}
+<h2>Model inference: onnxruntime-node vs onnxruntime-web WASM (same model, same machine)</h2>${table(inf, ["size", "flops", "node_ms", "wasm_ms", "wasm_over_node", "node_gflops", "wasm_gflops"])}
+<p>Peak (MatMul ${r.model.peak.matmul_n}²): node ${r.model.peak.node_gflops.toFixed(1)} GFLOP/s, WASM ${r.model.peak.wasm_gflops.toFixed(1)} GFLOP/s.</p>
+${bars("inference ms, onnxruntime-node", inf.map((x) => [x.size, x.node_ms]), "ms")}${bars("inference ms, WASM in Chromium", inf.map((x) => [x.size, x.wasm_ms]), "ms")}
+<h2>Frame cost in headless Chromium</h2>${table(fr, ["engine", "size", "backend", "sceneOnlyFrameMs", "frameMsWithRemaster", "remasterOverSceneOnly", "inferenceMs", "readbackMs", "readbacksPerFrame"])}
+<h2>FLOPs per preset</h2><pre>${JSON.stringify(r.model.presets, null, 1)}</pre>`;
+}

@@ -1,0 +1,145 @@
+/**
+ * bench.html: measurements for `npm run bench`, driven by Playwright. Nothing here is asserted;
+ * the bench prints ratios measured in one run.
+ *   ortWasm:   the model alone in onnxruntime-web's WASM backend (same file as onnxruntime-node)
+ *   matmul:    a matrix-multiply microbenchmark in the same backend (achieved-peak reference)
+ *   frameCost: the demo scene (low preset) with and without RemasterPostProcess
+ */
+import * as ortWasm from "onnxruntime-web/wasm";
+import { RemasterPostProcess } from "@remaster/plugin";
+import type { EngineKind } from "./contracts.ts";
+import { createEngine } from "./engine.ts";
+import { seedMathRandom } from "./rng.ts";
+import { createSceneInstance } from "./sceneInstance.ts";
+
+const counters = { mapAsync: 0, readPixels: 0 };
+if (typeof GPUBuffer !== "undefined") {
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  GPUBuffer.prototype.mapAsync = function (...a: Parameters<typeof mapAsync>) {
+    counters.mapAsync++;
+    return mapAsync.apply(this, a);
+  };
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function wasmRuntime() {
+  ortWasm.env.wasm.wasmPaths = new URL("./ort/", location.href).href;
+  ortWasm.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  return ortWasm;
+}
+
+const api = {
+  threads: () => ({ crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency }),
+  async ortWasm(modelUrl: string, sizes: Array<[number, number]>, reps: number) {
+    const ort = await wasmRuntime();
+    const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    const out: Record<string, number> = {};
+    for (const [w, h] of sizes) {
+      const x = new ort.Tensor("float32", new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]);
+      await session.run({ input: x }); // warm-up
+      const t: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        await session.run({ input: x });
+        t.push(performance.now() - t0);
+      }
+      out[`${w}x${h}`] = median(t);
+    }
+    await session.release();
+    return out;
+  },
+  async matmul(modelUrl: string, n: number, reps: number) {
+    const ort = await wasmRuntime();
+    const session = await ort.InferenceSession.create(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), { executionProviders: ["wasm"] });
+    const a = new ort.Tensor("float32", new Float32Array(n * n).fill(0.01), [n, n]);
+    await session.run({ a, b: a });
+    const t: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await session.run({ a, b: a });
+      t.push(performance.now() - t0);
+    }
+    await session.release();
+    return { ms: median(t), gflops: (2 * n ** 3) / (median(t) * 1e6) };
+  },
+  async frameCost(o: { engine: EngineKind; width: number; height: number; frames: number; remaster: boolean; backend?: "webgpu" | "wasm" }) {
+    seedMathRandom(1 ^ 0x5eed);
+    const canvas = document.createElement("canvas");
+    document.body.appendChild(canvas);
+    const engine = await createEngine({ canvas, kind: o.engine, width: o.width, height: o.height });
+    const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: "street", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+    await instance.warmUp();
+    let remaster: RemasterPostProcess | null = null;
+    if (o.remaster) {
+      remaster = new RemasterPostProcess({ camera: instance.camera, backend: o.backend ?? "auto" });
+      instance.scene.addPostProcess(remaster);
+    }
+    const sync = async () => {
+      if (engine.isWebGPU) await (engine as unknown as { _device: GPUDevice })._device.queue.onSubmittedWorkDone();
+      else (engine as unknown as { _gl: WebGL2RenderingContext })._gl.finish();
+    };
+    const frame = async (f: number) => {
+      instance.setFrame(f, instance.poseAt(0, f));
+      engine.beginFrame();
+      instance.scene.render();
+      engine.endFrame();
+      await sync();
+    };
+    let f = 0;
+    if (remaster) {
+      // Wait for the first remastered frame, rendering as a game would.
+      let done = false;
+      remaster.ready.then(() => (done = true), () => (done = true));
+      while (!done) {
+        await frame(f++);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (remaster.error) throw remaster.error;
+    } else {
+      for (let i = 0; i < 3; i++) await frame(f++);
+    }
+    const c0 = { ...counters };
+    const s0 = remaster ? { ...remaster.stats } : null;
+    const times: number[] = [];
+    const inferMs: number[] = [];
+    const readMs: number[] = [];
+    let lastCount = s0?.inferences ?? 0;
+    const t0 = performance.now();
+    for (let i = 0; i < o.frames; i++) {
+      const a = performance.now();
+      await frame(f++);
+      times.push(performance.now() - a);
+      if (remaster && remaster.stats.inferences !== lastCount) {
+        lastCount = remaster.stats.inferences;
+        inferMs.push(remaster.stats.lastInferenceMs);
+        readMs.push(remaster.stats.lastReadbackMs);
+      }
+      await new Promise((r) => setTimeout(r, 0)); // let the inference's promises run, as a browser frame would
+    }
+    const wall = performance.now() - t0;
+    const res = {
+      engine: o.engine, size: `${o.width}x${o.height}`, remaster: o.remaster, backend: remaster?.stats.backend ?? "none",
+      frameMs: median(times), framesPerSecond: (o.frames / wall) * 1000,
+      inferences: remaster ? remaster.stats.inferences - (s0?.inferences ?? 0) : 0,
+      inferenceMs: inferMs.length ? median(inferMs) : null,
+      readbackMs: readMs.length ? median(readMs) : null,
+      readbacksPerFrame: (counters.mapAsync - c0.mapAsync + counters.readPixels - c0.readPixels) / o.frames + (remaster?.stats.backend === "wasm" ? (remaster.stats.inferences - (s0?.inferences ?? 0)) / o.frames : 0),
+    };
+    remaster?.dispose();
+    instance.dispose();
+    engine.dispose();
+    canvas.remove();
+    return res;
+  },
+};
+
+declare global {
+  interface Window { remasterBench: typeof api }
+}
+window.remasterBench = api;
+document.body.dataset.ready = "true";

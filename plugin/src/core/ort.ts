@@ -13,6 +13,8 @@ export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promi
   ort.env.wasm.wasmPaths = wasmPaths;
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  // The CPU path runs in onnxruntime's proxy worker, so inference never blocks the render loop.
+  if (kind === "wasm") ort.env.wasm.proxy = true;
   return ort;
 }
 

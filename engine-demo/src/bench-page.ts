@@ -34,6 +34,7 @@ async function wasmRuntime() {
 
 const api = {
   threads: () => ({ crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency }),
+  /** Median and best-of-`reps` milliseconds per size. */
   async ortWasm(modelUrl: string, sizes: Array<[number, number]>, reps: number) {
     const ort = await wasmRuntime();
     const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
@@ -49,6 +50,7 @@ const api = {
         t.push(performance.now() - t0);
       }
       out[`${w}x${h}`] = median(t);
+      out[`${w}x${h}:min`] = Math.min(...t);
     }
     await session.release();
     return out;

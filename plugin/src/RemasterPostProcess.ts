@@ -230,21 +230,24 @@ export class RemasterPostProcess extends PostProcess {
     }
     const frame = this.frameTexture as { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } };
     this.inFlight = true;
-    const run = this.stats.backend === "webgpu" ? this.inferWebGpu(engine, frame) : this.inferWasm(engine, frame);
+    const gen = this.generation;
+    const run = this.stats.backend === "webgpu" ? this.inferWebGpu(engine, frame, gen) : this.inferWasm(engine, frame, gen);
     run.then(
       () => {
         this.inFlight = false;
       },
       (e: Error) => {
         this.inFlight = false;
-        this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
+        if (gen === this.generation) this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
       },
     );
   }
 
   private readyResolved = false;
+  /** Bumped when the device is lost: an inference started before must not publish its result. */
+  private generation = 0;
 
-  private async inferWebGpu(engine: AbstractEngine, frame: { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } }): Promise<void> {
+  private async inferWebGpu(engine: AbstractEngine, frame: { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } }, gen: number): Promise<void> {
     const size = inputSize(frame.width, frame.height, this.opts.scale, this.contract!.sizeMultiple);
     if (!this.gpu || this.stats.inputWidth !== size.width || this.stats.inputHeight !== size.height) {
       this.disposeGpu();
@@ -263,12 +266,13 @@ export class RemasterPostProcess extends PostProcess {
     const t0 = performance.now();
     this.gpu.pack(frame._hardwareTexture!.underlyingResource as GPUTexture);
     await this.gpu.infer();
+    if (gen !== this.generation) return;
     this.stats.lastInferenceMs = performance.now() - t0;
     this.stats.inferences++;
     this.hasResult = !this.failed;
   }
 
-  private async inferWasm(engine: AbstractEngine, frame: { width: number; height: number }): Promise<void> {
+  private async inferWasm(engine: AbstractEngine, frame: { width: number; height: number }, gen: number): Promise<void> {
     const { width, height } = frame;
     const t0 = performance.now();
     const view = await (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(this.frameTexture, width, height);
@@ -286,7 +290,7 @@ export class RemasterPostProcess extends PostProcess {
     const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, flip);
     tensor.dispose();
     input.dispose();
-    if (this.disposedFlag) return;
+    if (this.disposedFlag || gen !== this.generation) return;
     if (!this.cpuResult || this.cpuResult.getSize().width !== ow || this.cpuResult.getSize().height !== oh) {
       this.cpuResult?.dispose();
       this.cpuResult = RawTexture.CreateRGBATexture(bytes, ow, oh, this.remasterScene, false, false, Texture.BILINEAR_SAMPLINGMODE);
@@ -302,6 +306,7 @@ export class RemasterPostProcess extends PostProcess {
   }
 
   private onDeviceLost(): void {
+    this.generation++;
     this.hasResult = false;
     this.disposeGpu();
     this.cpuResult?.dispose();

@@ -12,29 +12,19 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, serveDemo } from "../../engine-demo/node/browser.ts";
-import type { StaticServer } from "../../engine-demo/node/server.ts";
+import type { Page } from "playwright-core";
+import { useBrowserSession } from "../helpers/session.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const python = join(root, "training/.venv/bin/python");
 const MODEL = join(root, "models/remaster-realtime.onnx");
-let server: StaticServer;
-let browser: Browser;
 
-before(async () => {
-  server = await serveDemo();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = useBrowserSession();
 
 interface PageHandle { page: Page; offsite: string[] }
 
 async function openPage(query: string): Promise<PageHandle> {
-  const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
+  const context = await session.browser.newContext({ viewport: { width: 400, height: 400 } });
   const page = await context.newPage();
   const offsite: string[] = [];
   await page.route("**/*", (route) => {
@@ -43,7 +33,7 @@ async function openPage(query: string): Promise<PageHandle> {
     offsite.push(url.href);
     return route.abort();
   });
-  await page.goto(`${server.url}remaster.html?${query}`);
+  await page.goto(`${session.server.url}remaster.html?${query}`);
   await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, { timeout: 120_000 });
   const error = await page.evaluate(() => document.body.dataset.error);
   assert.equal(error, undefined, `page failed: ${error}`);

@@ -7,25 +7,14 @@
  * flake or fail; `npm run bench` reports the ratio per size instead.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { launchChromium, serveDemo } from "../../engine-demo/node/browser.ts";
-import type { StaticServer } from "../../engine-demo/node/server.ts";
+import { test } from "node:test";
+import { useBrowserSession } from "../helpers/session.ts";
 
-let server: StaticServer;
-let browser: Browser;
-before(async () => {
-  server = await serveDemo();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = useBrowserSession();
 
 test("a disabled remaster pass adds no work", { timeout: 120_000 }, async () => {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}remaster.html?engine=webgl2&size=64`);
+  const page = await session.browser.newPage();
+  await page.goto(`${session.server.url}remaster.html?engine=webgl2&size=64`);
   await page.waitForFunction(() => document.body.dataset.ready === "true");
   const on = await page.evaluate(() => (window as any).remasterTest.stats());
   assert.equal(on.cameraPostProcesses, 1);

@@ -26,6 +26,7 @@ import torch
 from .model.remaster import ModelConfig, RemasterNet, describe
 
 OPSET = 17
+WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights"}
 CONTRACT = {
     "input": {"name": "input", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)", "size_multiple": 8},
     "output": {"name": "output", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)"},
@@ -139,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ds_json = Path(cfg["dataset_dir"]) / "dataset.json"
     if ds_json.is_file():
         dataset_id = json.loads(ds_json.read_text())
+    # Weight paths are machine-specific: keep only their file names in the shipped metadata.
+    cfg = {k: (Path(v).name if k in WEIGHT_PATH_KEYS and v else v) for k, v in cfg.items()}
     extra = {"training_config": cfg, "training_step": ckpt["step"], "dataset": dataset_id}
     if args.metrics:
         extra["metrics"] = json.loads(Path(args.metrics).read_text())

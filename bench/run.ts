@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ortNode from "onnxruntime-node";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
+import { timeRuns } from "../engine-demo/src/timing.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -25,7 +26,6 @@ const MODEL = join(root, "models/remaster-realtime.onnx");
 const tmp = join(root, "bench/results/tmp");
 mkdirSync(tmp, { recursive: true });
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 // ---- model cost (FLOPs from the PyTorch definition) ----
 log("model FLOPs per preset");
@@ -62,25 +62,11 @@ const nodeSession = await ortNode.InferenceSession.create(MODEL, { intraOpNumThr
 const nodeMs: Record<string, number> = {};
 for (const [w, h] of sizes) {
   const x = new ortNode.Tensor("float32", new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]);
-  await nodeSession.run({ input: x });
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await nodeSession.run({ input: x });
-    t.push(performance.now() - t0);
-  }
-  nodeMs[`${w}x${h}`] = median(t);
+  nodeMs[`${w}x${h}`] = (await timeRuns(() => nodeSession.run({ input: x }), reps)).median;
 }
 const mmSession = await ortNode.InferenceSession.create(matmulPath, { intraOpNumThreads: Math.min(4, cpus().length) });
 const a = new ortNode.Tensor("float32", new Float32Array(N * N).fill(0.01), [N, N]);
-await mmSession.run({ a, b: a });
-const mmT: number[] = [];
-for (let i = 0; i < reps; i++) {
-  const t0 = performance.now();
-  await mmSession.run({ a, b: a });
-  mmT.push(performance.now() - t0);
-}
-const nodePeak = (2 * N ** 3) / (median(mmT) * 1e6);
+const nodePeak = (2 * N ** 3) / ((await timeRuns(() => mmSession.run({ a, b: a }), reps)).median * 1e6);
 
 // ---- the browser ----
 const server = await serveDemo({ "/bench-tmp/": tmp });

@@ -11,6 +11,7 @@ import type { EngineKind } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
+import { median, timeRuns } from "./timing.ts";
 
 const counters = { mapAsync: 0, readPixels: 0 };
 if (typeof GPUBuffer !== "undefined") {
@@ -21,10 +22,6 @@ if (typeof GPUBuffer !== "undefined") {
   };
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function wasmRuntime() {
   ortWasm.env.wasm.wasmPaths = new URL("./ort/", location.href).href;
@@ -42,15 +39,9 @@ const api = {
     const out: Record<string, number> = {};
     for (const [w, h] of sizes) {
       const x = new ort.Tensor("float32", new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]);
-      await session.run({ input: x }); // warm-up
-      const t: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        const t0 = performance.now();
-        await session.run({ input: x });
-        t.push(performance.now() - t0);
-      }
-      out[`${w}x${h}`] = median(t);
-      out[`${w}x${h}:min`] = Math.min(...t);
+      const t = await timeRuns(() => session.run({ input: x }), reps);
+      out[`${w}x${h}`] = t.median;
+      out[`${w}x${h}:min`] = t.min;
     }
     await session.release();
     return out;
@@ -59,15 +50,9 @@ const api = {
     const ort = await wasmRuntime();
     const session = await ort.InferenceSession.create(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), { executionProviders: ["wasm"] });
     const a = new ort.Tensor("float32", new Float32Array(n * n).fill(0.01), [n, n]);
-    await session.run({ a, b: a });
-    const t: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await session.run({ a, b: a });
-      t.push(performance.now() - t0);
-    }
+    const t = await timeRuns(() => session.run({ a, b: a }), reps);
     await session.release();
-    return { ms: median(t), gflops: (2 * n ** 3) / (median(t) * 1e6) };
+    return { ms: t.median, gflops: (2 * n ** 3) / (t.median * 1e6) };
   },
   async frameCost(o: { engine: EngineKind; width: number; height: number; frames: number; remaster: boolean; backend?: "webgpu" | "wasm" }) {
     seedMathRandom(1 ^ 0x5eed);

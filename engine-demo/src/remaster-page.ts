@@ -72,10 +72,12 @@ async function main() {
   // -------------------------------------------------------------------------------------
 
   let frames = 0;
-  engine.runRenderLoop(() => {
-    scene.render();
-    frames++;
-  });
+  const startLoop = () =>
+    engine.runRenderLoop(() => {
+      scene.render();
+      frames++;
+    });
+  startLoop();
   const errors: string[] = [];
   remaster.onErrorObservable.add((e) => errors.push(e.message));
 
@@ -91,10 +93,7 @@ async function main() {
     const px = await p;
     counters.readPixels = before.readPixels; // the test's own capture is not the plugin's
     remaster.enabled = true;
-    engine.runRenderLoop(() => {
-      scene.render();
-      frames++;
-    });
+    startLoop();
     return bytesToBase64(px);
   }
 

@@ -9,28 +9,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
 import type { EngineKind, FrameRequest, RenderVariant } from "../../engine-demo/src/contracts.ts";
-import { launchChromium, openHarness, serveDemo, type HarnessPage } from "../../engine-demo/node/browser.ts";
-import type { StaticServer } from "../../engine-demo/node/server.ts";
+import { openHarness, type HarnessPage } from "../../engine-demo/node/browser.ts";
+import { useBrowserSession } from "../helpers/session.ts";
 import { stdDev, lumaAt, validatePair } from "../../training/src/dataset/validate.ts";
 import { writeTestGltf } from "../helpers/gltf.ts";
 import { meanAbsDiff, toImage } from "../helpers/frames.ts";
 
 const SIZE = 96;
-let server: StaticServer;
-let browser: Browser;
 const gltfDir = mkdtempSync(join(tmpdir(), "remaster-gltf-"));
-
-before(async () => {
-  writeTestGltf(join(gltfDir, "blocks.gltf"));
-  server = await serveDemo({ "/user-scene/": gltfDir });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+writeTestGltf(join(gltfDir, "blocks.gltf"));
+const session = useBrowserSession({ "/user-scene/": gltfDir });
 
 async function render(h: HarnessPage, req: FrameRequest) {
   return toImage(await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), req));
@@ -41,7 +30,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
     const variants: RenderVariant[] = engine === "webgpu" ? ["low", "high", "low_fxaa_sharpen", "low_fsr1"] : ["low", "high", "low_fxaa_sharpen"];
     let h: HarnessPage;
     before(async () => {
-      h = await openHarness(browser, server.url);
+      h = await openHarness(session.browser, session.server.url);
       const info = await h.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants });
       assert.deepEqual(Object.keys(info.variants).sort(), [...variants].sort());
       assert.deepEqual(info.variants.high.postProcesses, ["ssao2", "msaa4", "fxaa", "bloom", "aces"]);
@@ -78,7 +67,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
 
     test("a freshly loaded page renders the same pixels", async () => {
       const a = await render(h, { frame: 60, path: 0, variant: "high" });
-      const other = await openHarness(browser, server.url);
+      const other = await openHarness(session.browser, session.server.url);
       try {
         await other.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants: ["low", "high"] });
         assert.equal(meanAbsDiff(a, await render(other, { frame: 60, path: 0, variant: "high" })), 0);
@@ -95,7 +84,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
     });
 
     test("a user's glTF renders with both presets and an orbit camera", async () => {
-      const g = await openHarness(browser, server.url);
+      const g = await openHarness(session.browser, session.server.url);
       try {
         await g.init({ engine, width: SIZE, height: SIZE, source: { kind: "gltf", url: "/user-scene/blocks.gltf", seed: 2 }, variants: ["low", "high"] });
         const low = await render(g, { frame: 10, path: 0, variant: "low" });
@@ -117,7 +106,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
 }
 
 test("a missing glTF is a clear error", async () => {
-  const h = await openHarness(browser, server.url);
+  const h = await openHarness(session.browser, session.server.url);
   try {
     await assert.rejects(
       h.init({ engine: "webgl2", width: 64, height: 64, source: { kind: "gltf", url: "/user-scene/missing.glb", seed: 1 }, variants: ["low"] }),

@@ -1,11 +1,7 @@
 /** Helpers for tests that look at rendered frames. */
-import type { RenderedFrame } from "../../engine-demo/src/contracts.ts";
 import type { Image } from "../../training/src/dataset/validate.ts";
 
-export function toImage(f: RenderedFrame): Image {
-  const b = Buffer.from(f.rgbaBase64, "base64");
-  return { width: f.width, height: f.height, data: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
-}
+export { toImage } from "../../training/src/dataset/renderPairs.ts";
 
 /** Mean absolute difference over RGB channels, 0..255. */
 export function meanAbsDiff(a: Image, b: Image): number {

@@ -85,28 +85,17 @@ def _coerce(key: str, value: Any, typ: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
             return value.lower() in ("true", "1", "yes")
         raise ConfigError(f"{key} must be a boolean, got {value!r}")
-    if typ is int:
-        if isinstance(value, bool):
-            raise ConfigError(f"{key} must be an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
+    if typ in (int, float):
+        what = "an integer" if typ is int else "a number"
+        accepted = (int,) if typ is int else (int, float)
+        if isinstance(value, accepted) and not isinstance(value, bool):
+            return typ(value)
         if isinstance(value, str):
             try:
-                return int(value)
+                return typ(value)
             except ValueError:
                 pass
-        raise ConfigError(f"{key} must be an integer, got {value!r}")
-    if typ is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{key} must be a number, got {value!r}")
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{key} must be a number, got {value!r}")
+        raise ConfigError(f"{key} must be {what}, got {value!r}")
     if typ is str:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string, got {value!r}")

@@ -72,15 +72,15 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
     grid = []
     for i, r in enumerate(rows):
         high = to_tensor(load_png(dataset_dir / r["files"]["high"]))[None]
+        low = to_tensor(load_png(dataset_dir / r["files"]["low"]))[None]  # decoded once: a method and the model's input
         outs = {}
         for m in methods:
             if m == "remaster":
-                low = to_tensor(load_png(dataset_dir / r["files"]["low"]))[None]
                 t0 = time.perf_counter()
                 outs[m] = runner(low).float().clamp(0, 1)
                 ms[m].append((time.perf_counter() - t0) * 1000)
             else:
-                img = to_tensor(load_png(dataset_dir / r["files"][m]))[None]
+                img = low if m == "low" else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
                 if img.shape[-2:] != high.shape[-2:]:  # low rendered at reduced scale: compare upsampled
                     img = torch.nn.functional.interpolate(img, size=high.shape[-2:], mode="bilinear", align_corners=False)
                 outs[m] = img

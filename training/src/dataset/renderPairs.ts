@@ -35,7 +35,8 @@ export function userSceneDir(o: DatasetOptions): string | null {
   return isGltfScene(o.scene) ? dirname(resolve(o.scene)) : null;
 }
 
-function toImage(f: RenderedFrame): Image {
+/** A frame from the harness (base64 RGBA8) as an Image for validation and encoding. */
+export function toImage(f: RenderedFrame): Image {
   const buf = Buffer.from(f.rgbaBase64, "base64");
   return { width: f.width, height: f.height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
 }

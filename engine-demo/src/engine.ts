@@ -32,6 +32,9 @@ export async function createEngine(o: CreateEngineOptions): Promise<AbstractEngi
       // rgba8unorm keeps readbacks in RGBA order on every platform (the preferred format is often BGRA).
       swapChainFormat: "rgba8unorm",
       powerPreference: "high-performance",
+      // Lets RemasterPostProcess run float16 models where the hardware has it (Babylon keeps only
+      // the features the adapter offers; it requests none by default).
+      deviceDescriptor: { requiredFeatures: ["shader-f16"] },
     });
     await gpuEngine.initAsync();
     engine = gpuEngine;

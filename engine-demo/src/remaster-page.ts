@@ -1,7 +1,9 @@
 /**
  * remaster.html: the plugin on the demo scene, for the end-to-end tests. The only Remaster code a
  * game needs is the one line marked below; everything else is the scene and hooks for the tests.
- * Query: engine=webgl2|webgpu, size=N, frame=N (a still frame), model=URL|corrupt|missing.
+ * Query: engine=webgl2|webgpu, size=N, frame=N (a still frame), model=URL|corrupt|missing,
+ * precision=auto|fp32|fp16, capture=0 (no graph capture), latecamera=1 (the effect is made while
+ * the scene has no active camera; the camera becomes active afterwards), nopp=1 (no effect).
  */
 import { RemasterPostProcess } from "@remaster/plugin";
 import type { EngineKind } from "./contracts.ts";
@@ -9,6 +11,7 @@ import { createEngine } from "./engine.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
+import { codecCheck } from "./codec-check.ts";
 
 const q = new URLSearchParams(location.search);
 const kind = (q.get("engine") ?? "webgl2") as EngineKind;
@@ -65,15 +68,24 @@ async function main() {
   if (modelParam === "corrupt") model = URL.createObjectURL(new Blob([new Uint8Array(4096).map((_, i) => (i * 37) & 255)]));
   else if (modelParam) model = modelParam;
 
-  // ---- the one line a game adds (options only when the test asks for another model) ----
-  const remaster = model ? new RemasterPostProcess({ model }) : new RemasterPostProcess();
+  const options: ConstructorParameters<typeof RemasterPostProcess>[0] = {};
+  if (model) options.model = model;
+  if (q.get("precision")) options.precision = q.get("precision") as "auto";
+  if (q.get("capture") === "0") options.graphCapture = false;
+  const camera = scene.activeCamera!;
+  if (q.get("latecamera") === "1") scene.activeCamera = null;
+
+  // ---- the one line a game adds (options only when the test asks for something else) ----
+  const remaster = Object.keys(options).length ? new RemasterPostProcess(options) : new RemasterPostProcess();
   if (q.get("nopp") !== "1") scene.addPostProcess(remaster);
   else remaster.dispose();
   // -------------------------------------------------------------------------------------
+  if (q.get("latecamera") === "1") setTimeout(() => (scene.activeCamera = camera), 200);
 
   let frames = 0;
   const startLoop = () =>
     engine.runRenderLoop(() => {
+      if (!scene.activeCamera) return; // latecamera: nothing to render yet
       scene.render();
       frames++;
     });
@@ -104,8 +116,9 @@ async function main() {
       setEnabled: (on: boolean) => {
         remaster.enabled = on;
       },
-      stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera!._postProcesses.filter(Boolean).length }),
+      stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0 }),
       dispose: () => remaster.dispose(),
+      codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck((engine as unknown as { _device: GPUDevice })._device, dtype, flipY),
       simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
       simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
       size,

@@ -25,15 +25,16 @@ import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { InferenceSession } from "onnxruntime-web";
-import { checkContract, readOnnxMetadata, type ModelContract } from "./core/modelMetadata.ts";
+import { checkContract, readOnnxInputDims, readOnnxMetadata, type ModelContract } from "./core/modelMetadata.ts";
 import { inputSize, resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
-import { createWasmSession, createWebGpuSession, loadOrt, type Ort } from "./core/ort.ts";
+import { createWasmSession, loadOrt, type Ort } from "./core/ort.ts";
 import { nchwToRgba, rgbaToNchw } from "./core/tensorLayout.ts";
 import { COMPOSITE_SAMPLERS, COMPOSITE_SHADER_NAME, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "./shaders/remasterComposite.ts";
 import { GpuPipeline } from "./webgpu/gpuPipeline.ts";
 
 /** The shipped model and runtime files, resolved next to the plugin bundle (bundlers copy them). */
 export const DEFAULT_MODEL_URL = new URL("./models/remaster-realtime.onnx", import.meta.url).href;
+export const DEFAULT_MODEL_FP16_URL = new URL("./models/remaster-realtime.fp16.onnx", import.meta.url).href;
 export const DEFAULT_WASM_PATHS = new URL("./ort/", import.meta.url).href;
 
 /**
@@ -48,6 +49,12 @@ ShaderStore.ShadersStoreWGSL[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeW
 /** Per-stage timings of the last inference, in milliseconds. */
 export interface RemasterStats {
   backend: "webgpu" | "wasm" | "none";
+  /** Tensor element type the network runs in. */
+  precision: "float32" | "float16" | "none";
+  /** WebGPU: whether the session replays a captured graph. */
+  graphCapture: boolean;
+  /** Why float16 was not used although precision was `auto` (empty when it was, or not asked). */
+  precisionNote: string;
   frames: number;
   inferences: number;
   lastInferenceMs: number;
@@ -81,7 +88,11 @@ export class RemasterPostProcess extends PostProcess {
   private inFlight = false;
   private failed: Error | null = null;
   private disposedFlag = false;
+  /** WASM: the session. WebGPU: sessions live in the per-size GpuPipeline. */
   private session: InferenceSession | null = null;
+  private modelBytes: Uint8Array | null = null;
+  private inputDims: Array<number | string> = [];
+  private loaded = false;
   private ort: Ort | null = null;
   private gpu: GpuPipeline | null = null;
   private gpuResult: ThinTexture | null = null;
@@ -93,7 +104,7 @@ export class RemasterPostProcess extends PostProcess {
   private rejectReady!: (e: Error) => void;
 
   constructor(options: RemasterOptions = {}) {
-    const opts = resolveOptions(options, { model: DEFAULT_MODEL_URL, wasmPaths: DEFAULT_WASM_PATHS });
+    const opts = resolveOptions(options, { model: DEFAULT_MODEL_URL, modelFp16: DEFAULT_MODEL_FP16_URL, wasmPaths: DEFAULT_WASM_PATHS });
     const scene = findScene(opts.camera);
     const engine = scene.getEngine();
     const camera = opts.camera ?? scene.activeCamera ?? null;
@@ -112,7 +123,7 @@ export class RemasterPostProcess extends PostProcess {
     this.remasterScene = scene;
     this.attachedCamera = camera;
     this.strength = opts.strength;
-    this.stats = { backend: "none", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
+    this.stats = { backend: "none", precision: "none", graphCapture: false, precisionNote: "", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -170,28 +181,63 @@ export class RemasterPostProcess extends PostProcess {
   private async load(engine: AbstractEngine): Promise<void> {
     try {
       const backend = this.backend;
-      const bytes = await this.fetchModel();
-      this.contract = checkContract(readOnnxMetadata(bytes));
-      if (this.contract.dtype !== "float32") throw new Error(`RemasterPostProcess: ${this.contract.dtype} models are not supported yet; use the fp32 file`);
+      const device = backend === "webgpu" ? (engine as unknown as { _device: GPUDevice })._device : null;
+      const { bytes, contract } = await this.loadModel(backend, device);
+      this.contract = contract;
       this.ort = await loadOrt(backend, this.opts.wasmPaths);
-      if (backend === "webgpu") {
-        const device = (engine as unknown as { _device: GPUDevice })._device;
-        this.session = await createWebGpuSession(this.ort, bytes, device);
-      } else {
-        this.session = await createWasmSession(this.ort, bytes);
+      if (backend === "wasm") this.session = await createWasmSession(this.ort, bytes);
+      else {
+        // WebGPU sessions are built per input size (static shapes, graph capture) on the first frame.
+        this.modelBytes = bytes;
+        this.inputDims = readOnnxInputDims(bytes)[contract.inputName] ?? [];
       }
       if (this.disposedFlag) {
-        await this.session.release();
+        await this.session?.release();
         return;
       }
       this.stats.backend = backend;
+      this.stats.precision = contract.dtype;
+      this.loaded = true;
     } catch (e) {
       this.fail(e as Error);
     }
   }
 
-  private async fetchModel(): Promise<Uint8Array> {
-    const m = this.opts.model;
+  /**
+   * Picks the model file for the precision: float16 needs WebGPU with `shader-f16` on Babylon's
+   * device; `auto` falls back to float32 (noting why) when that or the fp16 file is missing.
+   */
+  private async loadModel(backend: "webgpu" | "wasm", device: GPUDevice | null): Promise<{ bytes: Uint8Array; contract: ModelContract }> {
+    const { precision, model, modelFp16 } = this.opts;
+    const f16 = !!device?.features.has("shader-f16");
+    const howToF16 = backend === "webgpu"
+      ? "Babylon's GPUDevice lacks the 'shader-f16' feature (create the WebGPUEngine with deviceDescriptor: { requiredFeatures: ['shader-f16'] } or enableAllFeatures: true, on hardware that has it)"
+      : "float16 models run on the WebGPU backend only";
+    if (precision === "fp16" && !f16) throw new Error(`RemasterPostProcess: precision 'fp16' is not possible: ${howToF16}`);
+    const load = async (m: string | Uint8Array) => {
+      const bytes = await this.fetchModel(m);
+      return { bytes, contract: checkContract(readOnnxMetadata(bytes)) };
+    };
+    if (f16 && precision !== "fp32" && modelFp16 !== null) {
+      try {
+        const r = await load(modelFp16);
+        if (r.contract.dtype !== "float16") throw new Error(`RemasterPostProcess: modelFp16 is a ${r.contract.dtype} model, not float16`);
+        return r;
+      } catch (e) {
+        if (precision === "fp16") throw e;
+        this.stats.precisionNote = `float16 model unavailable (${(e as Error).message}); running float32`;
+      }
+    } else if (precision === "auto" && !f16) {
+      this.stats.precisionNote = `running float32: ${howToF16}`;
+    }
+    const r = await load(model);
+    if (r.contract.dtype === "float16" && (!f16 || precision === "fp32")) {
+      throw new Error(`RemasterPostProcess: the model is float16 but ${precision === "fp32" ? "precision is 'fp32'" : howToF16}; use the float32 file`);
+    }
+    return r;
+  }
+
+  private async fetchModel(m: string | Uint8Array): Promise<Uint8Array> {
     if (m instanceof Uint8Array) return m;
     let res: Response;
     try {
@@ -222,7 +268,7 @@ export class RemasterPostProcess extends PostProcess {
 
   /** After the frame is submitted: start the next inference if none is running. */
   private afterFrame(engine: AbstractEngine): void {
-    if (!this.session || this.inFlight || this.failed || !this._enabled || !this.frameTexture || this.disposedFlag) return;
+    if (!this.loaded || this.inFlight || this.failed || !this._enabled || !this.frameTexture || this.disposedFlag) return;
     if (this.hasResult && !this.readyResolved) {
       this.readyResolved = true;
       this.resolveReady();
@@ -250,18 +296,28 @@ export class RemasterPostProcess extends PostProcess {
   private async inferWebGpu(engine: AbstractEngine, frame: { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } }, gen: number): Promise<void> {
     const size = inputSize(frame.width, frame.height, this.opts.scale, this.contract!.sizeMultiple);
     if (!this.gpu || this.stats.inputWidth !== size.width || this.stats.inputHeight !== size.height) {
+      // New size: a new session with static shapes. The frame passes through while it builds.
+      this.hasResult = false;
       this.disposeGpu();
       const device = (engine as unknown as { _device: GPUDevice })._device;
-      this.gpu = new GpuPipeline({
-        device, ort: this.ort!, session: this.session!, inputName: this.contract!.inputName, outputName: this.contract!.outputName,
-        inWidth: size.width, inHeight: size.height, upscale: this.contract!.upscale, flipY: WEBGPU_TARGETS_BOTTOM_UP,
+      const gpu = await GpuPipeline.create({
+        device, ort: this.ort!, model: this.modelBytes!, contract: this.contract!, inputDims: this.inputDims,
+        inWidth: size.width, inHeight: size.height, flipY: WEBGPU_TARGETS_BOTTOM_UP, graphCapture: this.opts.graphCapture,
       });
-      const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(this.gpu.result);
+      if (gen !== this.generation || this.disposedFlag) {
+        gpu.dispose();
+        return;
+      }
+      this.gpu = gpu;
+      const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(gpu.codec.result);
       // Babylon binds hardwareTexture.view: a wrapped texture has none until one is made.
       (wrapped._hardwareTexture as unknown as { createView(d: GPUTextureViewDescriptor): void }).createView({ format: "rgba8unorm", dimension: "2d", mipLevelCount: 1, baseMipLevel: 0, baseArrayLayer: 0, arrayLayerCount: 1, aspect: "all" });
       this.gpuResult = new ThinTexture(wrapped);
       this.stats.inputWidth = size.width;
       this.stats.inputHeight = size.height;
+      this.stats.graphCapture = gpu.graphCapture;
+      // The frame that was packed is gone by now: the next frame starts the first inference.
+      return;
     }
     const t0 = performance.now();
     this.gpu.pack(frame._hardwareTexture!.underlyingResource as GPUTexture);
@@ -313,6 +369,7 @@ export class RemasterPostProcess extends PostProcess {
     this.cpuResult = null;
     void this.session?.release().catch(() => undefined);
     this.session = null;
+    this.loaded = false;
     this.stats.backend = "none";
     this.onErrorObservable.notifyObservers(new Error("RemasterPostProcess: the GPU device/context was lost; the frame passes through until it is restored"));
   }

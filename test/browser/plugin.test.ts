@@ -87,6 +87,40 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
     });
 
     if (engine === "webgpu") {
+      test("WebGPU: a static-shape session replays a captured graph; float32 where the device lacks shader-f16", { timeout: 60_000 }, async () => {
+        const s = await api<{ graphCapture: boolean; precision: string; precisionNote: string; inputWidth: number }>(h.page, "stats");
+        assert.equal(s.inputWidth, size);
+        assert.equal(s.graphCapture, true);
+        // SwiftShader has no shader-f16 (and Babylon requests no optional feature by default).
+        const features = await h.page.evaluate(async () => [...(await navigator.gpu.requestAdapter())!.features]);
+        if (!features.includes("shader-f16")) {
+          assert.equal(s.precision, "float32");
+          assert.match(s.precisionNote, /shader-f16/);
+        }
+      });
+
+      test("the GPU tensor codec packs and unpacks float32 and float16 (pack2x16float) tensors exactly", { timeout: 60_000 }, async () => {
+        for (const dtype of ["float32", "float16"] as const) {
+          for (const flipY of [false, true]) {
+            const c = await api<{ width: number; height: number; source: number[]; packed: number[]; tensor: number[]; unpacked: number[] }>(h.page, "codecCheck", [dtype, flipY]);
+            const { width: w, height: hh } = c;
+            const tol = dtype === "float16" ? 1e-3 : 1e-6;
+            for (let y = 0; y < hh; y++) {
+              for (let x = 0; x < w; x++) {
+                const sy = flipY ? hh - 1 - y : y; // packed row y comes from source row sy
+                for (let ch = 0; ch < 3; ch++) {
+                  const want = c.source[(sy * w + x) * 4 + ch] / 255;
+                  const got = c.packed[ch * w * hh + y * w + x];
+                  assert.ok(Math.abs(got - want) <= tol, `${dtype} flip=${flipY} pack (${x},${y},${ch}): ${got} vs ${want}`);
+                  const stored = c.unpacked[(sy * w + x) * 4 + ch]; // tensor row y lands in texture row sy
+                  assert.equal(stored, Math.round(c.tensor[ch * w * hh + y * w + x] * 255), `${dtype} flip=${flipY} unpack (${x},${y},${ch})`);
+                }
+              }
+            }
+          }
+        }
+      });
+
       test("the WebGPU path reads no pixel back per frame", { timeout: 120_000 }, async () => {
         const s0 = await api<{ inferences: number; counters: { mapAsync: number; readPixels: number } }>(h.page, "stats");
         await h.page.waitForFunction((n) => (window as any).remasterTest.stats().inferences >= n + 2, s0.inferences, { timeout: 120_000 });
@@ -130,6 +164,34 @@ describe("a lost GPU context", () => {
       await h.page.waitForFunction((k) => (window as any).remasterTest.stats().inferences >= k + 2, n, { timeout: 60_000 });
       const back = Buffer.from(await api<string>(h.page, "capture", true), "base64");
       assert.ok(diffStats(back, without).mean > 3, "the effect did not come back after the restore");
+    } finally {
+      await h.page.context().close();
+    }
+  });
+});
+
+describe("options and camera", () => {
+  test("with no active camera at construction, the effect attaches when a camera becomes active", { timeout: 120_000 }, async () => {
+    const h = await openPage("engine=webgl2&size=64&latecamera=1");
+    try {
+      assert.equal(await api<string>(h.page, "ready"), "ready");
+      const s = await api<{ cameraPostProcesses: number; inferences: number }>(h.page, "stats");
+      assert.equal(s.cameraPostProcesses, 1);
+      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      assert.ok(diffStats(withEffect, without).mean > 3, "the late-attached effect did not change the frame");
+    } finally {
+      await h.page.context().close();
+    }
+  });
+
+  test("precision 'fp16' where float16 cannot run is an error naming why, and the frame passes through", { timeout: 120_000 }, async () => {
+    const h = await openPage("engine=webgl2&size=64&precision=fp16");
+    try {
+      assert.match(await api<string>(h.page, "ready"), /^error: .*precision 'fp16' is not possible: float16 models run on the WebGPU backend only/);
+      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      assert.equal(diffStats(withEffect, without).max, 0);
     } finally {
       await h.page.context().close();
     }

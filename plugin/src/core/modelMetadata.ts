@@ -90,6 +90,46 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   return props;
 }
 
+const GRAPH_PROTO_INPUT = 11;
+
+/**
+ * The graph inputs' shapes: name -> dims, each a fixed size (number) or a symbolic name (string,
+ * e.g. "height"). Sessions with static shapes (graph capture) override the symbolic ones.
+ */
+export function readOnnxInputDims(bytes: Uint8Array): Record<string, Array<number | string>> {
+  const dec = new TextDecoder();
+  const out: Record<string, Array<number | string>> = {};
+  for (const [field, wire, graph] of fields(bytes)) {
+    if (field !== MODEL_PROTO_GRAPH || wire !== 2) continue;
+    for (const [gf, gw, valueInfo] of fields(graph as Uint8Array)) {
+      if (gf !== GRAPH_PROTO_INPUT || gw !== 2) continue;
+      let name = "";
+      const dims: Array<number | string> = [];
+      for (const [vf, vw, v] of fields(valueInfo as Uint8Array)) {
+        if (vf === 1 && vw === 2) name = dec.decode(v as Uint8Array);
+        if (vf !== 2 || vw !== 2) continue; // TypeProto
+        for (const [tf, tw, tensor] of fields(v as Uint8Array)) {
+          if (tf !== 1 || tw !== 2) continue; // TypeProto.tensor_type
+          for (const [sf, sw, shape] of fields(tensor as Uint8Array)) {
+            if (sf !== 2 || sw !== 2) continue; // Tensor.shape
+            for (const [df, dw, dim] of fields(shape as Uint8Array)) {
+              if (df !== 1 || dw !== 2) continue; // TensorShapeProto.dim
+              let d: number | string = "?";
+              for (const [xf, xw, x] of fields(dim as Uint8Array)) {
+                if (xf === 1 && xw === 0) d = x as number;
+                if (xf === 2 && xw === 2) d = dec.decode(x as Uint8Array);
+              }
+              dims.push(d);
+            }
+          }
+        }
+      }
+      out[name] = dims;
+    }
+  }
+  return out;
+}
+
 /** Parses and checks the contract; every problem is named. */
 export function checkContract(props: Record<string, string>): ModelContract {
   if (!props.remaster) throw new ModelError('no "remaster" metadata: this ONNX file was not exported by remaster.export');

@@ -2,10 +2,25 @@
 import type { Camera } from "@babylonjs/core/Cameras/camera.js";
 
 export type RemasterBackend = "auto" | "webgpu" | "wasm";
+export type RemasterPrecision = "auto" | "fp32" | "fp16";
+type ModelSource = string | URL | Uint8Array | ArrayBuffer;
 
 export interface RemasterOptions {
   /** ONNX model: URL or bytes. Default: the shipped `remaster-realtime.onnx` next to the plugin bundle. */
-  model?: string | URL | Uint8Array | ArrayBuffer;
+  model?: ModelSource;
+  /**
+   * The float16 twin of `model`, used when precision resolves to fp16. Default: the shipped
+   * `remaster-realtime.fp16.onnx` when `model` is not given, else none.
+   */
+  modelFp16?: ModelSource;
+  /**
+   * `auto`: float16 on a WebGPU device with the `shader-f16` feature (Babylon requests it only when
+   * asked: `new WebGPUEngine(canvas, { deviceDescriptor: { requiredFeatures: ["shader-f16"] } })`
+   * or `enableAllFeatures: true`), else float32. `fp16` without `shader-f16` is an error. Default `auto`.
+   */
+  precision?: RemasterPrecision;
+  /** WebGPU: capture the network's GPU commands once per input size and replay them. Default true. */
+  graphCapture?: boolean;
   /** Camera to attach to. Default: the scene's active camera (attaches when one becomes active). */
   camera?: Camera;
   /** Fraction of the frame size fed to the network (rounded down to multiples of 8). Default 1. */
@@ -22,6 +37,9 @@ export interface RemasterOptions {
 
 export interface ResolvedOptions {
   model: string | Uint8Array;
+  modelFp16: string | Uint8Array | null;
+  precision: RemasterPrecision;
+  graphCapture: boolean;
   camera: Camera | null;
   scale: number;
   strength: number;
@@ -30,9 +48,15 @@ export interface ResolvedOptions {
   wasmPaths: string;
 }
 
-const KNOWN = new Set(["model", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
+const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
 
-export function resolveOptions(o: RemasterOptions, defaults: { model: string; wasmPaths: string }): ResolvedOptions {
+function source(m: ModelSource): string | Uint8Array {
+  if (m instanceof Uint8Array) return m;
+  if (m instanceof ArrayBuffer) return new Uint8Array(m);
+  return String(m);
+}
+
+export function resolveOptions(o: RemasterOptions, defaults: { model: string; modelFp16: string; wasmPaths: string }): ResolvedOptions {
   const unknown = Object.keys(o).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw new Error(`RemasterPostProcess: unknown option(s) ${unknown.join(", ")}; known: ${[...KNOWN].join(", ")}`);
   const scale = o.scale ?? 1;
@@ -41,11 +65,12 @@ export function resolveOptions(o: RemasterOptions, defaults: { model: string; wa
   if (!(strength >= 0 && strength <= 1)) throw new Error(`RemasterPostProcess: strength must be in [0, 1], got ${strength}`);
   const backend = o.backend ?? "auto";
   if (!["auto", "webgpu", "wasm"].includes(backend)) throw new Error(`RemasterPostProcess: backend must be auto, webgpu or wasm, got ${backend}`);
-  let model: string | Uint8Array = defaults.model;
-  if (o.model instanceof Uint8Array) model = o.model;
-  else if (o.model instanceof ArrayBuffer) model = new Uint8Array(o.model);
-  else if (o.model !== undefined) model = String(o.model);
-  return { model, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
+  const precision = o.precision ?? "auto";
+  if (!["auto", "fp32", "fp16"].includes(precision)) throw new Error(`RemasterPostProcess: precision must be auto, fp32 or fp16, got ${precision}`);
+  if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean") throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
+  const model = o.model === undefined ? defaults.model : source(o.model);
+  const modelFp16 = o.modelFp16 !== undefined ? source(o.modelFp16) : o.model === undefined ? defaults.modelFp16 : null;
+  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
 }
 
 /** Network input size for a frame: scaled, rounded down to a multiple of 8, at least 8. */

@@ -22,16 +22,36 @@ export async function createWasmSession(ort: Ort, model: Uint8Array): Promise<Or
   return ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
 }
 
-/**
- * A WebGPU session on the caller's device (Babylon's), with outputs kept on the GPU. Whether the
- * runtime really adopted the device is checked on the first inference (GpuPipeline.infer): its
- * output buffer must be usable on our device.
- */
-export async function createWebGpuSession(ort: Ort, model: Uint8Array, device: GPUDevice): Promise<OrtNS.InferenceSession> {
+export interface WebGpuSessionOptions {
+  device: GPUDevice;
+  /** Values for the model's symbolic input dims (e.g. { height: 360, width: 640 }): static shapes. */
+  freeDimensions: Record<string, number>;
+  /** Record the GPU commands once and replay them (needs static shapes and GPU-resident I/O). */
+  graphCapture: boolean;
+}
+
+/** A WebGPU session on the caller's device (Babylon's), with GPU-resident inputs and outputs. */
+export async function createWebGpuSession(ort: Ort, model: Uint8Array, o: WebGpuSessionOptions): Promise<OrtNS.InferenceSession> {
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: [{ name: "webgpu", device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig],
+    executionProviders: [{ name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig],
     preferredOutputLocation: "gpu-buffer",
     graphOptimizationLevel: "all",
+    freeDimensionOverrides: o.freeDimensions,
+    enableGraphCapture: o.graphCapture,
   });
+  await assertOrtOnDevice((ort.env as { webgpu?: { device?: unknown } }).webgpu?.device, o.device);
   return session;
+}
+
+/**
+ * The guard against a runtime computing on a device of its own: the default onnxruntime-web build
+ * (JSEP) ignores the `device` option, keeps its own GPUDevice in `env.webgpu.device`, and then
+ * silently returns zeros for our buffers. The `onnxruntime-web/webgpu` build runs on the device it
+ * is given and leaves `env.webgpu.device` unset. `envDevice` may be a device or a promise of one.
+ */
+export async function assertOrtOnDevice(envDevice: unknown, device: GPUDevice): Promise<void> {
+  const d = await envDevice;
+  if (d && d !== device) {
+    throw new Error("onnxruntime-web is running on a GPUDevice of its own, not Babylon's (the default onnxruntime-web build ignores a foreign device); import the onnxruntime-web/webgpu build");
+  }
 }

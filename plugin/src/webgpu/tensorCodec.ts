@@ -1,0 +1,98 @@
+/**
+ * Frame <-> tensor on the GPU, with no pixel crossing to the CPU:
+ *   pack:   frame GPUTexture --compute--> `input`  GPUBuffer, NCHW [1,3,inH,inW], values in [0, 1]
+ *   unpack: `output` GPUBuffer, NCHW [1,3,outH,outW] --compute--> `result` rgba8unorm GPUTexture
+ * Element type float32 or float16 (2 bytes, packed in pairs: widths must be even). The buffers are
+ * allocated once per size and handed to onnxruntime as its feed and fetch, which is what lets a
+ * captured graph replay on the same bindings every frame. Every GPU object made here is labelled
+ * `remaster-*` and destroyed in dispose().
+ */
+import { packWGSL, PIXELS_PER_INVOCATION, unpackWGSL, type TensorDtype } from "./shaders.ts";
+
+export interface TensorCodecOptions {
+  device: GPUDevice;
+  dtype: TensorDtype;
+  inWidth: number;
+  inHeight: number;
+  outWidth: number;
+  outHeight: number;
+  /** Frame texture stored bottom-up relative to the tensor's top-first rows: flip both ways. */
+  flipY: boolean;
+}
+
+const BYTES: Record<TensorDtype, number> = { float32: 4, float16: 2 };
+
+export class TensorCodec {
+  readonly input: GPUBuffer;
+  readonly output: GPUBuffer;
+  readonly result: GPUTexture;
+  private readonly packParams: GPUBuffer;
+  private readonly unpackParams: GPUBuffer;
+  private readonly packPipeline: GPUComputePipeline;
+  private readonly unpackPipeline: GPUComputePipeline;
+  private readonly unpackBind: GPUBindGroup;
+  private readonly sampler: GPUSampler;
+  private disposed = false;
+
+  constructor(private readonly o: TensorCodecOptions) {
+    const { device, dtype } = o;
+    if (dtype === "float16" && (o.inWidth % 2 || o.outWidth % 2)) throw new Error(`TensorCodec: float16 tensors need even widths, got ${o.inWidth} -> ${o.outWidth}`);
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.input = device.createBuffer({ label: "remaster-input", size: 3 * o.inWidth * o.inHeight * BYTES[dtype], usage });
+    this.output = device.createBuffer({ label: "remaster-output", size: 3 * o.outWidth * o.outHeight * BYTES[dtype], usage });
+    this.result = device.createTexture({ label: "remaster-result", size: [o.outWidth, o.outHeight], format: "rgba8unorm", usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
+    this.packParams = device.createBuffer({ label: "remaster-pack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.unpackParams = device.createBuffer({ label: "remaster-unpack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.packParams, 0, new Uint32Array([o.inWidth, o.inHeight, o.flipY ? 1 : 0, 0]));
+    device.queue.writeBuffer(this.unpackParams, 0, new Uint32Array([o.outWidth, o.outHeight, o.flipY ? 1 : 0, 0]));
+    this.packPipeline = device.createComputePipeline({ label: "remaster-pack", layout: "auto", compute: { module: device.createShaderModule({ label: "remaster-pack", code: packWGSL(dtype) }), entryPoint: "main" } });
+    this.unpackPipeline = device.createComputePipeline({ label: "remaster-unpack", layout: "auto", compute: { module: device.createShaderModule({ label: "remaster-unpack", code: unpackWGSL(dtype) }), entryPoint: "main" } });
+    this.sampler = device.createSampler({ magFilter: "linear", minFilter: "linear" });
+    this.unpackBind = device.createBindGroup({
+      layout: this.unpackPipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.output } },
+        { binding: 1, resource: this.result.createView() },
+        { binding: 2, resource: { buffer: this.unpackParams } },
+      ],
+    });
+  }
+
+  /** Queues frame -> input. Call after the engine submitted the commands that wrote `frame`. */
+  pack(frame: GPUTexture): void {
+    const { device, inWidth, inHeight, dtype } = this.o;
+    const bind = device.createBindGroup({
+      layout: this.packPipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: frame.createView() },
+        { binding: 1, resource: this.sampler },
+        { binding: 2, resource: { buffer: this.input } },
+        { binding: 3, resource: { buffer: this.packParams } },
+      ],
+    });
+    this.dispatch("remaster-pack", this.packPipeline, bind, Math.ceil(inWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(inHeight / 8));
+  }
+
+  /** Queues output -> result. */
+  unpack(): void {
+    const { outWidth, outHeight, dtype } = this.o;
+    this.dispatch("remaster-unpack", this.unpackPipeline, this.unpackBind, Math.ceil(outWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(outHeight / 8));
+  }
+
+  private dispatch(label: string, pipeline: GPUComputePipeline, bind: GPUBindGroup, x: number, y: number): void {
+    const enc = this.o.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bind);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+    this.o.device.queue.submit([enc.finish()]);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of [this.input, this.output, this.packParams, this.unpackParams]) b.destroy();
+    this.result.destroy();
+  }
+}

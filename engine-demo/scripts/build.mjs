@@ -1,7 +1,8 @@
 // Bundles the demo app and the render harness page into dist/ (esbuild, ES modules with code
 // splitting: Babylon loads its WGSL/GLSL shader modules through dynamic imports).
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const dist = join(root, "dist");
 const require = createRequire(import.meta.url);
+
+// The demo imports @remaster/plugin as a game would: its built package (plugin/dist). Rebuild it
+// when any of its sources or shipped models is newer than the bundle.
+const pluginDir = join(root, "../plugin");
+const newest = (dir) => Math.max(0, ...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, f)).mtimeMs));
+const pluginBundle = join(pluginDir, "dist/index.js");
+if (!existsSync(pluginBundle) || Math.max(newest(join(pluginDir, "src")), newest(join(root, "../models")), statSync(join(pluginDir, "package.json")).mtimeMs) > statSync(pluginBundle).mtimeMs) {
+  execFileSync(process.execPath, [join(pluginDir, "scripts/build.mjs")], { stdio: "inherit" });
+}
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });

@@ -30,6 +30,7 @@ import { inputSize, resolveOptions, type RemasterOptions, type ResolvedOptions }
 import { createWasmSession, loadOrt, type Ort } from "./core/ort.ts";
 import { nchwToRgba, rgbaToNchw } from "./core/tensorLayout.ts";
 import { COMPOSITE_SAMPLERS, COMPOSITE_SHADER_NAME, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "./shaders/remasterComposite.ts";
+import { FrameReader } from "./webgl/frameReader.ts";
 import { GpuPipeline } from "./webgpu/gpuPipeline.ts";
 
 /** The shipped model and runtime files, resolved next to the plugin bundle (bundlers copy them). */
@@ -53,6 +54,8 @@ export interface RemasterStats {
   precision: "float32" | "float16" | "none";
   /** WebGPU: whether the session replays a captured graph. */
   graphCapture: boolean;
+  /** WASM path: whether the frame was read back asynchronously (WebGL2 pixel-pack buffer + fence). */
+  asyncReadback: boolean;
   /** Why float16 was not used although precision was `auto` (empty when it was, or not asked). */
   precisionNote: string;
   frames: number;
@@ -97,6 +100,7 @@ export class RemasterPostProcess extends PostProcess {
   private gpu: GpuPipeline | null = null;
   private gpuResult: ThinTexture | null = null;
   private cpuResult: RawTexture | null = null;
+  private reader: FrameReader | null = null;
   private readonly blank: RawTexture;
   private frameTexture: unknown = null;
   private readonly observers: Array<() => void> = [];
@@ -123,7 +127,7 @@ export class RemasterPostProcess extends PostProcess {
     this.remasterScene = scene;
     this.attachedCamera = camera;
     this.strength = opts.strength;
-    this.stats = { backend: "none", precision: "none", graphCapture: false, precisionNote: "", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
+    this.stats = { backend: "none", precision: "none", graphCapture: false, asyncReadback: false, precisionNote: "", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -331,8 +335,9 @@ export class RemasterPostProcess extends PostProcess {
   private async inferWasm(engine: AbstractEngine, frame: { width: number; height: number }, gen: number): Promise<void> {
     const { width, height } = frame;
     const t0 = performance.now();
-    const view = await (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(this.frameTexture, width, height);
-    const rgba = view instanceof Uint8Array ? view : floatToBytes(view as Float32Array);
+    this.reader ??= new FrameReader(engine);
+    const rgba = await this.reader.read(this.frameTexture as object, width, height);
+    this.stats.asyncReadback = this.reader.lastAsync;
     const t1 = performance.now();
     // Render targets read back bottom-up on both engines (WebGL's convention; Babylon's WebGPU
     // engine stores targets flipped to match it). The tensor is top-first.
@@ -367,6 +372,7 @@ export class RemasterPostProcess extends PostProcess {
     this.disposeGpu();
     this.cpuResult?.dispose();
     this.cpuResult = null;
+    this.reader = null; // its framebuffer went with the context
     void this.session?.release().catch(() => undefined);
     this.session = null;
     this.loaded = false;
@@ -396,6 +402,7 @@ export class RemasterPostProcess extends PostProcess {
     this.remasterScene.removePostProcess(this);
     this.disposeGpu();
     this.cpuResult?.dispose();
+    this.reader?.dispose();
     this.blank.dispose();
     void this.session?.release();
     this.session = null;
@@ -403,12 +410,6 @@ export class RemasterPostProcess extends PostProcess {
     this.onErrorObservable.clear();
     super.dispose(cam);
   }
-}
-
-function floatToBytes(f: Float32Array): Uint8Array {
-  const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(f[i] * 255)));
-  return out;
 }
 
 function resizeNearest(src: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array {

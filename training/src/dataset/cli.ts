@@ -101,6 +101,9 @@ function round(v: number): number {
 }
 
 async function main(): Promise<void> {
+  // `npm run dataset -w training` runs here in training/; relative paths (--out, --scene) mean
+  // what they meant where the user typed the command (npm's INIT_CWD).
+  if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   let options: DatasetOptions;
   try {
     options = parseDatasetArgs(process.argv.slice(2));

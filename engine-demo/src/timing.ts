@@ -1,8 +1,11 @@
-/** Timing for benchmarks (Node and browser alike): one untimed warm-up run, then `reps` timed runs. */
+/**
+ * Timing for benchmarks (Node and browser alike): `warmups` untimed runs (default 1), then `reps`
+ * timed runs. A runtime's very first runs (thread pool start, allocator growth) need several.
+ */
 export interface Timing { median: number; min: number; samples: number[] }
 
-export async function timeRuns(run: () => Promise<unknown>, reps: number): Promise<Timing> {
-  await run(); // warm-up: first-run allocations and kernel selection are not what we measure
+export async function timeRuns(run: () => Promise<unknown>, reps: number, warmups = 1): Promise<Timing> {
+  for (let i = 0; i < warmups; i++) await run(); // first-run allocations and kernel selection are not what we measure
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();

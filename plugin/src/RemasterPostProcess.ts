@@ -60,8 +60,17 @@ export interface RemasterStats {
   precisionNote: string;
   frames: number;
   inferences: number;
+  /** Milliseconds of the last inference, frame to result (all stages below). */
   lastInferenceMs: number;
+  /** WASM: frame readback (with the async path: until the pixels arrived). */
   lastReadbackMs: number;
+  /**
+   * Stages of the last inference, in milliseconds: frame -> tensor (WASM: conversion after the
+   * readback; WebGPU: pack pass), inference, tensor -> frame (WASM: conversion + upload; WebGPU:
+   * unpack pass). WebGPU stages are GPU-complete times only with `profile: true`; without it they
+   * are the CPU time to submit each stage.
+   */
+  lastStagesMs: { toTensor: number; inference: number; toFrame: number };
   inputWidth: number;
   inputHeight: number;
 }
@@ -127,7 +136,7 @@ export class RemasterPostProcess extends PostProcess {
     this.remasterScene = scene;
     this.attachedCamera = camera;
     this.strength = opts.strength;
-    this.stats = { backend: "none", precision: "none", graphCapture: false, asyncReadback: false, precisionNote: "", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, inputWidth: 0, inputHeight: 0 };
+    this.stats = { backend: "none", precision: "none", graphCapture: false, asyncReadback: false, precisionNote: "", frames: 0, inferences: 0, lastInferenceMs: 0, lastReadbackMs: 0, lastStagesMs: { toTensor: 0, inference: 0, toFrame: 0 }, inputWidth: 0, inputHeight: 0 };
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -323,9 +332,19 @@ export class RemasterPostProcess extends PostProcess {
       // The frame that was packed is gone by now: the next frame starts the first inference.
       return;
     }
+    const device = (engine as unknown as { _device: GPUDevice })._device;
+    const wait = () => (this.opts.profile ? device.queue.onSubmittedWorkDone() : undefined);
+    const gpu = this.gpu; // this.gpu may be dropped (device loss, dispose) while we wait
     const t0 = performance.now();
-    this.gpu.pack(frame._hardwareTexture!.underlyingResource as GPUTexture);
-    await this.gpu.infer();
+    gpu.pack(frame._hardwareTexture!.underlyingResource as GPUTexture);
+    await wait();
+    const t1 = performance.now();
+    await gpu.run();
+    await wait();
+    const t2 = performance.now();
+    gpu.unpack();
+    await wait();
+    this.stats.lastStagesMs = { toTensor: t1 - t0, inference: t2 - t1, toFrame: performance.now() - t2 };
     if (gen !== this.generation) return;
     this.stats.lastInferenceMs = performance.now() - t0;
     this.stats.inferences++;
@@ -345,7 +364,9 @@ export class RemasterPostProcess extends PostProcess {
     const size = inputSize(width, height, this.opts.scale, this.contract!.sizeMultiple);
     const src = size.width === width && size.height === height ? rgba : resizeNearest(rgba, width, height, size.width, size.height);
     const input = new this.ort!.Tensor("float32", rgbaToNchw(src, size.width, size.height, flip), [1, 3, size.height, size.width]);
+    const t2 = performance.now();
     const out = await this.session!.run({ [this.contract!.inputName]: input });
+    const t3 = performance.now();
     const tensor = out[this.contract!.outputName];
     const [, , oh, ow] = tensor.dims as number[];
     const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, flip);
@@ -358,8 +379,10 @@ export class RemasterPostProcess extends PostProcess {
     } else {
       this.cpuResult.update(bytes);
     }
+    const t4 = performance.now();
     this.stats.lastReadbackMs = t1 - t0;
-    this.stats.lastInferenceMs = performance.now() - t1;
+    this.stats.lastStagesMs = { toTensor: t2 - t1, inference: t3 - t2, toFrame: t4 - t3 };
+    this.stats.lastInferenceMs = t4 - t0;
     this.stats.inferences++;
     this.stats.inputWidth = size.width;
     this.stats.inputHeight = size.height;

@@ -70,6 +70,7 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
       assert.equal(await api<string>(h.page, "ready"), "ready");
       const stats = await api<{ backend: string; inferences: number; errors: string[] }>(h.page, "stats");
       assert.equal(stats.backend, engine === "webgpu" ? "webgpu" : "wasm");
+      if (engine === "webgl2") assert.equal((stats as { asyncReadback?: boolean }).asyncReadback, true, "WebGL2 should read the frame back through a pixel-pack buffer + fence");
       assert.deepEqual(stats.errors, []);
       const input = Buffer.from(await api<string>(h.page, "capture", false), "base64");
       // The scene is still: let one more inference finish on this exact frame, then compare.

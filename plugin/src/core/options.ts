@@ -21,6 +21,11 @@ export interface RemasterOptions {
   precision?: RemasterPrecision;
   /** WebGPU: capture the network's GPU commands once per input size and replay them. Default true. */
   graphCapture?: boolean;
+  /**
+   * Time each stage to GPU completion (stats.lastStagesMs): waits for the GPU between stages, so
+   * it costs throughput. For benchmarks. Default false.
+   */
+  profile?: boolean;
   /** Camera to attach to. Default: the scene's active camera (attaches when one becomes active). */
   camera?: Camera;
   /** Fraction of the frame size fed to the network (rounded down to multiples of 8). Default 1. */
@@ -40,6 +45,7 @@ export interface ResolvedOptions {
   modelFp16: string | Uint8Array | null;
   precision: RemasterPrecision;
   graphCapture: boolean;
+  profile: boolean;
   camera: Camera | null;
   scale: number;
   strength: number;
@@ -48,7 +54,7 @@ export interface ResolvedOptions {
   wasmPaths: string;
 }
 
-const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
+const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "profile", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
 
 function source(m: ModelSource): string | Uint8Array {
   if (m instanceof Uint8Array) return m;
@@ -70,7 +76,7 @@ export function resolveOptions(o: RemasterOptions, defaults: { model: string; mo
   if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean") throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
   const model = o.model === undefined ? defaults.model : source(o.model);
   const modelFp16 = o.modelFp16 !== undefined ? source(o.modelFp16) : o.model === undefined ? defaults.modelFp16 : null;
-  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
+  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, profile: o.profile ?? false, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
 }
 
 /** Network input size for a frame: scaled, rounded down to a multiple of 8, at least 8. */

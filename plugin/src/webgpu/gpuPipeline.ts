@@ -87,13 +87,13 @@ export class GpuPipeline {
     this.codec.pack(frame);
   }
 
-  /** Runs the network on the packed input and queues the unpack into `codec.result`. */
-  async infer(): Promise<void> {
-    await this.run();
+  /** Queues the unpack of the last run's output into `codec.result`. */
+  unpack(): void {
     if (!this.disposed) this.codec.unpack();
   }
 
-  private async run(): Promise<void> {
+  /** Runs the network on the packed input (queued on the GPU when the promise resolves). */
+  async run(): Promise<void> {
     const { inputName, outputName } = this.o.contract;
     await this.session.run({ [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
   }

@@ -114,15 +114,30 @@ try {
 }
 
 // ---- quality-cost table on the held-out test frames ----
-const quality: unknown[] = [];
-for (const [label, file] of [["realtime (skips)", "runs/realtime/test/results.json"], ["realtime (no skips)", "runs/realtime-noskip/test/results.json"]] as const) {
+// One block per evaluated dataset (each block's rows are measured on the same frames). Cost: the
+// renderer's ms per frame from the dataset manifest (SwiftShader or WebGL on this CPU: compare
+// within a block) and, for the model, its inference ms at 512x512 in this run (node and WASM).
+const quality: Array<Record<string, unknown>> = [];
+const inf512 = (results.model as { inference: Array<{ size: string; node_ms: number; wasm_ms: number }> }).inference.find((i) => i.size === "512x512");
+for (const [set, label, file] of [
+  ["test split, WebGL2 renders", "realtime (skips)", "runs/realtime/test/results.json"],
+  ["test split, WebGL2 renders", "realtime (no skips)", "runs/realtime-noskip/test/results.json"],
+  ["test frames, WebGPU renders (with FSR1)", "realtime (skips)", "runs/realtime/test-webgpu/results.json"],
+] as const) {
   const p = join(root, file);
   if (!existsSync(p)) continue;
   const r = JSON.parse(readFileSync(p, "utf8"));
+  const renderMs = (r.render_ms ?? {}) as Record<string, number>;
+  const block = `${set} (${r.frames} frames)`;
+  const metrics = (v: Record<string, number>) => ({ psnr: v.psnr, ssim: v.ssim, lpips: v.lpips, flip: v.flip });
   for (const [method, v] of Object.entries(r.table as Record<string, Record<string, number>>)) {
-    if (method === "remaster") quality.push({ method: `low + remaster ${label}`, ...v, ms: (results.model as { inference: Array<{ size: string; node_ms: number }> }).inference.find((i) => i.size === "512x512")?.node_ms });
-    else if (!quality.some((q) => (q as { method: string }).method === method)) quality.push({ method, ...v });
+    if (method === "remaster") {
+      quality.push({ set: block, method: `low + remaster ${label}`, ...metrics(v), render_ms: renderMs.low ?? null, inference_ms_node: inf512?.node_ms ?? null, inference_ms_wasm: inf512?.wasm_ms ?? null });
+    } else if (!quality.some((q) => q.set === block && q.method === method)) {
+      quality.push({ set: block, method, ...metrics(v), render_ms: renderMs[method] ?? v.ms_per_frame ?? null });
+    }
   }
+  if (renderMs.high !== undefined && !quality.some((q) => q.set === block && q.method === "high")) quality.push({ set: block, method: "high (the target)", render_ms: renderMs.high });
 }
 results.quality = quality;
 
@@ -135,8 +150,8 @@ console.log(JSON.stringify(report, null, 2));
 function bars(title: string, rows: Array<[string, number]>, unit: string): string {
   const max = Math.max(...rows.map((r) => r[1]), 1e-9);
   const h = 22;
-  const body = rows.map(([k, v], i) => `<text x="0" y="${i * h + 15}" font-size="12">${k}</text><rect x="230" y="${i * h + 4}" width="${(v / max) * 380}" height="14" fill="#2563eb"/><text x="${236 + (v / max) * 380}" y="${i * h + 15}" font-size="11">${v.toFixed(2)} ${unit}</text>`).join("");
-  return `<h3>${title}</h3><svg width="720" height="${rows.length * h + 8}">${body}</svg>`;
+  const body = rows.map(([k, v], i) => `<text x="0" y="${i * h + 15}" font-size="12">${k}</text><rect x="360" y="${i * h + 4}" width="${(v / max) * 300}" height="14" fill="#2563eb"/><text x="${366 + (v / max) * 300}" y="${i * h + 15}" font-size="11">${v.toFixed(2)} ${unit}</text>`).join("");
+  return `<h3>${title}</h3><svg width="760" height="${rows.length * h + 8}">${body}</svg>`;
 }
 
 function renderHtml(r: any): string {
@@ -147,8 +162,8 @@ function renderHtml(r: any): string {
   return `<!doctype html><meta charset="utf-8"><title>Remaster bench ${r.name}</title>
 <style>body{font:14px system-ui;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>
 <h1>Remaster benchmark</h1><p>${r.date} on ${r.machine}. Command: <code>${r.command}</code></p>
-<h2>Quality vs cost (held-out test frames)</h2>${table(q, ["method", "psnr", "ssim", "lpips", "flip", "ms_per_frame", "ms"])}
-${bars("PSNR vs high (dB)", q.map((x) => [x.method, x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.map((x) => [x.method, x.lpips]), "")}
+<h2>Quality vs cost (held-out test frames)</h2>${table(q, ["set", "method", "psnr", "ssim", "lpips", "flip", "render_ms", "inference_ms_node", "inference_ms_wasm"])}
+${bars("PSNR vs high (dB)", q.filter((x) => x.psnr !== undefined).map((x) => [`${x.method} (${String(x.set).includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`, x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.filter((x) => x.lpips !== undefined).map((x) => [`${x.method} (${String(x.set).includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`, x.lpips]), "")}
 <h2>Model inference: onnxruntime-node vs onnxruntime-web WASM (same model, same machine)</h2>${table(inf, ["size", "flops", "node_ms", "wasm_ms", "wasm_over_node", "node_gflops", "wasm_gflops"])}
 <p>Peak (MatMul ${r.model.peak.matmul_n}²): node ${r.model.peak.node_gflops.toFixed(1)} GFLOP/s, WASM ${r.model.peak.wasm_gflops.toFixed(1)} GFLOP/s.</p>
 ${bars("inference ms, onnxruntime-node", inf.map((x) => [x.size, x.node_ms]), "ms")}${bars("inference ms, WASM in Chromium", inf.map((x) => [x.size, x.wasm_ms]), "ms")}

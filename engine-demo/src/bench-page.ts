@@ -85,7 +85,7 @@ const api = {
       remaster.ready.then(() => (done = true), () => (done = true));
       while (!done) {
         await frame(f++);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => requestAnimationFrame(r));
       }
       if (remaster.error) throw remaster.error;
     } else {
@@ -112,7 +112,10 @@ const api = {
         readMs.push(remaster.stats.lastReadbackMs);
         stages.push({ ...remaster.stats.lastStagesMs });
       }
-      await new Promise((r) => setTimeout(r, 0)); // let the inference's promises run, as a browser frame would
+      // Yield to the browser until its next animation frame, as a game's render loop does: the
+      // inference's promises run meanwhile, and Chromium updates WebGL fences (the WASM path's
+      // async readback) only between animation frames.
+      await new Promise((r) => requestAnimationFrame(r));
     }
     const wall = performance.now() - t0;
     const res = {

@@ -354,7 +354,7 @@ export class RemasterPostProcess extends PostProcess {
   private async inferWasm(engine: AbstractEngine, frame: { width: number; height: number }, gen: number): Promise<void> {
     const { width, height } = frame;
     const t0 = performance.now();
-    this.reader ??= new FrameReader(engine);
+    this.reader ??= new FrameReader(engine, this.opts.asyncReadback);
     const rgba = await this.reader.read(this.frameTexture as object, width, height);
     this.stats.asyncReadback = this.reader.lastAsync;
     const t1 = performance.now();

@@ -65,7 +65,7 @@ test("bad model bytes and bad metadata are errors naming the problem", () => {
 test("options: documented defaults, unknown options and bad values are errors", () => {
   const defaults = { model: "m.onnx", modelFp16: "m.fp16.onnx", wasmPaths: "/ort/" };
   const d = resolveOptions({}, defaults);
-  assert.deepEqual({ ...d, camera: undefined }, { model: "m.onnx", modelFp16: "m.fp16.onnx", precision: "auto", graphCapture: true, profile: false, camera: undefined, scale: 1, strength: 1, backend: "auto", enabled: true, wasmPaths: "/ort/" });
+  assert.deepEqual({ ...d, camera: undefined }, { model: "m.onnx", modelFp16: "m.fp16.onnx", precision: "auto", graphCapture: true, profile: false, asyncReadback: true, camera: undefined, scale: 1, strength: 1, backend: "auto", enabled: true, wasmPaths: "/ort/" });
   // A model of one's own has no float16 twin unless one is given.
   assert.equal(resolveOptions({ model: "mine.onnx" }, defaults).modelFp16, null);
   assert.equal(resolveOptions({ model: "mine.onnx", modelFp16: "mine16.onnx" }, defaults).modelFp16, "mine16.onnx");

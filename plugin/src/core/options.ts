@@ -22,6 +22,11 @@ export interface RemasterOptions {
   /** WebGPU: capture the network's GPU commands once per input size and replay them. Default true. */
   graphCapture?: boolean;
   /**
+   * WASM path on WebGL2: read the frame back through a pixel-pack buffer + fence (no stall; the
+   * pixels arrive a few animation frames later) instead of a blocking readPixels. Default true.
+   */
+  asyncReadback?: boolean;
+  /**
    * Time each stage to GPU completion (stats.lastStagesMs): waits for the GPU between stages, so
    * it costs throughput. For benchmarks. Default false.
    */
@@ -46,6 +51,7 @@ export interface ResolvedOptions {
   precision: RemasterPrecision;
   graphCapture: boolean;
   profile: boolean;
+  asyncReadback: boolean;
   camera: Camera | null;
   scale: number;
   strength: number;
@@ -54,7 +60,7 @@ export interface ResolvedOptions {
   wasmPaths: string;
 }
 
-const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "profile", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
+const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "profile", "asyncReadback", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
 
 function source(m: ModelSource): string | Uint8Array {
   if (m instanceof Uint8Array) return m;
@@ -76,7 +82,7 @@ export function resolveOptions(o: RemasterOptions, defaults: { model: string; mo
   if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean") throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
   const model = o.model === undefined ? defaults.model : source(o.model);
   const modelFp16 = o.modelFp16 !== undefined ? source(o.modelFp16) : o.model === undefined ? defaults.modelFp16 : null;
-  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, profile: o.profile ?? false, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
+  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, profile: o.profile ?? false, asyncReadback: o.asyncReadback ?? true, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
 }
 
 /** Network input size for a frame: scaled, rounded down to a multiple of 8, at least 8. */

@@ -25,11 +25,11 @@ export class FrameReader {
   /** Whether the last read went through the asynchronous pixel-pack-buffer path. */
   lastAsync = false;
 
-  constructor(private readonly engine: AbstractEngine) {}
+  constructor(private readonly engine: AbstractEngine, private readonly allowAsync = true) {}
 
   async read(texture: FrameTexture, width: number, height: number): Promise<Uint8Array> {
     const gl = this.asWebGl2();
-    if (gl && texture.type === Constants.TEXTURETYPE_UNSIGNED_BYTE && texture._hardwareTexture) {
+    if (gl && this.allowAsync && texture.type === Constants.TEXTURETYPE_UNSIGNED_BYTE && texture._hardwareTexture) {
       const g = gl._gl;
       this.framebuffer ??= g.createFramebuffer();
       g.bindFramebuffer(g.FRAMEBUFFER, this.framebuffer);

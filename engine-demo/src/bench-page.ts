@@ -25,7 +25,9 @@ if (typeof GPUBuffer !== "undefined") {
 
 async function wasmRuntime() {
   ortWasm.env.wasm.wasmPaths = new URL("./ort/", location.href).href;
-  ortWasm.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  // ?threads=N overrides the plugin's choice (for comparing thread counts).
+  const asked = Number(new URLSearchParams(location.search).get("threads") ?? 0);
+  ortWasm.env.wasm.numThreads = asked || (crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1);
   return ortWasm;
 }
 

@@ -119,6 +119,9 @@ async function main() {
       stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0 }),
       dispose: () => remaster.dispose(),
       codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck((engine as unknown as { _device: GPUDevice })._device, dtype, flipY),
+      /** A real WebGPU device loss: Babylon sees device.lost, re-creates its device and restores. */
+      destroyDevice: () => (engine as unknown as { _device: GPUDevice })._device.destroy(),
+      deviceLabel: () => (engine as unknown as { _device?: GPUDevice })._device?.label ?? "",
       simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
       simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
       size,

@@ -171,6 +171,27 @@ describe("a lost GPU context", () => {
   });
 });
 
+describe("a real WebGPU device loss", () => {
+  test("is reported; Babylon makes a new device and the effect runs again on it", { timeout: 240_000 }, async () => {
+    const h = await openPage("engine=webgpu&size=64");
+    try {
+      assert.equal(await api<string>(h.page, "ready"), "ready");
+      const before = await api<string>(h.page, "deviceLabel");
+      await api(h.page, "destroyDevice"); // GPUDevice.destroy(): device.lost resolves, as on a driver reset
+      await h.page.waitForFunction(() => (window as any).remasterTest.stats().errors.length > 0, null, { timeout: 60_000 });
+      const lost = await api<{ errors: string[]; inferences: number }>(h.page, "stats");
+      assert.match(lost.errors[0], /GPU device\/context was lost/);
+      await h.page.waitForFunction((n) => (window as any).remasterTest.stats().backend === "webgpu" && (window as any).remasterTest.stats().inferences >= n + 2, lost.inferences, { timeout: 180_000 });
+      assert.notEqual(await api<string>(h.page, "deviceLabel"), before, "Babylon did not make a new device");
+      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+      assert.ok(diffStats(withEffect, without).mean > 3, "the effect did not come back on the new device");
+    } finally {
+      await h.page.context().close();
+    }
+  });
+});
+
 describe("options and camera", () => {
   test("with no active camera at construction, the effect attaches when a camera becomes active", { timeout: 120_000 }, async () => {
     const h = await openPage("engine=webgl2&size=64&latecamera=1");

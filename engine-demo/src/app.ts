@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     }
     lastMs = lastMs * 0.9 + (performance.now() - t0) * 0.1;
     const r = views.find((v) => v.remaster)?.remaster;
-    const model = r ? `  model ${r.stats.backend} ${r.stats.lastInferenceMs.toFixed(1)} ms` : "";
+    const model = r ? `  model ${r.stats.backend} ${r.stats.precision === "float16" ? "fp16" : "fp32"}${r.stats.graphCapture ? " (graph capture)" : ""} ${r.stats.lastInferenceMs.toFixed(1)} ms` : "";
     overlay.textContent = `frame ${frame}  frame cpu ${lastMs.toFixed(1)} ms${model}`;
   };
   for (const v of views) await v.instance.warmUp();

@@ -5,7 +5,7 @@
  * Not asserted: "WASM inference within 3x of onnxruntime-node". On this 2-core machine, with four
  * warm-up runs and min-of-7 timing, the ratio measured 2.3x-2.9x at 128x128, 2.8x-3.3x at 256x256
  * and 3.2x-3.8x at 512x512 over three rounds in one process: it straddles 3x, so an assertion would
- * flake. The same run's MatMul peak ratio (SIMD128 vs AVX-512 kernels) is ~2.6x, which bounds what
+ * flake. The MatMul peak ratio (SIMD128 vs AVX-512 kernels) measured 2.4x-3.4x across runs, which bounds what
  * WASM can reach here; `npm run bench` reports both per size.
  */
 import assert from "node:assert/strict";

@@ -102,6 +102,11 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
         "unavailable": suite.unavailable,
         "model": runner.name if runner else None,
         "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms from the manifest",
+        # Mean render ms per variant over these frames (high included: the cost the model replaces).
+        "render_ms": {v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
+                      for v in ["low", "high", *[m for m in methods if m not in ("low", "remaster")]]
+                      if any(v in r.get("renderMs", {}) for r in rows)},
+        "engine": rows[0].get("engine"),
     }, (torch.cat(grid, dim=1) if grid else None)
 
 

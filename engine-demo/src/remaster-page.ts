@@ -15,7 +15,7 @@ import { codecCheck } from "./codec-check.ts";
 
 const q = new URLSearchParams(location.search);
 const kind = (q.get("engine") ?? "webgl2") as EngineKind;
-const size = Number(q.get("size") ?? 128);
+let size = Number(q.get("size") ?? 128);
 const frame = Number(q.get("frame") ?? 90);
 const modelParam = q.get("model");
 
@@ -124,7 +124,13 @@ async function main() {
       deviceLabel: () => (engine as unknown as { _device?: GPUDevice })._device?.label ?? "",
       simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
       simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
-      size,
+      size: () => size,
+      /** Resizes the canvas and the engine's backbuffer (the effect must follow: new buffers, new session). */
+      resize: (n: number) => {
+        size = n;
+        canvas.style.width = canvas.style.height = `${n}px`;
+        engine.setSize(n, n);
+      },
     },
   });
   document.body.dataset.ready = "true";

@@ -132,6 +132,26 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
       });
     }
 
+    if (engine === "webgpu") {
+      test("a resized frame gets a new static-shape session whose output still matches onnxruntime", { timeout: 240_000 }, async () => {
+        const n = size - 16;
+        await api(h.page, "resize", n);
+        await h.page.waitForFunction((w) => (window as any).remasterTest.stats().inputWidth === w, n, { timeout: 120_000 });
+        const s0 = await api<{ inferences: number }>(h.page, "stats");
+        await h.page.waitForFunction((k) => (window as any).remasterTest.stats().inferences >= k + 2, s0.inferences, { timeout: 120_000 });
+        const s = await api<{ graphCapture: boolean; errors: string[] }>(h.page, "stats");
+        assert.deepEqual(s.errors, []);
+        assert.equal(s.graphCapture, true);
+        const input = Buffer.from(await api<string>(h.page, "capture", false), "base64");
+        assert.equal(input.length, n * n * 4);
+        const k = (await api<{ inferences: number }>(h.page, "stats")).inferences;
+        await h.page.waitForFunction((c) => (window as any).remasterTest.stats().inferences >= c + 2, k, { timeout: 120_000 });
+        const remastered = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+        const d = diffStats(remastered, referenceOutput(input, n));
+        assert.ok(d.mean <= 1.0 && d.p99 <= 4, `after resize, remastered vs reference: mean ${d.mean.toFixed(3)}, p99 ${d.p99}, max ${d.max}`);
+      });
+    }
+
     test("dispose() removes the effect and every GPU object it created", { timeout: 60_000 }, async () => {
       await api(h.page, "dispose");
       const s = await api<{ postProcesses: number; cameraPostProcesses: number; counters: { buffersCreated: string[]; buffersDestroyed: string[]; texturesCreated: string[]; texturesDestroyed: string[] } }>(h.page, "stats");

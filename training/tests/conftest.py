@@ -71,3 +71,8 @@ def lpips_weights(tmp_path_factory) -> tuple[Path, Path]:
     torch.save(backbone, d / "alexnet.pth")
     torch.save(heads, d / "alex.pth")
     return d / "alexnet.pth", d / "alex.pth"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]

@@ -322,7 +322,7 @@ export class RemasterPostProcess extends PostProcess {
         return;
       }
       this.gpu = gpu;
-      const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(gpu.codec.result);
+      const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): import("@babylonjs/core/Materials/Textures/internalTexture.js").InternalTexture }).wrapWebGPUTexture(gpu.codec.transferResult()); // Babylon owns it now: destroyed after the frame when gpuResult is disposed
       // Babylon binds hardwareTexture.view: a wrapped texture has none until one is made.
       (wrapped._hardwareTexture as unknown as { createView(d: GPUTextureViewDescriptor): void }).createView({ format: "rgba8unorm", dimension: "2d", mipLevelCount: 1, baseMipLevel: 0, baseArrayLayer: 0, arrayLayerCount: 1, aspect: "all" });
       this.gpuResult = new ThinTexture(wrapped);

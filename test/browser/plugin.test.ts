@@ -40,6 +40,16 @@ async function openPage(query: string): Promise<PageHandle> {
   return { page, offsite };
 }
 
+/** Opens the test page, runs `fn` on it, and closes it whatever happens. */
+async function withPage(query: string, fn: (h: PageHandle) => Promise<void>): Promise<void> {
+  const h = await openPage(query);
+  try {
+    await fn(h);
+  } finally {
+    await h.page.context().close();
+  }
+}
+
 const api = <T>(page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).remasterTest[f as string](a), [fn, arg] as const) as Promise<T>;
 
 function referenceOutput(input: Buffer, size: number): Buffer {
@@ -47,6 +57,13 @@ function referenceOutput(input: Buffer, size: number): Buffer {
   writeFileSync(join(dir, "in.rgba"), input);
   execFileSync(python, [join(root, "test/helpers/reference_infer.py"), MODEL, join(dir, "in.rgba"), join(dir, "out.rgba"), String(size), String(size)]);
   return readFileSync(join(dir, "out.rgba"));
+}
+
+/** The frame with the effect vs the pass-through frame (the effect disabled), on the same still frame. */
+async function effectVsPassThrough(page: Page): Promise<{ mean: number; p99: number; max: number }> {
+  const on = Buffer.from(await api<string>(page, "capture", true), "base64");
+  const off = Buffer.from(await api<string>(page, "capture", false), "base64");
+  return diffStats(on, off);
 }
 
 function diffStats(a: Buffer, b: Buffer): { mean: number; p99: number; max: number } {
@@ -154,6 +171,9 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
 
     test("dispose() removes the effect and every GPU object it created", { timeout: 60_000 }, async () => {
       await api(h.page, "dispose");
+      // Babylon destroys textures it was given (the wrapped result) after the frame that may still use them.
+      const f0 = (await api<{ loopFrames: number }>(h.page, "stats")).loopFrames;
+      await h.page.waitForFunction((n) => (window as any).remasterTest.stats().loopFrames > n + 2, f0);
       const s = await api<{ postProcesses: number; cameraPostProcesses: number; counters: { buffersCreated: string[]; buffersDestroyed: string[]; texturesCreated: string[]; texturesDestroyed: string[] } }>(h.page, "stats");
       assert.equal(s.postProcesses, 0);
       assert.equal(s.cameraPostProcesses, 0);
@@ -169,32 +189,25 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
 
 describe("a lost GPU context", () => {
   test("is reported, passes the frame through, and the effect comes back when the context is restored", { timeout: 180_000 }, async () => {
-    const h = await openPage("engine=webgl2&size=64");
-    try {
+    await withPage("engine=webgl2&size=64", async (h) => {
       assert.equal(await api<string>(h.page, "ready"), "ready");
       await api(h.page, "simulateContextLoss");
       const s = await api<{ errors: string[]; backend: string }>(h.page, "stats");
       assert.match(s.errors.at(-1)!, /GPU device\/context was lost/);
       assert.equal(s.backend, "none");
-      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
-      assert.equal(diffStats(withEffect, without).max, 0, "the frame changed while the context was lost");
+      assert.equal((await effectVsPassThrough(h.page)).max, 0, "the frame changed while the context was lost");
       await api(h.page, "simulateContextRestore");
       await h.page.waitForFunction(() => (window as any).remasterTest.stats().backend === "wasm", null, { timeout: 60_000 });
       const n = (await api<{ inferences: number }>(h.page, "stats")).inferences;
       await h.page.waitForFunction((k) => (window as any).remasterTest.stats().inferences >= k + 2, n, { timeout: 60_000 });
-      const back = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      assert.ok(diffStats(back, without).mean > 3, "the effect did not come back after the restore");
-    } finally {
-      await h.page.context().close();
-    }
+      assert.ok((await effectVsPassThrough(h.page)).mean > 3, "the effect did not come back after the restore");
+    });
   });
 });
 
 describe("a real WebGPU device loss", () => {
   test("is reported; Babylon makes a new device and the effect runs again on it", { timeout: 240_000 }, async () => {
-    const h = await openPage("engine=webgpu&size=64");
-    try {
+    await withPage("engine=webgpu&size=64", async (h) => {
       assert.equal(await api<string>(h.page, "ready"), "ready");
       const before = await api<string>(h.page, "deviceLabel");
       await api(h.page, "destroyDevice"); // GPUDevice.destroy(): device.lost resolves, as on a driver reset
@@ -203,65 +216,43 @@ describe("a real WebGPU device loss", () => {
       assert.match(lost.errors[0], /GPU device\/context was lost/);
       await h.page.waitForFunction((n) => (window as any).remasterTest.stats().backend === "webgpu" && (window as any).remasterTest.stats().inferences >= n + 2, lost.inferences, { timeout: 180_000 });
       assert.notEqual(await api<string>(h.page, "deviceLabel"), before, "Babylon did not make a new device");
-      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
-      assert.ok(diffStats(withEffect, without).mean > 3, "the effect did not come back on the new device");
-    } finally {
-      await h.page.context().close();
-    }
+      assert.ok((await effectVsPassThrough(h.page)).mean > 3, "the effect did not come back on the new device");
+    });
   });
 });
 
 describe("options and camera", () => {
   test("with no active camera at construction, the effect attaches when a camera becomes active", { timeout: 120_000 }, async () => {
-    const h = await openPage("engine=webgl2&size=64&latecamera=1");
-    try {
+    await withPage("engine=webgl2&size=64&latecamera=1", async (h) => {
       assert.equal(await api<string>(h.page, "ready"), "ready");
       const s = await api<{ cameraPostProcesses: number; inferences: number }>(h.page, "stats");
       assert.equal(s.cameraPostProcesses, 1);
-      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
-      assert.ok(diffStats(withEffect, without).mean > 3, "the late-attached effect did not change the frame");
-    } finally {
-      await h.page.context().close();
-    }
+      assert.ok((await effectVsPassThrough(h.page)).mean > 3, "the late-attached effect did not change the frame");
+    });
   });
 
   test("precision 'fp16' where float16 cannot run is an error naming why, and the frame passes through", { timeout: 120_000 }, async () => {
-    const h = await openPage("engine=webgl2&size=64&precision=fp16");
-    try {
+    await withPage("engine=webgl2&size=64&precision=fp16", async (h) => {
       assert.match(await api<string>(h.page, "ready"), /^error: .*precision 'fp16' is not possible: float16 models run on the WebGPU backend only/);
-      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
-      assert.equal(diffStats(withEffect, without).max, 0);
-    } finally {
-      await h.page.context().close();
-    }
+      assert.equal((await effectVsPassThrough(h.page)).max, 0);
+    });
   });
 });
 
 describe("a corrupt model", () => {
   test("raises an error, the frame passes through unchanged, and the page keeps rendering", { timeout: 120_000 }, async () => {
-    const h = await openPage("engine=webgl2&size=64&model=corrupt");
-    try {
+    await withPage("engine=webgl2&size=64&model=corrupt", async (h) => {
       assert.match(await api<string>(h.page, "ready"), /^error: Remaster model: /);
       const stats = await api<{ errors: string[]; loopFrames: number }>(h.page, "stats");
       assert.equal(stats.errors.length, 1);
-      const withEffect = Buffer.from(await api<string>(h.page, "capture", true), "base64");
-      const without = Buffer.from(await api<string>(h.page, "capture", false), "base64");
-      assert.equal(diffStats(withEffect, without).max, 0, "the frame changed although the model failed");
+      assert.equal((await effectVsPassThrough(h.page)).max, 0, "the frame changed although the model failed");
       await h.page.waitForFunction((n) => (window as any).remasterTest.stats().loopFrames > n + 3, stats.loopFrames);
-    } finally {
-      await h.page.context().close();
-    }
+    });
   });
 
   test("a missing model file is an error naming the URL", { timeout: 60_000 }, async () => {
-    const h = await openPage("engine=webgl2&size=64&model=/models/nope.onnx");
-    try {
+    await withPage("engine=webgl2&size=64&model=/models/nope.onnx", async (h) => {
       assert.match(await api<string>(h.page, "ready"), /could not fetch the model \/models\/nope.onnx: HTTP 404/);
-    } finally {
-      await h.page.context().close();
-    }
+    });
   });
 });

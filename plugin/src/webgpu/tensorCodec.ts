@@ -33,6 +33,7 @@ export class TensorCodec {
   private readonly unpackBind: GPUBindGroup;
   private readonly sampler: GPUSampler;
   private disposed = false;
+  private resultTransferred = false;
 
   constructor(private readonly o: TensorCodecOptions) {
     const { device, dtype } = o;
@@ -89,10 +90,19 @@ export class TensorCodec {
     this.o.device.queue.submit([enc.finish()]);
   }
 
+  /**
+   * Hands `result` to an owner that destroys it itself (Babylon's wrapWebGPUTexture: the engine
+   * destroys wrapped textures after the frame that may still sample them). dispose() then leaves it.
+   */
+  transferResult(): GPUTexture {
+    this.resultTransferred = true;
+    return this.result;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of [this.input, this.output, this.packParams, this.unpackParams]) b.destroy();
-    this.result.destroy();
+    if (!this.resultTransferred) this.result.destroy();
   }
 }

@@ -13,7 +13,7 @@ test("demo page: low | low + remaster split on WebGL2 shows model timings and no
     await page.goto(`${server.url}?engine=webgl2&mode=low|remaster&variant=street`);
     await page.waitForFunction(() => document.body.dataset.ready === "true" || document.getElementById("status")!.textContent, null, { timeout: 120_000 });
     assert.equal(await page.textContent("#status"), "");
-    await page.waitForFunction(() => /model wasm [1-9]/.test(document.getElementById("overlay")?.textContent ?? ""), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /model wasm fp32 [1-9]/.test(document.getElementById("overlay")?.textContent ?? ""), null, { timeout: 120_000 });
     assert.equal(await page.locator("canvas").count(), 2);
     assert.deepEqual(errors, []);
   } finally {

@@ -154,6 +154,11 @@ function bars(title: string, rows: Array<[string, number]>, unit: string): strin
   return `<h3>${title}</h3><svg width="760" height="${rows.length * h + 8}">${body}</svg>`;
 }
 
+/** A quality row's bar label: the method and which evaluated set it belongs to. */
+function qualityLabel(x: { method: string; set: string }): string {
+  return `${x.method} (${x.set.includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`;
+}
+
 function renderHtml(r: any): string {
   const inf = r.model.inference as any[];
   const fr = (r.frames ?? []) as any[];
@@ -163,7 +168,7 @@ function renderHtml(r: any): string {
 <style>body{font:14px system-ui;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>
 <h1>Remaster benchmark</h1><p>${r.date} on ${r.machine}. Command: <code>${r.command}</code></p>
 <h2>Quality vs cost (held-out test frames)</h2>${table(q, ["set", "method", "psnr", "ssim", "lpips", "flip", "render_ms", "inference_ms_node", "inference_ms_wasm"])}
-${bars("PSNR vs high (dB)", q.filter((x) => x.psnr !== undefined).map((x) => [`${x.method} (${String(x.set).includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`, x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.filter((x) => x.lpips !== undefined).map((x) => [`${x.method} (${String(x.set).includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`, x.lpips]), "")}
+${bars("PSNR vs high (dB)", q.filter((x) => x.psnr !== undefined).map((x) => [qualityLabel(x), x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.filter((x) => x.lpips !== undefined).map((x) => [qualityLabel(x), x.lpips]), "")}
 <h2>Model inference: onnxruntime-node vs onnxruntime-web WASM (same model, same machine)</h2>${table(inf, ["size", "flops", "node_ms", "wasm_ms", "wasm_over_node", "node_gflops", "wasm_gflops"])}
 <p>Peak (MatMul ${r.model.peak.matmul_n}²): node ${r.model.peak.node_gflops.toFixed(1)} GFLOP/s, WASM ${r.model.peak.wasm_gflops.toFixed(1)} GFLOP/s.</p>
 ${bars("inference ms, onnxruntime-node", inf.map((x) => [x.size, x.node_ms]), "ms")}${bars("inference ms, WASM in Chromium", inf.map((x) => [x.size, x.wasm_ms]), "ms")}

@@ -40,13 +40,8 @@ cpSync(join(root, "public"), dist, { recursive: true });
 // @babylonjs/viewer npm package ships (served from our own origin: nothing leaves localhost).
 const viewerDir = dirname(require.resolve("@babylonjs/viewer/package.json"));
 cpSync(join(viewerDir, "assets/photoStudio.env"), join(dist, "assets/photoStudio.env"));
-// The plugin resolves its model and onnxruntime-web's files next to its bundle (import.meta.url):
-// ship the models and the runtime's .wasm/.mjs files beside the chunks.
-mkdirSync(join(dist, "models"), { recursive: true });
-for (const f of readdirSync(join(root, "../models")).filter((f) => f.endsWith(".onnx"))) cpSync(join(root, "../models", f), join(dist, "models", f));
-const ortDist = dirname(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
-mkdirSync(join(dist, "ort"), { recursive: true });
-for (const f of ["ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"]) {
-  cpSync(join(ortDist, f), join(dist, "ort", f));
-}
+// The plugin resolves its models and onnxruntime-web's .wasm/.mjs files next to its bundle
+// (import.meta.url): the demo bundles it, so ship the files its package build laid out beside it.
+cpSync(join(pluginDir, "dist/models"), join(dist, "models"), { recursive: true });
+cpSync(join(pluginDir, "dist/ort"), join(dist, "ort"), { recursive: true });
 console.log(`engine-demo built into ${dist} in ${Date.now() - started} ms`);

@@ -37,10 +37,11 @@ function floatToHalf(v: number): number {
   return ((e + 15) << 10) | f;
 }
 
-async function readBuffer(device: GPUDevice, src: GPUBuffer, size: number): Promise<ArrayBuffer> {
+/** Copies GPU data into a mappable buffer with `copy` and returns its bytes (test-only readback). */
+async function readBack(device: GPUDevice, size: number, copy: (enc: GPUCommandEncoder, dst: GPUBuffer) => void): Promise<ArrayBuffer> {
   const rb = device.createBuffer({ label: "test-readback", size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(src, 0, rb, 0, size);
+  copy(enc, rb);
   device.queue.submit([enc.finish()]);
   await rb.mapAsync(GPUMapMode.READ);
   const out = rb.getMappedRange().slice(0);
@@ -59,20 +60,15 @@ export async function codecCheck(device: GPUDevice, dtype: TensorDtype, flipY: b
   try {
     codec.pack(tex);
     const n = 3 * width * height;
-    const raw = await readBuffer(device, codec.input, codec.input.size);
+    const raw = await readBack(device, codec.input.size, (enc, dst) => enc.copyBufferToBuffer(codec.input, 0, dst, 0, codec.input.size));
     const packed = dtype === "float16" ? [...new Uint16Array(raw)].map(halfToFloat) : [...new Float32Array(raw)];
     const tensor = Array.from({ length: n }, (_, i) => ((i * 5) % 65) / 64);
     device.queue.writeBuffer(codec.output, 0, dtype === "float16" ? new Uint16Array(tensor.map(floatToHalf)) : new Float32Array(tensor));
     codec.unpack();
-    const rb = device.createBuffer({ label: "test-readback", size: 256 * height, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = device.createCommandEncoder();
-    enc.copyTextureToBuffer({ texture: codec.result }, { buffer: rb, bytesPerRow: 256 }, [width, height]);
-    device.queue.submit([enc.finish()]);
-    await rb.mapAsync(GPUMapMode.READ);
-    const rows = new Uint8Array(rb.getMappedRange());
+    // Texture rows are copied 256-byte aligned.
+    const rows = new Uint8Array(await readBack(device, 256 * height, (enc, dst) => enc.copyTextureToBuffer({ texture: codec.result }, { buffer: dst, bytesPerRow: 256 }, [width, height])));
     const unpacked: number[] = [];
     for (let y = 0; y < height; y++) unpacked.push(...rows.subarray(y * 256, y * 256 + width * 4));
-    rb.destroy();
     return { width, height, source, packed, tensor, unpacked };
   } finally {
     codec.dispose();

@@ -194,7 +194,7 @@ export class RemasterPostProcess extends PostProcess {
   private async load(engine: AbstractEngine): Promise<void> {
     try {
       const backend = this.backend;
-      const device = backend === "webgpu" ? (engine as unknown as { _device: GPUDevice })._device : null;
+      const device = backend === "webgpu" ? gpuDevice(engine) : null;
       const { bytes, contract } = await this.loadModel(backend, device);
       this.contract = contract;
       this.ort = await loadOrt(backend, this.opts.wasmPaths);
@@ -308,13 +308,12 @@ export class RemasterPostProcess extends PostProcess {
 
   private async inferWebGpu(engine: AbstractEngine, frame: { width: number; height: number; _hardwareTexture?: { underlyingResource: unknown } }, gen: number): Promise<void> {
     const size = inputSize(frame.width, frame.height, this.opts.scale, this.contract!.sizeMultiple);
-    if (!this.gpu || this.stats.inputWidth !== size.width || this.stats.inputHeight !== size.height) {
+    if (!this.gpu || this.gpu.inWidth !== size.width || this.gpu.inHeight !== size.height) {
       // New size: a new session with static shapes. The frame passes through while it builds.
       this.hasResult = false;
       this.disposeGpu();
-      const device = (engine as unknown as { _device: GPUDevice })._device;
       const gpu = await GpuPipeline.create({
-        device, ort: this.ort!, model: this.modelBytes!, contract: this.contract!, inputDims: this.inputDims,
+        device: gpuDevice(engine), ort: this.ort!, model: this.modelBytes!, contract: this.contract!, inputDims: this.inputDims,
         inWidth: size.width, inHeight: size.height, flipY: WEBGPU_TARGETS_BOTTOM_UP, graphCapture: this.opts.graphCapture,
       });
       if (gen !== this.generation || this.disposedFlag) {
@@ -332,7 +331,7 @@ export class RemasterPostProcess extends PostProcess {
       // The frame that was packed is gone by now: the next frame starts the first inference.
       return;
     }
-    const device = (engine as unknown as { _device: GPUDevice })._device;
+    const device = gpuDevice(engine);
     const wait = () => (this.opts.profile ? device.queue.onSubmittedWorkDone() : undefined);
     const gpu = this.gpu; // this.gpu may be dropped (device loss, dispose) while we wait
     const t0 = performance.now();
@@ -405,7 +404,6 @@ export class RemasterPostProcess extends PostProcess {
 
   private onDeviceRestored(engine: AbstractEngine): void {
     if (this.disposedFlag || this.failed) return;
-    this.stats.inputWidth = this.stats.inputHeight = 0;
     void this.load(engine);
   }
 
@@ -433,6 +431,11 @@ export class RemasterPostProcess extends PostProcess {
     this.onErrorObservable.clear();
     super.dispose(cam);
   }
+}
+
+/** Babylon's GPUDevice (WebGPUEngine keeps it in `_device`; a device loss replaces it). */
+function gpuDevice(engine: AbstractEngine): GPUDevice {
+  return (engine as unknown as { _device: GPUDevice })._device;
 }
 
 function resizeNearest(src: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array {

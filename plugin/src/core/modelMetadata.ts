@@ -90,7 +90,24 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   return props;
 }
 
+/** The length-delimited fields numbered `field` of a message, or its submessages along a path. */
+function* messages(b: Uint8Array, ...path: number[]): Generator<Uint8Array> {
+  if (!path.length) {
+    yield b;
+    return;
+  }
+  for (const [f, w, v] of fields(b)) if (f === path[0] && w === 2) yield* messages(v as Uint8Array, ...path.slice(1));
+}
+
+// Field numbers of onnx.proto3 on the path ModelProto.graph.input[].type.tensor_type.shape.dim[].
 const GRAPH_PROTO_INPUT = 11;
+const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_PROTO_TENSOR = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
 
 /**
  * The graph inputs' shapes: name -> dims, each a fixed size (number) or a symbolic name (string,
@@ -99,33 +116,18 @@ const GRAPH_PROTO_INPUT = 11;
 export function readOnnxInputDims(bytes: Uint8Array): Record<string, Array<number | string>> {
   const dec = new TextDecoder();
   const out: Record<string, Array<number | string>> = {};
-  for (const [field, wire, graph] of fields(bytes)) {
-    if (field !== MODEL_PROTO_GRAPH || wire !== 2) continue;
-    for (const [gf, gw, valueInfo] of fields(graph as Uint8Array)) {
-      if (gf !== GRAPH_PROTO_INPUT || gw !== 2) continue;
-      let name = "";
-      const dims: Array<number | string> = [];
-      for (const [vf, vw, v] of fields(valueInfo as Uint8Array)) {
-        if (vf === 1 && vw === 2) name = dec.decode(v as Uint8Array);
-        if (vf !== 2 || vw !== 2) continue; // TypeProto
-        for (const [tf, tw, tensor] of fields(v as Uint8Array)) {
-          if (tf !== 1 || tw !== 2) continue; // TypeProto.tensor_type
-          for (const [sf, sw, shape] of fields(tensor as Uint8Array)) {
-            if (sf !== 2 || sw !== 2) continue; // Tensor.shape
-            for (const [df, dw, dim] of fields(shape as Uint8Array)) {
-              if (df !== 1 || dw !== 2) continue; // TensorShapeProto.dim
-              let d: number | string = "?";
-              for (const [xf, xw, x] of fields(dim as Uint8Array)) {
-                if (xf === 1 && xw === 0) d = x as number;
-                if (xf === 2 && xw === 2) d = dec.decode(x as Uint8Array);
-              }
-              dims.push(d);
-            }
-          }
-        }
+  for (const valueInfo of messages(bytes, MODEL_PROTO_GRAPH, GRAPH_PROTO_INPUT)) {
+    const [name] = [...messages(valueInfo, VALUE_INFO_NAME)].map((b) => dec.decode(b));
+    const dims: Array<number | string> = [];
+    for (const dim of messages(valueInfo, VALUE_INFO_TYPE, TYPE_PROTO_TENSOR, TENSOR_SHAPE, SHAPE_DIM)) {
+      let d: number | string = "?";
+      for (const [f, w, x] of fields(dim)) {
+        if (f === DIM_VALUE && w === 0) d = x as number;
+        if (f === DIM_PARAM && w === 2) d = dec.decode(x as Uint8Array);
       }
-      out[name] = dims;
+      dims.push(d);
     }
+    out[name ?? ""] = dims;
   }
   return out;
 }

@@ -40,6 +40,9 @@ export function freeDimensionsFor(dims: Array<number | string>, width: number, h
 
 export class GpuPipeline {
   readonly codec: TensorCodec;
+  /** The network input size this pipeline (and its static-shape session) was built for. */
+  readonly inWidth: number;
+  readonly inHeight: number;
   private inputTensor: Tensor;
   private outputTensor: Tensor;
   private disposed = false;
@@ -53,6 +56,8 @@ export class GpuPipeline {
   ) {
     this.codec = codec;
     const { contract, inWidth, inHeight } = o;
+    this.inWidth = inWidth;
+    this.inHeight = inHeight;
     this.inputTensor = o.ort.Tensor.fromGpuBuffer(codec.input, { dataType: contract.dtype, dims: [1, 3, inHeight, inWidth] });
     this.outputTensor = o.ort.Tensor.fromGpuBuffer(codec.output, { dataType: contract.dtype, dims: [1, 3, inHeight * contract.upscale, inWidth * contract.upscale] });
   }

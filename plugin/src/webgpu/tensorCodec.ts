@@ -32,6 +32,8 @@ export class TensorCodec {
   private readonly unpackPipeline: GPUComputePipeline;
   private readonly unpackBind: GPUBindGroup;
   private readonly sampler: GPUSampler;
+  /** The pack bind group of the last frame texture (the engine reuses its post-process targets). */
+  private packBind: { frame: GPUTexture; bind: GPUBindGroup } | null = null;
   private disposed = false;
   private resultTransferred = false;
 
@@ -62,16 +64,19 @@ export class TensorCodec {
   /** Queues frame -> input. Call after the engine submitted the commands that wrote `frame`. */
   pack(frame: GPUTexture): void {
     const { device, inWidth, inHeight, dtype } = this.o;
-    const bind = device.createBindGroup({
-      layout: this.packPipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: frame.createView() },
-        { binding: 1, resource: this.sampler },
-        { binding: 2, resource: { buffer: this.input } },
-        { binding: 3, resource: { buffer: this.packParams } },
-      ],
-    });
-    this.dispatch("remaster-pack", this.packPipeline, bind, Math.ceil(inWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(inHeight / 8));
+    if (this.packBind?.frame !== frame) {
+      const bind = device.createBindGroup({
+        layout: this.packPipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: frame.createView() },
+          { binding: 1, resource: this.sampler },
+          { binding: 2, resource: { buffer: this.input } },
+          { binding: 3, resource: { buffer: this.packParams } },
+        ],
+      });
+      this.packBind = { frame, bind };
+    }
+    this.dispatch("remaster-pack", this.packPipeline, this.packBind.bind, Math.ceil(inWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(inHeight / 8));
   }
 
   /** Queues output -> result. */
@@ -104,5 +109,6 @@ export class TensorCodec {
     this.disposed = true;
     for (const b of [this.input, this.output, this.packParams, this.unpackParams]) b.destroy();
     if (!this.resultTransferred) this.result.destroy();
+    this.packBind = null;
   }
 }

@@ -12,6 +12,7 @@ import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { codecCheck } from "./codec-check.ts";
+import { gpuDevice, missingInternals, type FrameTexture } from "../../plugin/src/babylon/internals.ts";
 
 const q = new URLSearchParams(location.search);
 const kind = (q.get("engine") ?? "webgl2") as EngineKind;
@@ -118,10 +119,12 @@ async function main() {
       },
       stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0 }),
       dispose: () => remaster.dispose(),
-      codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck((engine as unknown as { _device: GPUDevice })._device, dtype, flipY),
+      codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck(gpuDevice(engine), dtype, flipY),
+      /** Babylon internals the plugin uses that this engine lacks (must be none). */
+      missingInternals: () => missingInternals(engine, remaster.inputTexture.texture as unknown as FrameTexture),
       /** A real WebGPU device loss: Babylon sees device.lost, re-creates its device and restores. */
-      destroyDevice: () => (engine as unknown as { _device: GPUDevice })._device.destroy(),
-      deviceLabel: () => (engine as unknown as { _device?: GPUDevice })._device?.label ?? "",
+      destroyDevice: () => gpuDevice(engine).destroy(),
+      deviceLabel: () => gpuDevice(engine)?.label ?? "",
       simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
       simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
       size: () => size,

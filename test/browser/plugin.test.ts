@@ -104,6 +104,10 @@ for (const [engine, size] of [["webgl2", 128], ["webgpu", 64]] as const) {
       assert.deepEqual(h.offsite, []);
     });
 
+    test("every Babylon internal the plugin reaches is there on this engine (a Babylon update that drops one fails here)", async () => {
+      assert.deepEqual(await api<string[]>(h.page, "missingInternals"), []);
+    });
+
     if (engine === "webgpu") {
       test("WebGPU: a static-shape session replays a captured graph; float32 where the device lacks shader-f16", { timeout: 60_000 }, async () => {
         const s = await api<{ graphCapture: boolean; precision: string; precisionNote: string; inputWidth: number }>(h.page, "stats");

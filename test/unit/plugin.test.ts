@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 import { checkContract, readOnnxInputDims, readOnnxMetadata } from "../../plugin/src/core/modelMetadata.ts";
 import { assertOrtOnDevice } from "../../plugin/src/core/ort.ts";
 import { freeDimensionsFor } from "../../plugin/src/webgpu/gpuPipeline.ts";
-import { inputSize, resolveOptions } from "../../plugin/src/core/options.ts";
-import { nchwToRgba, rgbaToNchw } from "../../plugin/src/core/tensorLayout.ts";
+import { inputSize, OPTION_DEFAULTS, resolveOptions } from "../../plugin/src/core/options.ts";
+import { loadModel, type ModelChoice } from "../../plugin/src/core/modelLoader.ts";
+import { nchwToRgba, resizeNearest, rgbaToNchw } from "../../plugin/src/core/tensorLayout.ts";
+import { INTERNALS, missingInternals } from "../../plugin/src/babylon/internals.ts";
 import { COMPOSITE_SAMPLERS, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "../../plugin/src/shaders/remasterComposite.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -87,4 +89,99 @@ test("frame <-> tensor conversions round-trip, with and without the WebGL row fl
     assert.equal(t[0], Math.fround((flip ? rgba[1 * w * 4] : rgba[0]) / 255));
     assert.deepEqual(nchwToRgba(t, w, h, flip), rgba);
   }
+});
+
+test("resizeNearest maps pixel centres to pixel centres", () => {
+  const src = new Uint8Array(4 * 4 * 4).map((_, i) => i);
+  const half = resizeNearest(src, 4, 4, 2, 2);
+  // Output pixel (x, y) takes source pixel (2x + 1, 2y + 1).
+  assert.deepEqual([...half.subarray(0, 4)], [...src.subarray((1 * 4 + 1) * 4, (1 * 4 + 1) * 4 + 4)]);
+  assert.deepEqual([...half.subarray(12, 16)], [...src.subarray((3 * 4 + 3) * 4, (3 * 4 + 3) * 4 + 4)]);
+  assert.deepEqual(resizeNearest(src, 4, 4, 4, 4), src);
+});
+
+test("the README's options table lists exactly the plugin's options", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("| option | default | meaning |"));
+  const lines = section.split("\n").slice(2);
+  const rows = lines.slice(0, lines.findIndex((l) => !l.startsWith("|")));
+  const names = rows.map((l) => /^\| `(\w+)`/.exec(l)![1]);
+  assert.deepEqual(names.sort(), Object.keys(OPTION_DEFAULTS).sort());
+});
+
+const shipped = readFileSync(join(root, "models/remaster-realtime.onnx"));
+const shippedFp16 = readFileSync(join(root, "models/remaster-realtime.fp16.onnx"));
+const choice = (c: Partial<ModelChoice>): ModelChoice => ({ backend: "webgpu", shaderF16: true, precision: "auto", model: new Uint8Array(shipped), modelFp16: new Uint8Array(shippedFp16), ...c });
+
+test("model choice: auto runs float16 only on WebGPU with shader-f16, and says why not elsewhere", async () => {
+  assert.equal((await loadModel(choice({}))).contract.dtype, "float16");
+  const noF16 = await loadModel(choice({ shaderF16: false }));
+  assert.equal(noF16.contract.dtype, "float32");
+  assert.match(noF16.precisionNote, /lacks the 'shader-f16' feature/);
+  const wasm = await loadModel(choice({ backend: "wasm", shaderF16: true }));
+  assert.equal(wasm.contract.dtype, "float32");
+  assert.match(wasm.precisionNote, /WebGPU backend only/);
+  assert.equal((await loadModel(choice({ precision: "fp32" }))).contract.dtype, "float32");
+  // A model of one's own with no float16 twin runs float32 without a note.
+  const own = await loadModel(choice({ modelFp16: null }));
+  assert.equal(own.contract.dtype, "float32");
+});
+
+test("model choice: impossible or inconsistent precision requests are errors naming the reason", async () => {
+  await assert.rejects(loadModel(choice({ precision: "fp16", backend: "wasm" })), /precision 'fp16' is not possible: float16 models run on the WebGPU backend only/);
+  await assert.rejects(loadModel(choice({ precision: "fp16", shaderF16: false })), /precision 'fp16' is not possible: .*shader-f16/);
+  await assert.rejects(loadModel(choice({ precision: "fp16", modelFp16: new Uint8Array(shipped) })), /modelFp16 is a float32 model, not float16/);
+  await assert.rejects(loadModel(choice({ precision: "fp32", model: new Uint8Array(shippedFp16) })), /the model is float16 but precision is 'fp32'/);
+  // auto falls back to float32 when the float16 file is broken, and says so.
+  const broken = await loadModel(choice({ modelFp16: new Uint8Array(64) }));
+  assert.equal(broken.contract.dtype, "float32");
+  assert.match(broken.precisionNote, /float16 model unavailable \(Remaster model: /);
+});
+
+test("model fetch: an HTTP error or a network failure names the URL", async () => {
+  const notFound = async () => new Response("nope", { status: 404 });
+  await assert.rejects(loadModel(choice({ model: "/m/x.onnx", modelFp16: null }), notFound), /could not fetch the model \/m\/x.onnx: HTTP 404/);
+  const offline = async () => {
+    throw new TypeError("Failed to fetch");
+  };
+  await assert.rejects(loadModel(choice({ model: "/m/y.onnx", modelFp16: null }), offline), /could not fetch the model \/m\/y.onnx: Failed to fetch/);
+});
+
+test("every Babylon internal method the plugin uses exists on the installed Babylon's prototypes", async () => {
+  const { Engine } = await import("@babylonjs/core/Engines/engine.js");
+  const { WebGPUEngine } = await import("@babylonjs/core/Engines/webgpuEngine.js");
+  const { WebGPUHardwareTexture } = await import("@babylonjs/core/Engines/WebGPU/webgpuHardwareTexture.js");
+  const prototypes: Record<string, object> = {
+    "webgl2/engine": Engine.prototype,
+    "webgpu/engine": WebGPUEngine.prototype,
+    "webgpu/wrappedTexture": WebGPUHardwareTexture.prototype,
+  };
+  const missing: string[] = [];
+  let checked = 0;
+  for (const use of INTERNALS.filter((u) => u.kind === "method")) {
+    for (const engine of use.engines) {
+      const proto = prototypes[`${engine}/${use.on}`];
+      assert.ok(proto, `no prototype to check ${use.on}.${use.name} on ${engine}`);
+      checked++;
+      if (typeof (proto as Record<string, unknown>)[use.name] !== "function") missing.push(`${engine} ${use.on}.${use.name}`);
+    }
+  }
+  assert.ok(checked >= 4);
+  assert.deepEqual(missing, [], `Babylon no longer has: ${missing.join(", ")} (see plugin/src/babylon/internals.ts)`);
+});
+
+test("the plugin's Babylon peer range is >=MIN <NEXT_MAJOR, and the tested (installed) Babylon is its minimum", () => {
+  const range = JSON.parse(readFileSync(join(root, "plugin/package.json"), "utf8")).peerDependencies["@babylonjs/core"] as string;
+  const m = /^>=(\d+)\.(\d+)\.(\d+) <(\d+)$/.exec(range);
+  assert.ok(m, `peer range ${range} should read ">=X.Y.Z <X+1"`);
+  assert.equal(Number(m[4]), Number(m[1]) + 1, "the range should end before the next major version");
+  const installed = JSON.parse(readFileSync(join(root, "node_modules/@babylonjs/core/package.json"), "utf8")).version as string;
+  assert.equal(installed, `${m[1]}.${m[2]}.${m[3]}`, "the tests run against the range's minimum; bump both together");
+});
+
+test("the internals probe names what an engine lacks", () => {
+  const bare = { isWebGPU: false } as unknown as Parameters<typeof missingInternals>[0];
+  assert.deepEqual(missingInternals(bare, { width: 1, height: 1 }).sort(), ["engine._currentFramebuffer", "engine._gl", "engine._readPixelsAsync", "engine._readTexturePixels", "texture._hardwareTexture"]);
+  const gl = { isWebGPU: false, _gl: {}, _currentFramebuffer: null, _readPixelsAsync() {}, _readTexturePixels() {} } as unknown as Parameters<typeof missingInternals>[0];
+  assert.deepEqual(missingInternals(gl, { width: 1, height: 1, _hardwareTexture: null }), []);
 });

@@ -2,6 +2,7 @@
 scheduler, RNG states, step) plus the resolved configs. Written atomically (temp + rename)."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import tempfile
@@ -53,3 +54,20 @@ def prune(output_dir: str | Path, keep: int = 2) -> None:
     found = sorted(d.glob("step_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
     for p in found[:-keep]:
         p.unlink(missing_ok=True)
+
+
+def trim_metrics(path: Path, step: int) -> None:
+    """Drops metrics.jsonl rows past `step` (and a torn last line): a resumed run logs them again."""
+    if not path.is_file():
+        return
+    keep = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            break
+        if row.get("step", 0) <= step:
+            keep.append(line + "\n")
+    tmp = path.with_suffix(".jsonl.tmp")
+    tmp.write_text("".join(keep))
+    os.replace(tmp, path)

@@ -12,13 +12,20 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from .data import SOURCE, TARGET
+from .metrics import METRICS
+
+# Keys of older configs: given in a YAML file or on the command line they are an error naming the
+# new key; in an older checkpoint they are dropped (their values meant low -> high, the defaults).
+RENAMED_KEYS: dict[str, str] = {"source_column": "source_variant", "target_column": "target_variant"}
+
 
 @dataclass
 class TrainConfig:
-    # --- data: a dataset folder written by `npm run dataset` ---
+    # --- data: a dataset folder (manifest.jsonl) written by `npm run dataset` or remaster.import_pairs ---
     dataset_dir: str = "data/courtyard"
-    source_column: str = "input_image"  # columns/<split>.jsonl: the low frame
-    target_column: str = "edited_image"  # the high frame
+    source_variant: str = SOURCE  # the manifest's render variant fed to the network
+    target_variant: str = TARGET  # the render variant it learns to produce
     resolution: int = 512  # training crop size (multiple of 8); frames smaller than this are used whole
     # --- model ---
     model_preset: str = "realtime"  # realtime | seed | tiny
@@ -106,6 +113,8 @@ def _coerce(key: str, value: Any, typ: Any) -> Any:
 def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any], source: str) -> TrainConfig:
     types = _fields()
     for key, value in overrides.items():
+        if key in RENAMED_KEYS:
+            raise ConfigError(f"config key {key!r} in {source} is now {RENAMED_KEYS[key]!r} (a render variant of the manifest, e.g. low)")
         if key not in types:
             raise ConfigError(f"unknown config key {key!r} in {source}")
         setattr(cfg, key, _coerce(key, value, types[key]))
@@ -128,10 +137,9 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     for k in ("per_device_train_batch_size", "gradient_accumulation_steps", "max_steps", "save_steps", "eval_steps", "logging_steps"):
         if getattr(cfg, k) < 1:
             raise ConfigError(f"{k} must be >= 1, got {getattr(cfg, k)}")
-    known = {"lpips", "mse", "ssim", "dists", "psnr", "fid", "flip"}
-    bad = [m for m in cfg.metrics_list if m not in known]
+    bad = [m for m in cfg.metrics_list if m not in METRICS]
     if bad:
-        raise ConfigError(f"metrics_list: unknown metric(s) {bad}; known: {sorted(known)}")
+        raise ConfigError(f"metrics_list: unknown metric(s) {bad}; known: {sorted(METRICS)}")
     if cfg.clip_weights:
         raise ConfigError("clip_weights: the vision-aided CLIP discriminator is not implemented yet; leave it empty")
     return cfg
@@ -165,4 +173,4 @@ def to_dict(cfg: TrainConfig) -> dict[str, Any]:
 
 
 def from_dict(d: dict[str, Any]) -> TrainConfig:
-    return apply_overrides(TrainConfig(), d, "a checkpoint")
+    return apply_overrides(TrainConfig(), {k: v for k, v in d.items() if k not in RENAMED_KEYS}, "a checkpoint")

@@ -1,18 +1,22 @@
-"""Paired frames from a dataset folder written by `npm run dataset`.
+"""Paired frames from a dataset folder (written by `npm run dataset` or `remaster.import_pairs`).
 
-Reads columns/<split>.jsonl (the original setup's column names: input_image / edited_image) and
-decodes the PNGs once into uint8 memory. Batches are drawn by a generator seeded from
+Reads the split's rows of manifest.jsonl (remaster.dataset, the one reader) and decodes the PNGs
+of the source and target render variants (`low` -> `high` by default) once into uint8 memory. Batches are drawn by a generator seeded from
 (seed, step, rank), so a resumed run draws exactly the batches an uninterrupted one would.
 Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+from .dataset import contract, split_rows
+
+SOURCE = contract()["pairVariants"]["source"]
+TARGET = contract()["pairVariants"]["target"]
 
 
 def load_png(path: Path) -> np.ndarray:
@@ -25,21 +29,13 @@ def to_tensor(a: np.ndarray) -> torch.Tensor:
 
 
 class PairedFrames:
-    def __init__(self, root: str | Path, split: str, source_column: str = "input_image", target_column: str = "edited_image", limit: int | None = None):
+    def __init__(self, root: str | Path, split: str, source: str = SOURCE, target: str = TARGET, limit: int | None = None):
         self.root = Path(root)
-        rows_path = self.root / "columns" / f"{split}.jsonl"
-        if not rows_path.is_file():
-            raise FileNotFoundError(f"{rows_path} not found: is {self.root} a dataset written by `npm run dataset`?")
-        rows = [json.loads(line) for line in rows_path.read_text().splitlines() if line.strip()]
-        if not rows:
-            raise ValueError(f"{rows_path} has no rows: the {split} split is empty")
-        for col in (source_column, target_column):
-            if col not in rows[0]:
-                raise KeyError(f"column {col!r} not in {rows_path} (has {sorted(rows[0])})")
+        rows = split_rows(self.root, split, need=(source, target))
         rows = rows[:limit] if limit else rows
-        self.names = [Path(r[target_column]).stem for r in rows]
-        self.low = [load_png(self.root / r[source_column]) for r in rows]
-        self.high = [load_png(self.root / r[target_column]) for r in rows]
+        self.names = [r["id"] for r in rows]
+        self.low = [load_png(self.root / r["files"][source]) for r in rows]  # (H, W, 3) uint8
+        self.high = [load_png(self.root / r["files"][target]) for r in rows]
         for n, lo, hi in zip(self.names, self.low, self.high):
             if hi.shape[0] % lo.shape[0] or hi.shape[1] % lo.shape[1] or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]:
                 raise ValueError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")

@@ -20,21 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import load_png, to_tensor
+from .data import SOURCE, TARGET, load_png, to_tensor
+from .dataset import baseline_variants, split_rows, splits
 from .losses.lpips import LPIPS, load_lpips
-from .metrics import MetricSuite
+from .metrics import METRICS, MetricSuite
 from .weights import WeightsUnavailable
-
-DEFAULT_METRICS = ["psnr", "ssim", "mse", "lpips", "flip", "dists", "fid"]
-LOWER_IS_BETTER = {"mse", "lpips", "flip", "dists", "fid"}
-
-
-def test_rows(dataset_dir: Path, split: str = "test") -> list[dict]:
-    rows = [json.loads(l) for l in (dataset_dir / "manifest.jsonl").read_text().splitlines() if l.strip()]
-    rows = [r for r in rows if r["split"] == split]
-    if not rows:
-        raise ValueError(f"{dataset_dir}: no rows in the {split} split")
-    return sorted(rows, key=lambda r: r["id"])
 
 
 class TorchRunner:
@@ -63,16 +53,16 @@ class OnnxRunner:
 
 
 def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS | None, lpips_error: str | None, limit: int | None = None, grid_rows: int = 4, split: str = "test"):
-    rows = test_rows(dataset_dir, split)
+    rows = split_rows(dataset_dir, split, need=(SOURCE, TARGET))
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
-    methods = ["low"] + [v for v in ("low_fxaa_sharpen", "low_fsr1") if v in rows[0]["files"]] + (["remaster"] if runner else [])
+    methods = [SOURCE, *baseline_variants(rows[0])] + (["remaster"] if runner else [])
     per: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
     ms: dict[str, list[float]] = {m: [] for m in methods}
     grid = []
     for i, r in enumerate(rows):
-        high = to_tensor(load_png(dataset_dir / r["files"]["high"]))[None]
-        low = to_tensor(load_png(dataset_dir / r["files"]["low"]))[None]  # decoded once: a method and the model's input
+        high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
+        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]  # decoded once: a method and the model's input
         outs = {}
         for m in methods:
             if m == "remaster":
@@ -80,7 +70,7 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
                 outs[m] = runner(low).float().clamp(0, 1)
                 ms[m].append((time.perf_counter() - t0) * 1000)
             else:
-                img = low if m == "low" else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
+                img = low if m == SOURCE else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
                 if img.shape[-2:] != high.shape[-2:]:  # low rendered at reduced scale: compare upsampled
                     img = torch.nn.functional.interpolate(img, size=high.shape[-2:], mode="bilinear", align_corners=False)
                 outs[m] = img
@@ -104,7 +94,7 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
         "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms from the manifest",
         # Mean render ms per variant over these frames (high included: the cost the model replaces).
         "render_ms": {v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
-                      for v in ["low", "high", *[m for m in methods if m not in ("low", "remaster")]]
+                      for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
                       if any(v in r.get("renderMs", {}) for r in rows)},
         "engine": rows[0].get("engine"),
     }, (torch.cat(grid, dim=1) if grid else None)
@@ -112,7 +102,7 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
 
 def to_markdown(res: dict) -> str:
     metrics = [k for k in next(iter(res["table"].values())) if k != "ms_per_frame"]
-    head = "| method | " + " | ".join(f"{m} {'↓' if m in LOWER_IS_BETTER else '↑'}" for m in metrics) + " | ms/frame |"
+    head = "| method | " + " | ".join(f"{m} {'↓' if METRICS[m].lower_is_better else '↑'}" for m in metrics) + " | ms/frame |"
     lines = [head, "|" + " --- |" * (len(metrics) + 2)]
     for method, vals in res["table"].items():
         cells = [f"{vals[m]:.4f}" if m != "psnr" else f"{vals[m]:.2f}" for m in metrics]
@@ -129,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkpoint")
     ap.add_argument("--onnx")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--metrics", default=",".join(DEFAULT_METRICS))
+    ap.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated, of {', '.join(METRICS)}")
     ap.add_argument("--lpips-backbone")
     ap.add_argument("--lpips-heads")
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--split", default="test", choices=["train", "val", "test"])
+    ap.add_argument("--split", default="test", choices=splits())
     args = ap.parse_args(argv)
     if args.checkpoint and args.onnx:
         print("evaluate: pass --checkpoint or --onnx, not both", file=sys.stderr)

@@ -2,10 +2,13 @@
 reported as unavailable with the reason, never skipped silently or faked."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
 from .flip import flip
+from .losses.lpips import lpips_01
 
 
 def mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -37,19 +40,40 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return s.mean(dim=(1, 2, 3))
 
 
+@dataclass(frozen=True)
+class Metric:
+    lower_is_better: bool
+    # Why it cannot be computed here, when its weights cannot be had offline; None: available.
+    unavailable: str | None = None
+
+
+# The one list of metric names (config validation, evaluate's defaults and table arrows read it).
+METRICS: dict[str, Metric] = {
+    "psnr": Metric(lower_is_better=False),
+    "ssim": Metric(lower_is_better=False),
+    "mse": Metric(lower_is_better=True),
+    "lpips": Metric(lower_is_better=True),
+    "flip": Metric(lower_is_better=True),
+    "dists": Metric(True, "DISTS needs VGG16 + DISTS alpha/beta weights, which are not available offline here"),
+    "fid": Metric(True, "FID needs Inception-v3 (pt_inception) weights, which are not available offline here"),
+}
+
+# (pred, target) -> (B,) for the metrics that need no model of their own.
+_PLAIN = {"mse": mse, "psnr": psnr, "ssim": ssim, "flip": flip}
+
+
 class MetricSuite:
     """Computes the requested metrics; `unavailable` maps a metric to why it cannot be computed."""
 
     def __init__(self, names: list[str], lpips_model=None, lpips_error: str | None = None):
+        unknown = [n for n in names if n not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {unknown}; known: {sorted(METRICS)}")
         self.names = names
         self.lpips = lpips_model
-        self.unavailable: dict[str, str] = {}
+        self.unavailable: dict[str, str] = {n: METRICS[n].unavailable for n in names if METRICS[n].unavailable}
         if "lpips" in names and lpips_model is None:
             self.unavailable["lpips"] = lpips_error or "LPIPS weights not loaded"
-        if "dists" in names:
-            self.unavailable["dists"] = "DISTS needs VGG16 + DISTS alpha/beta weights, which are not available offline here"
-        if "fid" in names:
-            self.unavailable["fid"] = "FID needs Inception-v3 (pt_inception) weights, which are not available offline here"
 
     @torch.no_grad()
     def per_image(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, list[float]]:
@@ -57,18 +81,7 @@ class MetricSuite:
         for n in self.names:
             if n in self.unavailable:
                 continue
-            if n == "mse":
-                v = mse(pred, target)
-            elif n == "psnr":
-                v = psnr(pred, target)
-            elif n == "ssim":
-                v = ssim(pred, target)
-            elif n == "lpips":
-                v = self.lpips(pred * 2 - 1, target * 2 - 1)
-            elif n == "flip":
-                v = flip(pred, target)
-            else:
-                continue
+            v = lpips_01(self.lpips, pred, target) if n == "lpips" else _PLAIN[n](pred, target)
             out[n] = [float(x) for x in v]
         return out
 

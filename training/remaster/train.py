@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 import warnings
@@ -21,11 +20,12 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, rng_state, set_rng_state
+from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, rng_state, set_rng_state, trim_metrics
 from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides, to_dict
 from .data import PairedFrames, batch_generator
-from .losses.gan import MultiScaleDiscriminator, hinge_d_loss, hinge_g_loss
+from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
+from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
 from .metrics import MetricSuite, summarise
 from .model.remaster import RemasterNet, build_model, describe
 from .model.taesd import load_taesd_weights
@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         lpips.to(device)
     suite = MetricSuite([m for m in cfg.metrics_list], lpips, lpips_error)
 
-    train = PairedFrames(cfg.dataset_dir, "train", cfg.source_column, cfg.target_column)
-    val = PairedFrames(cfg.dataset_dir, "val", cfg.source_column, cfg.target_column, limit=cfg.num_eval_images)
+    train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
+    val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
     if train.scale != cfg.upscale:
         print(f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}", file=sys.stderr)
         return 2
@@ -169,17 +169,19 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         print(json.dumps({"config": to_dict(cfg), "model": describe(model), "train_pairs": len(train), "val_pairs": len(val), "device": str(device), "world_size": world, "resumed_from": str(resume_path) if resume_path else None}, indent=1))
     metrics_file = out / "metrics.jsonl"
+    if is_main and ckpt is not None:
+        trim_metrics(metrics_file, step)  # rows a killed run logged after its last checkpoint
     meter = LoadMeter()
     micro = cfg.per_device_train_batch_size
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not is_main, desc="train", dynamic_ncols=True)
     window_t, window_imgs = time.time(), 0
-    fail_after = int(os.environ.get("REMASTER_TEST_CRASH_AFTER_STEP", "0"))  # tests: simulate a kill
+    nets = LossNets(lpips=lpips, disc=train_disc, disc_module=disc)
     model.train()
     while step < cfg.max_steps:
         opt.zero_grad(set_to_none=True)
         opt_d.zero_grad(set_to_none=True)
-        use_gan = cfg.gan_factor > 0 and step >= cfg.gan_start_step
-        logs = {"mse": 0.0, "lpips": 0.0, "gan_g": 0.0, "gan_d": 0.0}
+        use_gan = gan_active(cfg, step)
+        logs = dict.fromkeys(LOSS_PARTS, 0.0)
         for acc in range(cfg.gradient_accumulation_steps):
             g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc, rank)
             low, high = train.batch(micro, cfg.resolution, g)
@@ -188,27 +190,15 @@ def main(argv: list[str] | None = None) -> int:
                 low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
             with autocast(device, cfg.precision):
                 pred = train_model(low)
-                loss_mse = torch.nn.functional.mse_loss(pred.float(), high)
-                loss = cfg.mse_factor * loss_mse
-                if lpips is not None and cfg.lpips_factor > 0 and step >= cfg.lpips_start_step:
-                    loss_lp = lpips(pred * 2 - 1, high * 2 - 1).mean()
-                    loss = loss + cfg.lpips_factor * loss_lp
-                    logs["lpips"] += float(loss_lp.detach()) / cfg.gradient_accumulation_steps
-                if use_gan:
-                    for p in disc.parameters():
-                        p.requires_grad_(False)
-                    loss_g = hinge_g_loss(train_disc(pred))
-                    for p in disc.parameters():
-                        p.requires_grad_(True)
-                    loss = loss + cfg.gan_factor * loss_g
-                    logs["gan_g"] += float(loss_g.detach()) / cfg.gradient_accumulation_steps
+                loss, parts = generator_loss(pred, high, step, cfg, nets)
             (loss / cfg.gradient_accumulation_steps).backward()
-            logs["mse"] += float(loss_mse.detach()) / cfg.gradient_accumulation_steps
             if use_gan:
                 with autocast(device, cfg.precision):
-                    loss_d = hinge_d_loss(train_disc(high), train_disc(pred.detach()))
+                    loss_d, d_parts = discriminator_loss(pred, high, nets)
                 (loss_d / cfg.gradient_accumulation_steps).backward()
-                logs["gan_d"] += float(loss_d.detach()) / cfg.gradient_accumulation_steps
+                parts |= d_parts
+            for k, v in parts.items():
+                logs[k] += v / cfg.gradient_accumulation_steps
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
         opt.step()
         sched.step()
@@ -241,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
                          "sched": sched.state_dict(), "sched_d": sched_d.state_dict(), "rng": rng_state(), "step": step,
                          "config": to_dict(cfg), "model_config": model.cfg.to_dict()}, checkpoint_dir(out) / f"step_{step}.pt")
             prune(out)
-        if fail_after and step == fail_after:
-            os._exit(17)
     bar.close()
     if is_main:
         from .report import write_report

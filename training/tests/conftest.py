@@ -1,4 +1,4 @@
-"""Shared fixtures: a small synthetic paired dataset in the layout `npm run dataset` writes, and
+"""Shared fixtures: a small synthetic paired dataset as `npm run dataset` writes it (manifest.jsonl), and
 self-made LPIPS weights (random, in the torchvision / LPIPS checkpoint layouts)."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _pattern(rng: np.random.Generator, size: int) -> np.ndarray:
 def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = True) -> Path:
     """high = a smooth colour pattern; low = a darker, blockier version (a learnable mapping)."""
     rng = np.random.default_rng(0)
-    manifest, columns = [], {"train": [], "val": [], "test": []}
+    manifest = []
     for split, n in zip(("train", "val", "test"), counts):
         for i in range(n):
             pid = f"{split}-{i:02d}"
@@ -39,13 +39,10 @@ def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = Tr
             for k, a in imgs.items():
                 (root / k).mkdir(parents=True, exist_ok=True)
                 Image.fromarray((np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)).save(root / files[k])
-            manifest.append({"id": pid, "split": split, "files": files, "size": {"width": size, "height": size}, "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5}})
-            columns[split].append({"input_image": files["low"], "edited_image": files["high"], "edit_prompt": "remaster"})
+            manifest.append({"id": pid, "split": split, "layout": "synthetic", "files": files, "size": {"width": size, "height": size},
+                             "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5}})
     (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in manifest))
-    (root / "columns").mkdir(exist_ok=True)
-    for split, rows in columns.items():
-        (root / "columns" / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (root / "dataset.json").write_text(json.dumps({"format": 1, "scene": "synthetic", "seed": 0}))
+    (root / "dataset.json").write_text(json.dumps({"format": 2, "scene": "synthetic", "seed": 0}))
     return root
 
 

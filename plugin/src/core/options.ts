@@ -1,8 +1,10 @@
 /** RemasterPostProcess options: documented defaults; unknown options are an error. */
 import type { Camera } from "@babylonjs/core/Cameras/camera.js";
 
-export type RemasterBackend = "auto" | "webgpu" | "wasm";
-export type RemasterPrecision = "auto" | "fp32" | "fp16";
+export const BACKENDS = ["auto", "webgpu", "wasm"] as const;
+export type RemasterBackend = (typeof BACKENDS)[number];
+export const PRECISIONS = ["auto", "fp32", "fp16"] as const;
+export type RemasterPrecision = (typeof PRECISIONS)[number];
 type ModelSource = string | URL | Uint8Array | ArrayBuffer;
 
 export interface RemasterOptions {
@@ -60,7 +62,27 @@ export interface ResolvedOptions {
   wasmPaths: string;
 }
 
-const KNOWN = new Set(["model", "modelFp16", "precision", "graphCapture", "profile", "asyncReadback", "camera", "scale", "strength", "backend", "enabled", "wasmPaths"]);
+/**
+ * The one list of option names and their defaults (`null`: resolved at run time: the shipped model
+ * and runtime files next to the bundle, the scene's active camera). The README's options table is
+ * checked against these names by a test.
+ */
+export const OPTION_DEFAULTS = {
+  model: null,
+  modelFp16: null,
+  precision: "auto",
+  graphCapture: true,
+  profile: false,
+  asyncReadback: true,
+  camera: null,
+  scale: 1,
+  strength: 1,
+  backend: "auto",
+  enabled: true,
+  wasmPaths: null,
+} as const satisfies Record<keyof RemasterOptions, unknown>;
+
+const KNOWN = new Set(Object.keys(OPTION_DEFAULTS));
 
 function source(m: ModelSource): string | Uint8Array {
   if (m instanceof Uint8Array) return m;
@@ -71,18 +93,37 @@ function source(m: ModelSource): string | Uint8Array {
 export function resolveOptions(o: RemasterOptions, defaults: { model: string; modelFp16: string; wasmPaths: string }): ResolvedOptions {
   const unknown = Object.keys(o).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw new Error(`RemasterPostProcess: unknown option(s) ${unknown.join(", ")}; known: ${[...KNOWN].join(", ")}`);
-  const scale = o.scale ?? 1;
+  const D = OPTION_DEFAULTS;
+  const scale = o.scale ?? D.scale;
   if (!(scale > 0 && scale <= 1)) throw new Error(`RemasterPostProcess: scale must be in (0, 1], got ${scale}`);
-  const strength = o.strength ?? 1;
+  const strength = o.strength ?? D.strength;
   if (!(strength >= 0 && strength <= 1)) throw new Error(`RemasterPostProcess: strength must be in [0, 1], got ${strength}`);
-  const backend = o.backend ?? "auto";
-  if (!["auto", "webgpu", "wasm"].includes(backend)) throw new Error(`RemasterPostProcess: backend must be auto, webgpu or wasm, got ${backend}`);
-  const precision = o.precision ?? "auto";
-  if (!["auto", "fp32", "fp16"].includes(precision)) throw new Error(`RemasterPostProcess: precision must be auto, fp32 or fp16, got ${precision}`);
+  const backend = o.backend ?? D.backend;
+  if (!BACKENDS.includes(backend)) throw new Error(`RemasterPostProcess: backend must be ${orList(BACKENDS)}, got ${backend}`);
+  const precision = o.precision ?? D.precision;
+  if (!PRECISIONS.includes(precision)) throw new Error(`RemasterPostProcess: precision must be ${orList(PRECISIONS)}, got ${precision}`);
   if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean") throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
   const model = o.model === undefined ? defaults.model : source(o.model);
   const modelFp16 = o.modelFp16 !== undefined ? source(o.modelFp16) : o.model === undefined ? defaults.modelFp16 : null;
-  return { model, modelFp16, precision, graphCapture: o.graphCapture ?? true, profile: o.profile ?? false, asyncReadback: o.asyncReadback ?? true, camera: o.camera ?? null, scale, strength, backend, enabled: o.enabled ?? true, wasmPaths: o.wasmPaths ?? defaults.wasmPaths };
+  return {
+    model,
+    modelFp16,
+    precision,
+    graphCapture: o.graphCapture ?? D.graphCapture,
+    profile: o.profile ?? D.profile,
+    asyncReadback: o.asyncReadback ?? D.asyncReadback,
+    camera: o.camera ?? D.camera,
+    scale,
+    strength,
+    backend,
+    enabled: o.enabled ?? D.enabled,
+    wasmPaths: o.wasmPaths ?? defaults.wasmPaths,
+  };
+}
+
+/** "a, b or c" */
+function orList(items: readonly string[]): string {
+  return `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
 /** Network input size for a frame: scaled, rounded down to a multiple of 8, at least 8. */

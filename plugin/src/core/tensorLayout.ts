@@ -39,3 +39,16 @@ export function nchwToRgba(t: Float32Array, width: number, height: number, flipY
   }
   return rgba;
 }
+
+/** RGBA8 nearest-neighbour resize (the WASM path's `scale` < 1): pixel centres map to pixel centres. */
+export function resizeNearest(src: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array {
+  const out = new Uint8Array(ow * oh * 4);
+  for (let y = 0; y < oh; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / oh));
+    for (let x = 0; x < ow; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / ow));
+      out.set(src.subarray((sy * w + sx) * 4, (sy * w + sx) * 4 + 4), (y * ow + x) * 4);
+    }
+  }
+  return out;
+}

@@ -7,38 +7,30 @@
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
-
-interface FrameTexture {
-  type?: number;
-  _hardwareTexture?: { underlyingResource: unknown } | null;
-}
-
-interface WebGl2Engine {
-  _gl: WebGL2RenderingContext;
-  _currentFramebuffer: WebGLFramebuffer | null;
-  webGLVersion: number;
-  _readPixelsAsync(x: number, y: number, w: number, h: number, format: number, type: number, out: Uint8Array): Promise<Uint8Array> | null;
-}
+import { hardwareResource, readTexturePixels, webgl2Internals, type FrameTexture } from "../babylon/internals.ts";
 
 export class FrameReader {
   private framebuffer: WebGLFramebuffer | null = null;
   /** Whether the last read went through the asynchronous pixel-pack-buffer path. */
   lastAsync = false;
 
-  constructor(private readonly engine: AbstractEngine, private readonly allowAsync = true) {}
+  constructor(
+    private readonly engine: AbstractEngine,
+    private readonly allowAsync = true,
+  ) {}
 
   async read(texture: FrameTexture, width: number, height: number): Promise<Uint8Array> {
-    const gl = this.asWebGl2();
+    const gl = webgl2Internals(this.engine);
     if (gl && this.allowAsync && texture.type === Constants.TEXTURETYPE_UNSIGNED_BYTE && texture._hardwareTexture) {
-      const g = gl._gl;
+      const g = gl.gl;
       this.framebuffer ??= g.createFramebuffer();
       g.bindFramebuffer(g.FRAMEBUFFER, this.framebuffer);
-      g.framebufferTexture2D(g.FRAMEBUFFER, g.COLOR_ATTACHMENT0, g.TEXTURE_2D, texture._hardwareTexture.underlyingResource as WebGLTexture, 0);
+      g.framebufferTexture2D(g.FRAMEBUFFER, g.COLOR_ATTACHMENT0, g.TEXTURE_2D, hardwareResource<WebGLTexture>(texture), 0);
       let pending: Promise<Uint8Array> | null;
       try {
-        pending = gl._readPixelsAsync(0, 0, width, height, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(width * height * 4));
+        pending = gl.readPixelsAsync(0, 0, width, height, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(width * height * 4));
       } finally {
-        g.bindFramebuffer(g.FRAMEBUFFER, gl._currentFramebuffer);
+        g.bindFramebuffer(g.FRAMEBUFFER, gl.currentFramebuffer());
       }
       if (pending) {
         this.lastAsync = true;
@@ -46,18 +38,13 @@ export class FrameReader {
       }
     }
     this.lastAsync = false;
-    const view = await (this.engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(texture, width, height);
+    const view = await readTexturePixels(this.engine, texture, width, height);
     return view instanceof Uint8Array ? view : floatToBytes(view as Float32Array);
   }
 
-  private asWebGl2(): WebGl2Engine | null {
-    const e = this.engine as unknown as Partial<WebGl2Engine>;
-    return !this.engine.isWebGPU && e.webGLVersion! >= 2 && e._gl && typeof e._readPixelsAsync === "function" ? (e as WebGl2Engine) : null;
-  }
-
   dispose(): void {
-    const gl = this.asWebGl2();
-    if (gl && this.framebuffer) gl._gl.deleteFramebuffer(this.framebuffer);
+    const gl = webgl2Internals(this.engine);
+    if (gl && this.framebuffer) gl.gl.deleteFramebuffer(this.framebuffer);
     this.framebuffer = null;
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * Every use of Babylon.js API that is not public, in one place. Babylon may rename or remove any
+ * of these in a minor release; `missingInternals(engine)` lists the ones a live engine lacks, and
+ * the tests call it on both engines (browser) and check the prototypes (Node), so an update that
+ * breaks one fails loudly there instead of silently in a game.
+ *
+ * Used (engine kind in brackets):
+ *   engine._device                     [webgpu] Babylon's GPUDevice, shared with onnxruntime-web
+ *   texture._hardwareTexture           [both]   .underlyingResource: the GPUTexture / WebGLTexture
+ *   engine.wrapWebGPUTexture(t)        [webgpu] public, but its hardware texture has no view until
+ *   hardwareTexture.createView(d)      [webgpu] we make one (Babylon binds `.view`)
+ *   engine._gl, _currentFramebuffer    [webgl2] to attach the frame texture to our framebuffer
+ *   engine._readPixelsAsync(...)       [webgl2] readPixels into a pixel-pack buffer + fence
+ *   engine._readTexturePixels(...)     [both]   the generic texture readback (fallback)
+ */
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import type { InternalTexture } from "@babylonjs/core/Materials/Textures/internalTexture.js";
+
+/** A Babylon texture as the plugin reads it: its size, pixel type and GPU resource. */
+export interface FrameTexture {
+  width: number;
+  height: number;
+  type?: number;
+  _hardwareTexture?: { underlyingResource: unknown } | null;
+}
+
+/** Babylon's GPUDevice (a device loss replaces it: read it again after a restore). */
+export function gpuDevice(engine: AbstractEngine): GPUDevice {
+  return (engine as unknown as { _device: GPUDevice })._device;
+}
+
+/** The GPUTexture (WebGPU) or WebGLTexture (WebGL) behind a Babylon texture. */
+export function hardwareResource<T>(texture: FrameTexture): T {
+  const hw = texture._hardwareTexture;
+  if (!hw) throw new Error("Babylon texture has no hardware texture (internal API changed?)");
+  return hw.underlyingResource as T;
+}
+
+/**
+ * Hands a GPUTexture to Babylon (which destroys it after the last frame that may sample it) and
+ * gives its hardware texture the view Babylon binds.
+ */
+export function wrapGpuTexture(engine: AbstractEngine, texture: GPUTexture): InternalTexture {
+  const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(texture);
+  const hw = wrapped._hardwareTexture as unknown as { createView(d: GPUTextureViewDescriptor): void };
+  hw.createView({ format: "rgba8unorm", dimension: "2d", mipLevelCount: 1, baseMipLevel: 0, baseArrayLayer: 0, arrayLayerCount: 1, aspect: "all" });
+  return wrapped;
+}
+
+/** The WebGL2 side of Babylon's Engine that the asynchronous readback needs. */
+export interface WebGl2Internals {
+  gl: WebGL2RenderingContext;
+  currentFramebuffer(): WebGLFramebuffer | null;
+  readPixelsAsync(x: number, y: number, w: number, h: number, format: number, type: number, out: Uint8Array): Promise<Uint8Array> | null;
+}
+
+interface WebGl2Engine {
+  _gl: WebGL2RenderingContext;
+  _currentFramebuffer: WebGLFramebuffer | null;
+  webGLVersion: number;
+  _readPixelsAsync(x: number, y: number, w: number, h: number, format: number, type: number, out: Uint8Array): Promise<Uint8Array> | null;
+}
+
+/** The WebGL2 internals, or null on WebGPU / WebGL1 / an engine that lacks them. */
+export function webgl2Internals(engine: AbstractEngine): WebGl2Internals | null {
+  const e = engine as unknown as Partial<WebGl2Engine>;
+  if (engine.isWebGPU || !(e.webGLVersion! >= 2) || !e._gl || typeof e._readPixelsAsync !== "function") return null;
+  const full = e as WebGl2Engine;
+  return {
+    gl: full._gl,
+    currentFramebuffer: () => full._currentFramebuffer,
+    readPixelsAsync: (...args) => full._readPixelsAsync(...args),
+  };
+}
+
+/** Babylon's generic texture readback (any engine): RGBA, rows bottom-up as the texture stores them. */
+export function readTexturePixels(engine: AbstractEngine, texture: FrameTexture, width: number, height: number): Promise<ArrayBufferView> {
+  return (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(texture, width, height);
+}
+
+/** Which engine kinds use an internal, and how to see that it is there. */
+export interface InternalUse {
+  name: string;
+  engines: ReadonlyArray<"webgl2" | "webgpu">;
+  /** Where it lives: on the engine's prototype chain (method) or on the live object (field). */
+  on: "engine" | "texture" | "wrappedTexture";
+  kind: "method" | "field";
+}
+
+/** One list of the internals above (the tests iterate it; add a row when adding a use). */
+export const INTERNALS: readonly InternalUse[] = [
+  { name: "_device", engines: ["webgpu"], on: "engine", kind: "field" },
+  { name: "wrapWebGPUTexture", engines: ["webgpu"], on: "engine", kind: "method" },
+  { name: "createView", engines: ["webgpu"], on: "wrappedTexture", kind: "method" },
+  { name: "_hardwareTexture", engines: ["webgl2", "webgpu"], on: "texture", kind: "field" },
+  { name: "_gl", engines: ["webgl2"], on: "engine", kind: "field" },
+  { name: "_currentFramebuffer", engines: ["webgl2"], on: "engine", kind: "field" },
+  { name: "_readPixelsAsync", engines: ["webgl2"], on: "engine", kind: "method" },
+  { name: "_readTexturePixels", engines: ["webgl2", "webgpu"], on: "engine", kind: "method" },
+];
+
+function has(obj: unknown, use: InternalUse): boolean {
+  if (obj === null || obj === undefined) return false;
+  const v = (obj as Record<string, unknown>)[use.name];
+  return use.kind === "method" ? typeof v === "function" : use.name in (obj as object);
+}
+
+/**
+ * Internals a live engine lacks (empty when all are there). `texture`: any texture of that engine
+ * (e.g. a post-process output); on WebGPU a throwaway texture is wrapped to check the view hook.
+ */
+export function missingInternals(engine: AbstractEngine, texture: FrameTexture): string[] {
+  const kind = engine.isWebGPU ? "webgpu" : "webgl2";
+  const missing: string[] = [];
+  let wrapped: InternalTexture | null = null;
+  let scratch: GPUTexture | null = null;
+  try {
+    for (const use of INTERNALS.filter((u) => u.engines.includes(kind))) {
+      let target: unknown = use.on === "engine" ? engine : texture;
+      if (use.on === "wrappedTexture") {
+        if (!wrapped && typeof (engine as unknown as Record<string, unknown>).wrapWebGPUTexture === "function" && gpuDevice(engine)) {
+          scratch = gpuDevice(engine).createTexture({ label: "internals-probe", size: [1, 1], format: "rgba8unorm", usage: GPUTextureUsage.TEXTURE_BINDING });
+          wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(scratch);
+        }
+        target = wrapped?._hardwareTexture;
+      }
+      if (!has(target, use)) missing.push(`${use.on}.${use.name}`);
+    }
+  } finally {
+    wrapped?.dispose();
+    scratch?.destroy();
+  }
+  return missing;
+}

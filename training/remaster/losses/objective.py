@@ -1,0 +1,77 @@
+"""The training objective, as one unit: (prediction, target, step, config) -> (loss, logged parts).
+
+Generator: mse_factor * MSE + lpips_factor * LPIPS (from lpips_start_step) + gan_factor * hinge
+GAN (from gan_start_step, through a frozen discriminator). Discriminator: the hinge loss on
+(target, detached prediction). Images (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches,
+accumulation, optimiser steps, logging; everything about what the loss is lives here.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import TrainConfig
+from .gan import hinge_d_loss, hinge_g_loss
+from .lpips import LPIPS, lpips_01
+
+# Every part the loop logs (metrics.jsonl: loss_<part>); a part that is off logs 0.
+LOSS_PARTS = ("mse", "lpips", "gan_g", "gan_d")
+
+
+@dataclass
+class LossNets:
+    """The networks the objective needs besides the generator."""
+
+    lpips: LPIPS | None
+    # The discriminator as called (DDP-wrapped in distributed runs) and as a module to freeze.
+    disc: Callable[[torch.Tensor], list[torch.Tensor]]
+    disc_module: nn.Module
+
+
+def lpips_active(cfg: TrainConfig, step: int, nets: LossNets) -> bool:
+    return nets.lpips is not None and cfg.lpips_factor > 0 and step >= cfg.lpips_start_step
+
+
+def gan_active(cfg: TrainConfig, step: int) -> bool:
+    return cfg.gan_factor > 0 and step >= cfg.gan_start_step
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module) -> Iterator[None]:
+    """No gradients into `module`'s parameters (the generator's GAN term must not train the critic)."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+def generator_loss(pred: torch.Tensor, target: torch.Tensor, step: int, cfg: TrainConfig, nets: LossNets) -> tuple[torch.Tensor, dict[str, float]]:
+    """The generator's loss at `step` and its parts (unweighted, detached) for logging."""
+    mse = F.mse_loss(pred.float(), target)
+    loss = cfg.mse_factor * mse
+    parts = {"mse": float(mse.detach())}
+    if lpips_active(cfg, step, nets):
+        lp = lpips_01(nets.lpips, pred, target).mean()
+        loss = loss + cfg.lpips_factor * lp
+        parts["lpips"] = float(lp.detach())
+    if gan_active(cfg, step):
+        with frozen(nets.disc_module):
+            g = hinge_g_loss(nets.disc(pred))
+        loss = loss + cfg.gan_factor * g
+        parts["gan_g"] = float(g.detach())
+    return loss, parts
+
+
+def discriminator_loss(pred: torch.Tensor, target: torch.Tensor, nets: LossNets) -> tuple[torch.Tensor, dict[str, float]]:
+    """The critic's hinge loss on real (target) vs the generator's detached output."""
+    d = hinge_d_loss(nets.disc(target), nets.disc(pred.detach()))
+    return d, {"gan_d": float(d.detach())}

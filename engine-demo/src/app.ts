@@ -1,13 +1,13 @@
 /**
  * The demo page served by `npm start`: one layout rendered from the same camera and frame as
  * low, low + RemasterPostProcess and high, two of them shown with a draggable split. Settings live
- * in the URL query so a view can be shared (?variant=street&seed=3&engine=webgl2&path=2&mode=low|remaster).
+ * in the URL query so a view can be shared (?layout=street&seed=3&engine=webgl2&path=2&mode=low|remaster).
  */
 import { RemasterPostProcess } from "@remaster/plugin";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { EngineKind, QualityPreset } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
-import { DEMO_VARIANTS } from "./layouts.ts";
+import { DEMO_LAYOUTS } from "./layouts.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
 
@@ -17,7 +17,8 @@ const PATHS = 4;
 
 const params = new URLSearchParams(location.search);
 const settings = {
-  variant: params.get("variant") ?? DEMO_VARIANTS[0],
+  // `variant` is the old name of `layout` (links shared before the rename still open).
+  layout: params.get("layout") ?? params.get("variant") ?? DEMO_LAYOUTS[0],
   seed: Number(params.get("seed") ?? 1),
   engine: (params.get("engine") ?? ("gpu" in navigator ? "webgpu" : "webgl2")) as EngineKind,
   path: Number(params.get("path") ?? 0),
@@ -28,14 +29,14 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const status = $("status");
 
 function fillControls(): void {
-  const variant = $<HTMLSelectElement>("variant");
-  variant.replaceChildren(...DEMO_VARIANTS.map((v) => new Option(v, v, false, v === settings.variant)));
+  const layout = $<HTMLSelectElement>("layout");
+  layout.replaceChildren(...DEMO_LAYOUTS.map((v) => new Option(v, v, false, v === settings.layout)));
   const path = $<HTMLSelectElement>("path");
   path.replaceChildren(...Array.from({ length: PATHS }, (_, i) => new Option(`path ${i}`, String(i), false, i === settings.path)));
   $<HTMLSelectElement>("engine").value = settings.engine;
   $<HTMLSelectElement>("mode").value = settings.mode;
   $<HTMLInputElement>("seed").value = String(settings.seed);
-  for (const id of ["variant", "seed", "engine", "path", "mode"]) {
+  for (const id of ["layout", "seed", "engine", "path", "mode"]) {
     $(id).addEventListener("change", (e) => {
       params.set(id, (e.target as HTMLInputElement).value);
       location.search = params.toString();
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     host.appendChild(canvas);
     const engine = await createEngine({ canvas, kind: settings.engine, width: WIDTH, height: HEIGHT });
     const preset: QualityPreset = kind === "high" ? "high" : "low";
-    const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: settings.variant, seed: settings.seed }, variant: preset, envUrl: "./assets/photoStudio.env" });
+    const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: settings.layout, seed: settings.seed }, variant: preset, envUrl: "./assets/photoStudio.env" });
     const view: View = { kind, engine, instance, canvas };
     if (kind === "remaster") {
       // The one line a game adds:

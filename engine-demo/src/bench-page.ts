@@ -61,7 +61,7 @@ const api = {
     const canvas = document.createElement("canvas");
     document.body.appendChild(canvas);
     const engine = await createEngine({ canvas, kind: o.engine, width: o.width, height: o.height });
-    const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: "street", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+    const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: "street", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
     await instance.warmUp();
     let remaster: RemasterPostProcess | null = null;
     if (o.remaster) {

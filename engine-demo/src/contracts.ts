@@ -31,9 +31,9 @@ export function presetOf(variant: RenderVariant): QualityPreset {
 /** Frames per second of scene time: frame index f is at time f / SCENE_FPS seconds. */
 export const SCENE_FPS = 30;
 
-/** Which scene to build: the procedural demo (layout chosen by `variant`) or a user's glTF. */
+/** Which scene to build: the procedural demo (one of its layouts) or a user's glTF. */
 export type SceneSource =
-  | { kind: "demo"; variant: string; seed: number }
+  | { kind: "demo"; layout: string; seed: number }
   | { kind: "gltf"; url: string; seed: number };
 
 /** A camera pose in world space (left-handed, Y up, as Babylon). */

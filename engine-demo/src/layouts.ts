@@ -1,5 +1,5 @@
 /**
- * Scene layouts as plain data: what stands where, computed from (variant, seed) alone.
+ * Scene layouts as plain data: what stands where, computed from (layout name, seed) alone.
  * The Babylon side (buildScene.ts) turns a Layout into meshes; keeping this pure makes the
  * scene description testable without a browser and identical on every engine.
  * Units: metres, Y up, ground centred at the origin.
@@ -17,7 +17,8 @@ export interface Sign { x: number; y: number; z: number; rotY: number; width: nu
 export interface Mover { motion: "orbit" | "bob" | "slide" | "spin"; x: number; z: number; radius: number; speed: number; phase: number; material: PropMaterial; size: number }
 
 export interface Layout {
-  variant: string;
+  /** The layout's name (one of DEMO_LAYOUTS). */
+  name: string;
   seed: number;
   groundSize: number;
   buildings: Building[];
@@ -31,25 +32,25 @@ export interface Layout {
   sunDirection: [number, number, number];
 }
 
-/** The demo scene's layouts. The last one is held out as the test variant by default. */
-export const DEMO_VARIANTS = ["yard", "street", "plaza", "market"] as const;
-export type DemoVariant = (typeof DEMO_VARIANTS)[number];
+/** The demo scene's layouts. The last one is held out as the test split by default. */
+export const DEMO_LAYOUTS = ["yard", "street", "plaza", "market"] as const;
+export type DemoLayout = (typeof DEMO_LAYOUTS)[number];
 export const DEMO_SCENE_NAME = "courtyard";
 
 const PROP_MATERIALS: PropMaterial[] = ["chrome", "gold", "copper", "plastic", "rubber", "ceramic"];
 const WALL_SURFACES: SurfaceName[] = ["brick", "brickDark", "plaster"];
 
-export function isDemoVariant(name: string): name is DemoVariant {
-  return (DEMO_VARIANTS as readonly string[]).includes(name);
+export function isDemoLayout(name: string): name is DemoLayout {
+  return (DEMO_LAYOUTS as readonly string[]).includes(name);
 }
 
-export function buildLayout(variant: string, seed: number): Layout {
-  if (!isDemoVariant(variant)) {
-    throw new Error(`unknown demo variant "${variant}"; expected one of ${DEMO_VARIANTS.join(", ")}`);
+export function buildLayout(name: string, seed: number): Layout {
+  if (!isDemoLayout(name)) {
+    throw new Error(`unknown demo layout "${name}"; expected one of ${DEMO_LAYOUTS.join(", ")}`);
   }
-  const rng = createRng(hashSeed("layout", variant, seed));
+  const rng = createRng(hashSeed("layout", name, seed));
   const layout: Layout = {
-    variant,
+    name,
     seed,
     groundSize: 48,
     buildings: [],
@@ -63,7 +64,7 @@ export function buildLayout(variant: string, seed: number): Layout {
   const wall = () => WALL_SURFACES[intRange(rng, 0, WALL_SURFACES.length - 1)];
   const mat = () => PROP_MATERIALS[intRange(rng, 0, PROP_MATERIALS.length - 1)];
 
-  if (variant === "yard") {
+  if (name === "yard") {
     // Enclosed courtyard: a ring of buildings, a central plinth, props around it.
     for (let side = 0; side < 4; side++) {
       for (let k = -1; k <= 1; k++) {
@@ -74,7 +75,7 @@ export function buildLayout(variant: string, seed: number): Layout {
     }
     layout.props.push({ shape: "cylinder", x: 0, y: 0.5, z: 0, size: 3, material: "ceramic", rotY: 0 });
     layout.walkArea = { minX: -9, maxX: 9, minZ: -9, maxZ: 9 };
-  } else if (variant === "street") {
+  } else if (name === "street") {
     // A straight street: two rows of facades along Z.
     for (let k = -3; k <= 3; k++) {
       for (const sideX of [-9, 9]) {
@@ -82,7 +83,7 @@ export function buildLayout(variant: string, seed: number): Layout {
       }
     }
     layout.walkArea = { minX: -4, maxX: 4, minZ: -16, maxZ: 16 };
-  } else if (variant === "plaza") {
+  } else if (name === "plaza") {
     // Open plaza: few distant buildings, pillars, many trees.
     for (let k = 0; k < 6; k++) {
       const a = (k / 6) * Math.PI * 2 + range(rng, -0.2, 0.2);
@@ -115,7 +116,7 @@ export function buildLayout(variant: string, seed: number): Layout {
     const size = range(rng, 0.4, 1.4);
     layout.props.push({ shape, x, y: shape === "torus" ? size * 0.15 : size / 2, z, size, material: mat(), rotY: range(rng, 0, Math.PI) });
   }
-  const treeCount = variant === "plaza" ? 9 : 4;
+  const treeCount = name === "plaza" ? 9 : 4;
   for (let k = 0; k < treeCount; k++) {
     const [x, z] = inWalk();
     layout.trees.push({ x, z, height: range(rng, 3, 5.5) });

@@ -60,7 +60,7 @@ async function main() {
     counters.readPixels++;
     return readPixels(...args);
   };
-  const instance = await createSceneInstance({ engine, source: { kind: "demo", variant: "yard", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+  const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: "yard", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
   instance.setFrame(frame, instance.poseAt(0, frame));
   await instance.warmUp();
   const scene = instance.scene;

@@ -64,14 +64,14 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
   let sceneRadius: number;
 
   if (o.source.kind === "demo") {
-    const layout = buildLayout(o.source.variant, o.source.seed);
+    const layout = buildLayout(o.source.layout, o.source.seed);
     const materials = createMaterials(scene, textureLibrary(o.source.seed), preset);
     const built = buildScene(scene, layout, materials);
     ({ casters, receivers, setTime } = built);
     sunDirection = layout.sunDirection;
     sceneRadius = layout.groundSize * 0.75;
     const seed = o.source.seed;
-    const pathSeed = hashSeed(layout.variant, seed);
+    const pathSeed = hashSeed(layout.name, seed);
     poseAt = (path, frame) => cameraPose({ area: layout.walkArea, seed: pathSeed, path }, frame / SCENE_FPS);
   } else {
     const loaded = await loadModel(scene, o.source.url, preset);

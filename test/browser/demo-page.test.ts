@@ -10,7 +10,7 @@ test("demo page: low | low + remaster split on WebGL2 shows model timings and no
     const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${server.url}?engine=webgl2&mode=low|remaster&variant=street`);
+    await page.goto(`${server.url}?engine=webgl2&mode=low|remaster&layout=street`);
     await page.waitForFunction(() => document.body.dataset.ready === "true" || document.getElementById("status")!.textContent, null, { timeout: 120_000 });
     assert.equal(await page.textContent("#status"), "");
     await page.waitForFunction(() => /model wasm fp32 [1-9]/.test(document.getElementById("overlay")?.textContent ?? ""), null, { timeout: 120_000 });

@@ -31,7 +31,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
     let h: HarnessPage;
     before(async () => {
       h = await openHarness(session.browser, session.server.url);
-      const info = await h.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants });
+      const info = await h.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", layout: "yard", seed: 1 }, variants });
       assert.deepEqual(Object.keys(info.variants).sort(), [...variants].sort());
       assert.deepEqual(info.variants.high.postProcesses, ["ssao2", "msaa4", "fxaa", "bloom", "aces"]);
       assert.deepEqual(info.variants.low.postProcesses, []);
@@ -69,7 +69,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
       const a = await render(h, { frame: 60, path: 0, variant: "high" });
       const other = await openHarness(session.browser, session.server.url);
       try {
-        await other.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", variant: "yard", seed: 1 }, variants: ["low", "high"] });
+        await other.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", layout: "yard", seed: 1 }, variants: ["low", "high"] });
         assert.equal(meanAbsDiff(a, await render(other, { frame: 60, path: 0, variant: "high" })), 0);
       } finally {
         await other.page.context().close();

@@ -1,7 +1,8 @@
 /**
  * The dataset CLI end to end: 4 pairs at 128x128, killed (SIGKILL) once mid-run, then resumed
  * with the same command. Afterwards every manifest row has both images, every image decodes at
- * the right size, nothing is orphaned, and the exported layouts agree with the manifest.
+ * the right size, nothing is orphaned, the exported layouts agree with the manifest, and the
+ * trainer's own reader opens the dataset.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -27,6 +28,17 @@ function manifestRows(out: string): Array<{ id: string; split: string; files: Re
     }
   });
 }
+
+const READ_WITH_TRAINER = `
+import json, sys
+from remaster.data import PairedFrames
+from remaster.dataset import read_manifest, split_rows
+root = sys.argv[1]
+rows = read_manifest(root)
+print(json.dumps({"splits": {s: len(split_rows(root, s)) for s in ("train", "val", "test")},
+                  "layouts": sorted({r["layout"] for r in rows}),
+                  "trainShape": list(PairedFrames(root, "train").pair(0)[0].shape)}))
+`;
 
 test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout: 300_000 }, async () => {
   const out = join(mkdtempSync(join(tmpdir(), "remaster-e2e-")), "ds");
@@ -80,6 +92,15 @@ test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout:
   assert.deepEqual(trainA, rows.filter((r) => r.split === "train").map((r) => `${r.id}.png`).sort());
   const columns = readFileSync(join(out, "columns/test.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(Object.keys(columns[0]).sort(), ["edit_prompt", "edited_image", "input_image"]);
+
+  // The trainer's reader (training/remaster/dataset.py) opens what the renderer wrote: one contract.
+  const python = join(root, "training/.venv/bin/python");
+  const read = spawnSync(python, ["-c", READ_WITH_TRAINER, out], { cwd: root, encoding: "utf8" });
+  assert.equal(read.status, 0, read.stderr);
+  const seen = JSON.parse(read.stdout) as { splits: Record<string, number>; layouts: string[]; trainShape: number[] };
+  assert.deepEqual(seen.splits, Object.fromEntries(["train", "val", "test"].map((s) => [s, rows.filter((r) => r.split === s).length])));
+  assert.deepEqual(seen.layouts, ["market", "plaza", "street", "yard"]);
+  assert.deepEqual(seen.trainShape, [3, 128, 128]);
 
   // Rerunning a finished dataset renders nothing; a different size in the same folder is refused.
   const again = spawnSync(tsx, args, { cwd: root, encoding: "utf8" });

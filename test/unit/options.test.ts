@@ -24,7 +24,8 @@ test("bad input is an error naming what is wrong", () => {
   assert.throws(() => parseDatasetArgs(["--engine", "vulkan"]), /--engine must be webgl2 or webgpu/);
   assert.throws(() => parseDatasetArgs(["--extras", "dlss"]), /unknown baseline "dlss"/);
   assert.throws(() => parseDatasetArgs(["--extras", "low_fsr1"]), /needs --engine webgpu/);
-  assert.throws(() => parseDatasetArgs(["--test-variant", "moon"]), /unknown layout "moon"/);
+  assert.throws(() => parseDatasetArgs(["--test-layout", "moon"]), /unknown layout "moon"/);
+  assert.throws(() => parseDatasetArgs(["--test-variant", "market"]), /--test-variant is now --test-layout/);
   assert.throws(() => parseDatasetArgs(["--size", "136", "--low-scale", "0.5"]), /multiple of 8/);
   assert.throws(() => parseDatasetArgs(["--scene", "/nonexistent/model.glb"]), /glTF file not found/);
 });

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cameraPose } from "../../engine-demo/src/cameraPaths.ts";
-import { buildLayout, DEMO_VARIANTS, moverPose } from "../../engine-demo/src/layouts.ts";
+import { buildLayout, DEMO_LAYOUTS, moverPose } from "../../engine-demo/src/layouts.ts";
 import { bricks, downscale, floorTiles } from "../../engine-demo/src/textures.ts";
 
-test("layouts are deterministic per (variant, seed) and differ between variants and seeds", () => {
-  for (const v of DEMO_VARIANTS) assert.deepEqual(buildLayout(v, 7), buildLayout(v, 7));
-  const sigs = DEMO_VARIANTS.map((v) => JSON.stringify(buildLayout(v, 1).buildings));
-  assert.equal(new Set(sigs).size, DEMO_VARIANTS.length);
+test("layouts are deterministic per (layout, seed) and differ between layouts and seeds", () => {
+  for (const v of DEMO_LAYOUTS) assert.deepEqual(buildLayout(v, 7), buildLayout(v, 7));
+  const sigs = DEMO_LAYOUTS.map((v) => JSON.stringify(buildLayout(v, 1).buildings));
+  assert.equal(new Set(sigs).size, DEMO_LAYOUTS.length);
   assert.notDeepEqual(buildLayout("yard", 1), buildLayout("yard", 2));
-  assert.throws(() => buildLayout("moon", 1), /unknown demo variant "moon"/);
+  assert.throws(() => buildLayout("moon", 1), /unknown demo layout "moon"/);
 });
 
 test("every layout has the required kinds of objects", () => {
-  for (const v of DEMO_VARIANTS) {
+  for (const v of DEMO_LAYOUTS) {
     const l = buildLayout(v, 1);
     assert.ok(l.buildings.length >= 4, `${v} buildings`);
     assert.ok(l.trees.length >= 1 && l.signs.length >= 1 && l.movers.length >= 3, `${v} furniture`);

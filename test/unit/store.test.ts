@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { DatasetStore, FORMAT_VERSION, type DatasetIdentity, type ManifestRow } from "../../training/src/dataset/store.ts";
 
-const identity: DatasetIdentity = { format: FORMAT_VERSION, scene: "courtyard", seed: 1, width: 64, height: 64, engine: "webgl2", pathsPerVariant: 3, testVariant: "market", valFraction: 0.2, lowScale: 1, extras: [] };
+const identity: DatasetIdentity = { format: FORMAT_VERSION, scene: "courtyard", seed: 1, width: 64, height: 64, engine: "webgl2", pathsPerLayout: 3, testLayout: "market", valFraction: 0.2, lowScale: 1, extras: [] };
 
 function row(id: string): ManifestRow {
   return {
-    id, scene: "courtyard", variant: "yard", seed: 1, path: 0, frame: 1,
+    id, scene: "courtyard", layout: "yard", seed: 1, path: 0, frame: 1,
     camera: { position: [0, 0, 0], target: [0, 0, 1], fov: 1 }, size: { width: 64, height: 64 }, lowSize: { width: 64, height: 64 },
     engine: "webgl2", presets: {}, split: "train", files: { low: `low/${id}.png`, high: `high/${id}.png` },
     validation: { edgeCorrelation: 1, lowStd: 1, highStd: 1 }, renderMs: {},
@@ -58,4 +58,19 @@ test("opening a directory that holds a different dataset is an error naming the 
   mkdirSync(notDataset);
   writeFileSync(join(notDataset, "notes.txt"), "mine");
   assert.throws(() => new DatasetStore(notDataset).open(identity), /not empty and is not a dataset/);
+});
+
+test("a format-1 dataset (layout called variant) is migrated in place on resume and stays the same dataset", () => {
+  const s = fresh();
+  s.commitPair(row("a"), { "low/a.png": Buffer.from("L"), "high/a.png": Buffer.from("H") });
+  const { pathsPerLayout, testLayout, ...rest } = identity;
+  writeFileSync(join(s.dir, "dataset.json"), JSON.stringify({ ...rest, format: 1, pathsPerVariant: pathsPerLayout, testVariant: testLayout }));
+  const { layout, ...oldRow } = row("a");
+  writeFileSync(s.manifestPath, JSON.stringify({ ...oldRow, variant: layout }) + "\n" + '{"id":"b","va');
+  const reopened = new DatasetStore(s.dir);
+  reopened.open(identity); // no "different dataset" error
+  assert.deepEqual(JSON.parse(readFileSync(join(s.dir, "dataset.json"), "utf8")), identity);
+  const rows = reopened.readManifest();
+  assert.equal(rows[0].layout, "yard");
+  assert.ok(!("variant" in rows[0]));
 });

@@ -36,7 +36,7 @@ try {
     const h = await openHarness(browser, server.url);
     const plan = planPairs(planOptionsFor({ ...DEFAULTS, pairs }));
     const layout = plan[0].layout;
-    await h.init({ engine, width: size, height: size, source: { kind: "demo", variant: layout, seed: 1 }, variants: ["low", "high"] });
+    await h.init({ engine, width: size, height: size, source: { kind: "demo", layout: layout, seed: 1 }, variants: ["low", "high"] });
     const low = await h.page.evaluate((n) => window.remasterHarness.benchRender("low", n), pairs);
     const high = await h.page.evaluate((n) => window.remasterHarness.benchRender("high", n), pairs);
     await h.page.context().close();

@@ -4,7 +4,7 @@
  * dataset. Rerunning the same command resumes: finished pairs are skipped.
  */
 import { basename, resolve } from "node:path";
-import { DEMO_VARIANTS } from "../../../engine-demo/src/layouts.ts";
+import { DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
 import { launchChromium, serveDemo } from "../../../engine-demo/node/browser.ts";
 import { exportLayouts } from "./exportLayouts.ts";
 import { isGltfScene, parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
@@ -16,9 +16,9 @@ import { DatasetStore, FORMAT_VERSION, type DatasetIdentity } from "./store.ts";
 export function planOptionsFor(o: DatasetOptions): PlanOptions {
   const gltf = isGltfScene(o.scene);
   return {
-    layouts: gltf ? [basename(o.scene).replace(/\.(glb|gltf)$/i, "")] : [...DEMO_VARIANTS],
-    testLayout: gltf ? null : o.testVariant,
-    pathsPerVariant: o.pathsPerVariant,
+    layouts: gltf ? [basename(o.scene).replace(/\.(glb|gltf)$/i, "")] : [...DEMO_LAYOUTS],
+    testLayout: gltf ? null : o.testLayout,
+    pathsPerLayout: o.pathsPerLayout,
     valFraction: o.valFraction,
     seed: o.seed,
     pairs: o.pairs,
@@ -33,8 +33,8 @@ export function identityFor(o: DatasetOptions): DatasetIdentity {
     width: o.width,
     height: o.height,
     engine: o.engine,
-    pathsPerVariant: o.pathsPerVariant,
-    testVariant: isGltfScene(o.scene) ? null : o.testVariant,
+    pathsPerLayout: o.pathsPerLayout,
+    testLayout: isGltfScene(o.scene) ? null : o.testLayout,
     valFraction: o.valFraction,
     lowScale: o.lowScale,
     extras: o.extras,

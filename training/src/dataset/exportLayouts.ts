@@ -1,5 +1,6 @@
 /**
- * Layouts other tools expect, made from the manifest (hard links, no copies):
+ * Folder layouts other tools expect, made from the manifest (hard links, no copies). The trainer
+ * and the evaluator read manifest.jsonl itself; these are for img2img-turbo and similar tools:
  * - img2img-turbo paired folders: img2img-turbo/{train_A,train_B,test_A,test_B} (A = low input,
  *   B = high target) with train_prompts.json / test_prompts.json. img2img-turbo validates on
  *   test_*, so our val split goes there; our held-out test split goes to heldout_A / heldout_B.
@@ -8,13 +9,10 @@
  */
 import { existsSync, linkSync, mkdirSync, rmSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Split } from "./plan.ts";
-import { SPLITS } from "./plan.ts";
+import { EDIT_PROMPT, SPLITS, TURBO_FOLDERS } from "./contract.ts";
 import type { ManifestRow } from "./store.ts";
 import { writeFileAtomic } from "./store.ts";
 
-export const EDIT_PROMPT = "remaster this frame to the high quality preset";
-const TURBO_FOLDER: Record<Split, string> = { train: "train", val: "test", test: "heldout" };
 
 function linkOrCopy(from: string, to: string): void {
   rmSync(to, { force: true });
@@ -32,7 +30,7 @@ export function exportLayouts(dir: string, rows: ManifestRow[]): { turbo: string
   mkdirSync(columns, { recursive: true });
   for (const split of SPLITS) {
     const mine = rows.filter((r) => r.split === split).sort((a, b) => a.id.localeCompare(b.id));
-    const folder = TURBO_FOLDER[split];
+    const folder = TURBO_FOLDERS[split];
     const prompts: Record<string, string> = {};
     for (const side of ["A", "B"]) mkdirSync(join(turbo, `${folder}_${side}`), { recursive: true });
     for (const r of mine) {

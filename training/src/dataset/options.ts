@@ -5,7 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { assertFrameSize, EXTRA_VARIANTS, type EngineKind, type RenderVariant } from "../../../engine-demo/src/contracts.ts";
-import { DEMO_SCENE_NAME, DEMO_VARIANTS } from "../../../engine-demo/src/layouts.ts";
+import { DEMO_SCENE_NAME, DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
 
 export interface DatasetOptions {
   /** "courtyard" (the demo scene) or a path to a .glb/.gltf file. */
@@ -19,9 +19,9 @@ export interface DatasetOptions {
   workers: number;
   engine: EngineKind;
   /** Camera paths per layout. */
-  pathsPerVariant: number;
+  pathsPerLayout: number;
   /** Demo layout held out entirely as the test split. */
-  testVariant: string;
+  testLayout: string;
   /** Fraction of each training layout's paths kept for validation. */
   valFraction: number;
   /** Fraction of the output size `low` is rendered at (1 = same size as high). */
@@ -30,7 +30,7 @@ export interface DatasetOptions {
   extras: RenderVariant[];
   /** Minimum edge-map correlation between low and high for a pair to count as aligned. */
   minAlignment: number;
-  /** Write the img2img-turbo folder layout and column files at the end. */
+  /** Also write the img2img-turbo folders and columns/ files (other tools; the trainer reads manifest.jsonl). */
   exportLayouts: boolean;
   quiet: boolean;
 }
@@ -44,8 +44,8 @@ export const DEFAULTS: DatasetOptions = {
   seed: 1,
   workers: 2,
   engine: "webgl2",
-  pathsPerVariant: 5,
-  testVariant: DEMO_VARIANTS[DEMO_VARIANTS.length - 1],
+  pathsPerLayout: 5,
+  testLayout: DEMO_LAYOUTS[DEMO_LAYOUTS.length - 1],
   valFraction: 0.2,
   lowScale: 1,
   extras: [],
@@ -62,18 +62,22 @@ export const USAGE = `Usage: npm run dataset -- [options]
   --seed N              scene and camera seed (default ${DEFAULTS.seed})
   --workers N           parallel browser pages (default ${DEFAULTS.workers})
   --engine webgl2|webgpu  Babylon engine (default ${DEFAULTS.engine})
-  --paths N             camera paths per layout (default ${DEFAULTS.pathsPerVariant})
-  --test-variant NAME   demo layout held out as the test split (default ${DEFAULTS.testVariant})
+  --paths N             camera paths per layout (default ${DEFAULTS.pathsPerLayout})
+  --test-layout NAME    demo layout held out as the test split (default ${DEFAULTS.testLayout})
   --val-fraction F      share of each layout's paths used for validation (default ${DEFAULTS.valFraction})
   --low-scale F         render low at this fraction of the size, e.g. 0.5 (default 1)
   --extras LIST         extra baselines per pair: low_fxaa_sharpen,low_fsr1 (low_fsr1 needs webgpu)
   --min-alignment F     edge correlation a pair needs to pass validation (default ${DEFAULTS.minAlignment})
-  --no-export           skip writing the img2img-turbo layout
+  --no-export           skip the img2img-turbo folders and columns/ files (other tools' layouts;
+                        the trainer and evaluator read manifest.jsonl either way)
   --quiet               no progress bar`;
+
+/** Flags renamed since: using one is an error naming its successor. */
+const RENAMED_FLAGS: Record<string, string> = { "--test-variant": "--test-layout" };
 
 const FLAGS: Record<string, keyof DatasetOptions> = {
   "--scene": "scene", "--pairs": "pairs", "--out": "out", "--seed": "seed", "--workers": "workers",
-  "--engine": "engine", "--paths": "pathsPerVariant", "--test-variant": "testVariant",
+  "--engine": "engine", "--paths": "pathsPerLayout", "--test-layout": "testLayout",
   "--val-fraction": "valFraction", "--low-scale": "lowScale", "--extras": "extras", "--min-alignment": "minAlignment",
 };
 
@@ -105,6 +109,7 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       i++;
       continue;
     }
+    if (RENAMED_FLAGS[flag]) throw new Error(`${flag} is now ${RENAMED_FLAGS[flag]} (a demo "layout"; "variant" means a render variant such as low or high)`);
     const key = FLAGS[flag];
     if (!key) throw new Error(`unknown option "${flag}"\n${USAGE}`);
     i++;
@@ -112,7 +117,7 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       case "pairs": o.pairs = parseNumber(flag, next, { integer: true, min: 1 }); break;
       case "seed": o.seed = parseNumber(flag, next, { integer: true, min: 0, max: 2 ** 31 }); break;
       case "workers": o.workers = parseNumber(flag, next, { integer: true, min: 1, max: 16 }); break;
-      case "pathsPerVariant": o.pathsPerVariant = parseNumber(flag, next, { integer: true, min: 1, max: 1000 }); break;
+      case "pathsPerLayout": o.pathsPerLayout = parseNumber(flag, next, { integer: true, min: 1, max: 1000 }); break;
       case "valFraction": o.valFraction = parseNumber(flag, next, { min: 0, max: 0.9 }); break;
       case "lowScale": o.lowScale = parseNumber(flag, next, { min: 0.125, max: 1 }); break;
       case "minAlignment": o.minAlignment = parseNumber(flag, next, { min: -1, max: 1 }); break;
@@ -128,7 +133,7 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
         o.extras = list as RenderVariant[];
         break;
       }
-      case "scene": case "out": case "testVariant":
+      case "scene": case "out": case "testLayout":
         if (next === undefined || next.startsWith("--")) throw new Error(`${flag} needs a value`);
         o[key] = next;
         break;
@@ -153,8 +158,8 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
     if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: glTF file not found: ${path}`);
   } else if (o.scene !== DEMO_SCENE_NAME) {
     throw new Error(`--scene: unknown scene "${o.scene}"; expected "${DEMO_SCENE_NAME}" or a path to a .glb/.gltf file`);
-  } else if (!(DEMO_VARIANTS as readonly string[]).includes(o.testVariant)) {
-    throw new Error(`--test-variant: unknown layout "${o.testVariant}"; expected one of ${DEMO_VARIANTS.join(", ")}`);
+  } else if (!(DEMO_LAYOUTS as readonly string[]).includes(o.testLayout)) {
+    throw new Error(`--test-layout: unknown layout "${o.testLayout}"; expected one of ${DEMO_LAYOUTS.join(", ")}`);
   }
   if (o.lowScale !== 1) {
     for (const [name, v] of [["width", o.width], ["height", o.height]] as const) {

@@ -10,9 +10,9 @@
 import { DEFAULT_PATH_PERIOD } from "../../../engine-demo/src/cameraPaths.ts";
 import { SCENE_FPS } from "../../../engine-demo/src/contracts.ts";
 import { createRng, hashSeed } from "../../../engine-demo/src/rng.ts";
+import type { Split } from "./contract.ts";
 
-export type Split = "train" | "val" | "test";
-export const SPLITS: readonly Split[] = ["train", "val", "test"];
+export type { Split } from "./contract.ts";
 
 export interface PairJob {
   id: string;
@@ -26,7 +26,7 @@ export interface PlanOptions {
   layouts: string[];
   /** Layout held out as test; null for single-layout scenes (paths are held out instead). */
   testLayout: string | null;
-  pathsPerVariant: number;
+  pathsPerLayout: number;
   valFraction: number;
   seed: number;
   pairs: number;
@@ -38,21 +38,21 @@ export const FRAMES_PER_PATH = DEFAULT_PATH_PERIOD * SCENE_FPS;
 export function splitOfPath(o: PlanOptions, layout: string, path: number): Split {
   if (o.testLayout !== null) {
     if (layout === o.testLayout) return "test";
-    const nVal = o.pathsPerVariant >= 2 ? Math.max(1, Math.round(o.pathsPerVariant * o.valFraction)) : 0;
+    const nVal = o.pathsPerLayout >= 2 ? Math.max(1, Math.round(o.pathsPerLayout * o.valFraction)) : 0;
     return valPaths(o, layout, nVal).has(path) ? "val" : "train";
   }
-  if (o.pathsPerVariant < 3) throw new Error(`a single-layout scene needs at least 3 camera paths to split train/val/test; got --paths ${o.pathsPerVariant}`);
-  const nTest = Math.max(1, Math.round(o.pathsPerVariant * 0.2));
-  const nVal = Math.max(1, Math.round(o.pathsPerVariant * o.valFraction));
-  if (path >= o.pathsPerVariant - nTest) return "test";
-  if (path >= o.pathsPerVariant - nTest - nVal) return "val";
+  if (o.pathsPerLayout < 3) throw new Error(`a single-layout scene needs at least 3 camera paths to split train/val/test; got --paths ${o.pathsPerLayout}`);
+  const nTest = Math.max(1, Math.round(o.pathsPerLayout * 0.2));
+  const nVal = Math.max(1, Math.round(o.pathsPerLayout * o.valFraction));
+  if (path >= o.pathsPerLayout - nTest) return "test";
+  if (path >= o.pathsPerLayout - nTest - nVal) return "val";
   return "train";
 }
 
 function valPaths(o: PlanOptions, layout: string, n: number): Set<number> {
   // A seeded shuffle picks the validation paths, so they are not always path 0.
   const rng = createRng(hashSeed("val-paths", o.seed, layout));
-  const order = Array.from({ length: o.pathsPerVariant }, (_, i) => i);
+  const order = Array.from({ length: o.pathsPerLayout }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
@@ -79,7 +79,7 @@ export function planPairs(o: PlanOptions): PairJob[] {
   if (o.layouts.length === 0) throw new Error("no layouts to render");
   const streams: Array<{ layout: string; path: number; split: Split; seen: Set<number>; k: number }> = [];
   // Path-major order: the first few pairs already span every layout (and so every split).
-  for (let path = 0; path < o.pathsPerVariant; path++) {
+  for (let path = 0; path < o.pathsPerLayout; path++) {
     for (const layout of o.layouts) {
       streams.push({ layout, path, split: splitOfPath(o, layout, path), seen: new Set(), k: 0 });
     }

@@ -28,7 +28,7 @@ export interface PairTiming { renderMs: number; overheadMs: number }
 
 export function sceneSourceFor(o: DatasetOptions, layout: string, userSceneMount: string): SceneSource {
   if (isGltfScene(o.scene)) return { kind: "gltf", url: userSceneMount + encodeURIComponent(basename(o.scene)), seed: o.seed };
-  return { kind: "demo", variant: layout, seed: o.seed };
+  return { kind: "demo", layout, seed: o.seed };
 }
 
 export function userSceneDir(o: DatasetOptions): string | null {
@@ -82,7 +82,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
       const row: ManifestRow = {
         id: job.id,
         scene: r.options.scene,
-        variant: job.layout,
+        layout: job.layout,
         seed: r.options.seed,
         path: job.path,
         frame: job.frame,

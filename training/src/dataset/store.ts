@@ -9,9 +9,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CameraPose, RenderVariant } from "../../../engine-demo/src/contracts.ts";
-import type { Split } from "./plan.ts";
+import { FORMAT_VERSION, LEGACY_IDENTITY_KEYS, LEGACY_ROW_KEYS, type Split } from "./contract.ts";
 
-export const FORMAT_VERSION = 1;
+export { FORMAT_VERSION } from "./contract.ts";
 
 /** Everything that changes the pixels or the plan, bar the pair count (more pairs extend it). */
 export interface DatasetIdentity {
@@ -21,8 +21,9 @@ export interface DatasetIdentity {
   width: number;
   height: number;
   engine: string;
-  pathsPerVariant: number;
-  testVariant: string | null;
+  pathsPerLayout: number;
+  /** The demo layout held out as the test split (null for a single-layout glTF scene). */
+  testLayout: string | null;
   valFraction: number;
   lowScale: number;
   extras: RenderVariant[];
@@ -31,7 +32,8 @@ export interface DatasetIdentity {
 export interface ManifestRow {
   id: string;
   scene: string;
-  variant: string;
+  /** The demo layout (or the glTF file's name). Format 1 called it `variant`. */
+  layout: string;
   seed: number;
   path: number;
   frame: number;
@@ -66,11 +68,11 @@ export class DatasetStore {
     this.manifestPath = join(dir, "manifest.jsonl");
   }
 
-  /** Creates the dataset, or checks that an existing one is the same dataset. */
+  /** Creates the dataset, or checks that an existing one is the same dataset (migrating an older format). */
   open(identity: DatasetIdentity): void {
     const idPath = join(this.dir, "dataset.json");
     if (existsSync(idPath)) {
-      const existing = JSON.parse(readFileSync(idPath, "utf8")) as DatasetIdentity;
+      const existing = this.migrate(JSON.parse(readFileSync(idPath, "utf8")) as Record<string, unknown>) as unknown as DatasetIdentity;
       const diffs = (Object.keys(identity) as Array<keyof DatasetIdentity>).filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(identity[k]));
       if (diffs.length) {
         const detail = diffs.map((k) => `${k}: ${JSON.stringify(existing[k])} there, ${JSON.stringify(identity[k])} asked`).join("; ");
@@ -82,6 +84,30 @@ export class DatasetStore {
       throw new Error(`${this.dir} is not empty and is not a dataset (no dataset.json); choose another --out`);
     }
     writeFileAtomic(idPath, JSON.stringify(identity, null, 2) + "\n");
+  }
+
+  /**
+   * A dataset of an older format becomes the current one, in place and atomically: keys renamed
+   * in dataset.json and in every manifest row (format 1 called the demo layout `variant`).
+   */
+  private migrate(ident: Record<string, unknown>): Record<string, unknown> {
+    if (ident.format === FORMAT_VERSION) return ident;
+    const rename = (o: Record<string, unknown>, keys: Record<string, string>) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [keys[k] ?? k, v]));
+    const migrated = { ...rename(ident, LEGACY_IDENTITY_KEYS), format: FORMAT_VERSION };
+    if (existsSync(this.manifestPath)) {
+      const rows: string[] = [];
+      for (const line of readFileSync(this.manifestPath, "utf8").split("\n").filter((l) => l.trim())) {
+        try {
+          rows.push(JSON.stringify(rename(JSON.parse(line), LEGACY_ROW_KEYS)) + "\n");
+        } catch {
+          break; // a torn last line: readManifest cuts it off
+        }
+      }
+      writeFileAtomic(this.manifestPath, rows.join(""));
+    }
+    writeFileAtomic(join(this.dir, "dataset.json"), JSON.stringify(migrated, null, 2) + "\n");
+    return migrated;
   }
 
   /**

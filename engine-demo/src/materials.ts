@@ -1,6 +1,6 @@
 /**
- * Materials of the demo scene. Two texture sets are made from the same procedural data:
- * full resolution (high preset) and 1/4 resolution with plain bilinear filtering (low preset).
+ * Materials of the demo scene. Two texture sets are made from the same procedural data, by the
+ * presets' texture rule (quality.ts TEXTURE_QUALITY: low is 1/4 resolution, bilinear, no anisotropy).
  */
 import { PBRMaterial } from "@babylonjs/core/Materials/PBR/pbrMaterial.js";
 import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
@@ -9,6 +9,7 @@ import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { Color3 } from "@babylonjs/core/Maths/math.color.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { QualityPreset } from "./contracts.ts";
+import { TEXTURE_QUALITY } from "./quality.ts";
 import type { PropMaterial, SurfaceName } from "./layouts.ts";
 import { bricks, downscale, floorTiles, foliage, plaster, signPanel, type SurfaceTextures, type TextureData } from "./textures.ts";
 
@@ -39,19 +40,17 @@ export function textureLibrary(seed: number): TextureLibrary {
   return lib;
 }
 
-/** Low preset: textures at 1/LOW_TEXTURE_DIVISOR resolution. */
-export const LOW_TEXTURE_DIVISOR = 4;
-
 function makeTexture(scene: Scene, data: TextureData, preset: QualityPreset, name: string): RawTexture {
-  const src = preset === "low" ? downscale(data, LOW_TEXTURE_DIVISOR) : data;
+  const q = TEXTURE_QUALITY[preset];
+  const src = q.divisor > 1 ? downscale(data, q.divisor) : data;
   const tex = new RawTexture(
     src.data, src.width, src.height, Constants.TEXTUREFORMAT_RGBA, scene,
     true, // mipmaps
     false, // invertY
-    preset === "low" ? Texture.BILINEAR_SAMPLINGMODE : Texture.TRILINEAR_SAMPLINGMODE,
+    q.samplingMode,
   );
   tex.name = `${name}-${preset}`;
-  tex.anisotropicFilteringLevel = preset === "low" ? 1 : 16;
+  tex.anisotropicFilteringLevel = q.anisotropy;
   tex.wrapU = Texture.WRAP_ADDRESSMODE;
   tex.wrapV = Texture.WRAP_ADDRESSMODE;
   return tex;

@@ -23,8 +23,20 @@ import { DefaultRenderingPipeline } from "@babylonjs/core/PostProcesses/RenderPi
 import { FSR1RenderingPipeline } from "@babylonjs/core/PostProcesses/RenderPipeline/Pipelines/fsr1RenderingPipeline.js";
 import { SSAO2RenderingPipeline } from "@babylonjs/core/PostProcesses/RenderPipeline/Pipelines/ssao2RenderingPipeline.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import type { RenderVariant } from "./contracts.ts";
+import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
+import type { QualityPreset, RenderVariant } from "./contracts.ts";
 import { presetOf } from "./contracts.ts";
+
+/**
+ * Textures per preset, the one rule for the demo's procedural textures (materials.ts) and a user's
+ * glTF textures (sceneInstance.ts). `divisor`: resolution divided by it (procedural textures only:
+ * a glTF keeps its files' resolution). `overridesFileSampling`: whether a glTF's own sampler
+ * settings are replaced (low lowers them; high keeps what the file asks for).
+ */
+export const TEXTURE_QUALITY: Record<QualityPreset, { divisor: number; samplingMode: number; anisotropy: number; overridesFileSampling: boolean }> = {
+  low: { divisor: 4, samplingMode: Texture.BILINEAR_SAMPLINGMODE, anisotropy: 1, overridesFileSampling: true },
+  high: { divisor: 1, samplingMode: Texture.TRILINEAR_SAMPLINGMODE, anisotropy: 16, overridesFileSampling: false },
+};
 
 export interface QualityOptions {
   scene: Scene;

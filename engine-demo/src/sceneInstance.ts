@@ -19,7 +19,7 @@ import { presetOf, SCENE_FPS } from "./contracts.ts";
 import { buildScene } from "./buildScene.ts";
 import { buildLayout } from "./layouts.ts";
 import { createMaterials, textureLibrary } from "./materials.ts";
-import { applyQuality, type AppliedQuality } from "./quality.ts";
+import { applyQuality, TEXTURE_QUALITY, type AppliedQuality } from "./quality.ts";
 import { hashSeed } from "./rng.ts";
 
 export interface SceneInstanceOptions {
@@ -143,11 +143,12 @@ async function loadModel(scene: Scene, url: string, preset: "low" | "high"): Pro
   }
   const center = min.add(max).scale(0.5);
   const radius = Math.max(max.subtract(min).length() / 2, 1e-3);
-  // The low preset's texture filtering (glTF textures keep their resolution: see README).
+  // The preset's texture filtering (glTF textures keep their resolution: see README).
+  const q = TEXTURE_QUALITY[preset];
   for (const t of scene.textures) {
     if (t instanceof Texture) {
-      t.anisotropicFilteringLevel = preset === "low" ? 1 : 16;
-      if (preset === "low") t.updateSamplingMode(Texture.BILINEAR_SAMPLINGMODE);
+      t.anisotropicFilteringLevel = q.anisotropy;
+      if (q.overridesFileSampling) t.updateSamplingMode(q.samplingMode);
     }
   }
   const groups: AnimationGroup[] = result.animationGroups;

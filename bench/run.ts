@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import * as ortNode from "onnxruntime-node";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
 import { timeRuns } from "../engine-demo/src/timing.ts";
+import { renderHtml, type BenchReport } from "./html.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -29,7 +30,12 @@ const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
 // ---- model cost (FLOPs from the PyTorch definition) ----
 log("model FLOPs per preset");
-const flops = JSON.parse(execFileSync(python, ["-c", `
+const flops = JSON.parse(
+  execFileSync(
+    python,
+    [
+      "-c",
+      `
 import json
 from remaster.model.remaster import PRESETS, RemasterNet, count_flops
 from dataclasses import replace
@@ -39,23 +45,48 @@ for name, cfg in [("seed", PRESETS["seed"]), ("realtime", PRESETS["realtime"]), 
     out[name] = {"parameters": sum(p.numel() for p in m.parameters()), **{f"{w}x{h}": count_flops(cfg, h, w) for w, h in [(256, 256), (512, 512), (1280, 720), (1920, 1080)]}}
     out[name]["flops_per_output_pixel"] = out[name]["1280x720"] / (1280 * 720)
 print(json.dumps(out))
-`], { encoding: "utf8" }));
-const shipped = JSON.parse(execFileSync(python, ["-c", `import json; from remaster.export import read_metadata; m = read_metadata("${MODEL}"); print(json.dumps({"preset": m["preset"], "flops_per_output_pixel": m["flops_per_output_pixel"], "skip_connections": m["model_config"]["skip_connections"]}))`], { encoding: "utf8" }));
+`,
+    ],
+    { encoding: "utf8" },
+  ),
+);
+const shipped = JSON.parse(
+  execFileSync(
+    python,
+    [
+      "-c",
+      `import json; from remaster.export import read_metadata; m = read_metadata("${MODEL}"); print(json.dumps({"preset": m["preset"], "flops_per_output_pixel": m["flops_per_output_pixel"], "skip_connections": m["model_config"]["skip_connections"]}))`,
+    ],
+    { encoding: "utf8" },
+  ),
+);
 
 // ---- a MatMul model for the peak microbenchmark ----
 const N = 768;
 const matmulPath = join(tmp, "matmul.onnx");
-execFileSync(python, ["-c", `
+execFileSync(python, [
+  "-c",
+  `
 import onnx
 from onnx import helper, TensorProto
 g = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["c"])], "mm",
     [helper.make_tensor_value_info("a", TensorProto.FLOAT, [${N}, ${N}]), helper.make_tensor_value_info("b", TensorProto.FLOAT, [${N}, ${N}])],
     [helper.make_tensor_value_info("c", TensorProto.FLOAT, [${N}, ${N}])])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), "${matmulPath}")
-`]);
+`,
+]);
 
 // ---- onnxruntime-node on the same model, same machine, same run ----
-const sizes: Array<[number, number]> = quick ? [[256, 256], [512, 512]] : [[256, 256], [512, 512], [1280, 720]];
+const sizes: Array<[number, number]> = quick
+  ? [
+      [256, 256],
+      [512, 512],
+    ]
+  : [
+      [256, 256],
+      [512, 512],
+      [1280, 720],
+    ];
 const reps = quick ? 3 : 5;
 log("onnxruntime-node");
 const nodeSession = await ortNode.InferenceSession.create(MODEL, { intraOpNumThreads: Math.min(4, cpus().length) });
@@ -77,21 +108,44 @@ try {
   await page.goto(`${server.url}bench.html`);
   await page.waitForFunction(() => document.body.dataset.ready === "true");
   log("onnxruntime-web WASM");
-  const wasmMs = await page.evaluate(([s, r]) => window.remasterBench.ortWasm("./models/remaster-realtime.onnx", s as Array<[number, number]>, r as number), [sizes, reps] as const);
-  const wasmPeak = await page.evaluate(([n, r]) => window.remasterBench.matmul("/bench-tmp/matmul.onnx", n, r), [N, reps] as const);
+  const wasmMs = await page.evaluate(
+    ([s, r]) =>
+      window.remasterBench.ortWasm("./models/remaster-realtime.onnx", s as Array<[number, number]>, r as number),
+    [sizes, reps] as const,
+  );
+  const wasmPeak = await page.evaluate(([n, r]) => window.remasterBench.matmul("/bench-tmp/matmul.onnx", n, r), [
+    N,
+    reps,
+  ] as const);
   const threads = await page.evaluate(() => window.remasterBench.threads());
   const modelRows = sizes.map(([w, h]) => {
     const k = `${w}x${h}`;
     const f = flops.realtime[k] * (shipped.skip_connections ? flops["realtime+skips"][k] / flops.realtime[k] : 1);
-    return { size: k, flops: f, node_ms: nodeMs[k], wasm_ms: wasmMs[k], wasm_over_node: wasmMs[k] / nodeMs[k], node_gflops: f / (nodeMs[k] * 1e6), wasm_gflops: f / (wasmMs[k] * 1e6) };
+    return {
+      size: k,
+      flops: f,
+      node_ms: nodeMs[k],
+      wasm_ms: wasmMs[k],
+      wasm_over_node: wasmMs[k] / nodeMs[k],
+      node_gflops: f / (nodeMs[k] * 1e6),
+      wasm_gflops: f / (wasmMs[k] * 1e6),
+    };
   });
-  results.model = { presets: flops, shipped, inference: modelRows, peak: { matmul_n: N, node_gflops: nodePeak, wasm_gflops: wasmPeak.gflops }, browser_threads: threads };
+  results.model = {
+    presets: flops,
+    shipped,
+    inference: modelRows,
+    peak: { matmul_n: N, node_gflops: nodePeak, wasm_gflops: wasmPeak.gflops },
+    browser_threads: threads,
+  };
 
   log("frame cost in the browser");
   const frameRuns: Array<{ engine: "webgl2" | "webgpu"; w: number; h: number }> = [];
   for (const [w, h] of sizes) frameRuns.push({ engine: "webgl2", w, h });
   // SwiftShader runs WebGPU compute on the CPU: one 512x512 inference takes tens of seconds there.
-  const webgpuSizes = quick ? sizes.filter(([w]) => w <= 256) : sizes.filter(([w]) => w < 1280 || flag("--webgpu-720p"));
+  const webgpuSizes = quick
+    ? sizes.filter(([w]) => w <= 256)
+    : sizes.filter(([w]) => w < 1280 || flag("--webgpu-720p"));
   for (const [w, h] of webgpuSizes) frameRuns.push({ engine: "webgpu", w, h });
   const frames: unknown[] = [];
   for (const r of frameRuns) {
@@ -99,13 +153,33 @@ try {
     const p = await browser.newPage();
     await p.goto(`${server.url}bench.html`);
     await p.waitForFunction(() => document.body.dataset.ready === "true");
-    const base = await p.evaluate((o) => window.remasterBench.frameCost(o), { engine: r.engine, width: r.w, height: r.h, frames: n, remaster: false });
-    const withFx = await p.evaluate((o) => window.remasterBench.frameCost(o), { engine: r.engine, width: r.w, height: r.h, frames: n, remaster: true });
+    const base = await p.evaluate((o) => window.remasterBench.frameCost(o), {
+      engine: r.engine,
+      width: r.w,
+      height: r.h,
+      frames: n,
+      remaster: false,
+    });
+    const withFx = await p.evaluate((o) => window.remasterBench.frameCost(o), {
+      engine: r.engine,
+      width: r.w,
+      height: r.h,
+      frames: n,
+      remaster: true,
+    });
     await p.close();
     // passMs: what the effect adds to the frame itself (composite pass + submitting the pack);
     // the inference runs beside the frame loop and is broken down in toTensor/model/toFrame.
-    frames.push({ ...withFx, sceneOnlyFrameMs: base.frameMs, frameMsWithRemaster: withFx.frameMs, passMs: withFx.frameMs - base.frameMs, remasterOverSceneOnly: withFx.frameMs / base.frameMs });
-    log(`  ${r.engine} ${r.w}x${r.h}: scene ${base.frameMs.toFixed(1)} ms, with remaster ${withFx.frameMs.toFixed(1)} ms, inference ${withFx.inferenceMs?.toFixed(1)} ms (readback ${withFx.readbackMs?.toFixed(1)}, to tensor ${withFx.toTensorMs?.toFixed(1)}, model ${withFx.modelMs?.toFixed(1)}, to frame ${withFx.toFrameMs?.toFixed(1)})`);
+    frames.push({
+      ...withFx,
+      sceneOnlyFrameMs: base.frameMs,
+      frameMsWithRemaster: withFx.frameMs,
+      passMs: withFx.frameMs - base.frameMs,
+      remasterOverSceneOnly: withFx.frameMs / base.frameMs,
+    });
+    log(
+      `  ${r.engine} ${r.w}x${r.h}: scene ${base.frameMs.toFixed(1)} ms, with remaster ${withFx.frameMs.toFixed(1)} ms, inference ${withFx.inferenceMs?.toFixed(1)} ms (readback ${withFx.readbackMs?.toFixed(1)}, to tensor ${withFx.toTensorMs?.toFixed(1)}, model ${withFx.modelMs?.toFixed(1)}, to frame ${withFx.toFrameMs?.toFixed(1)})`,
+    );
   }
   results.frames = frames;
 } finally {
@@ -118,7 +192,9 @@ try {
 // renderer's ms per frame from the dataset manifest (SwiftShader or WebGL on this CPU: compare
 // within a block) and, for the model, its inference ms at 512x512 in this run (node and WASM).
 const quality: Array<Record<string, unknown>> = [];
-const inf512 = (results.model as { inference: Array<{ size: string; node_ms: number; wasm_ms: number }> }).inference.find((i) => i.size === "512x512");
+const inf512 = (
+  results.model as { inference: Array<{ size: string; node_ms: number; wasm_ms: number }> }
+).inference.find((i) => i.size === "512x512");
 for (const [set, label, file] of [
   ["test split, WebGL2 renders", "realtime (skips)", "runs/realtime/test/results.json"],
   ["test split, WebGL2 renders", "realtime (no skips)", "runs/realtime-noskip/test/results.json"],
@@ -132,46 +208,32 @@ for (const [set, label, file] of [
   const metrics = (v: Record<string, number>) => ({ psnr: v.psnr, ssim: v.ssim, lpips: v.lpips, flip: v.flip });
   for (const [method, v] of Object.entries(r.table as Record<string, Record<string, number>>)) {
     if (method === "remaster") {
-      quality.push({ set: block, method: `low + remaster ${label}`, ...metrics(v), render_ms: renderMs.low ?? null, inference_ms_node: inf512?.node_ms ?? null, inference_ms_wasm: inf512?.wasm_ms ?? null });
+      quality.push({
+        set: block,
+        method: `low + remaster ${label}`,
+        ...metrics(v),
+        render_ms: renderMs.low ?? null,
+        inference_ms_node: inf512?.node_ms ?? null,
+        inference_ms_wasm: inf512?.wasm_ms ?? null,
+      });
     } else if (!quality.some((q) => q.set === block && q.method === method)) {
       quality.push({ set: block, method, ...metrics(v), render_ms: renderMs[method] ?? v.ms_per_frame ?? null });
     }
   }
-  if (renderMs.high !== undefined && !quality.some((q) => q.set === block && q.method === "high")) quality.push({ set: block, method: "high (the target)", render_ms: renderMs.high });
+  if (renderMs.high !== undefined && !quality.some((q) => q.set === block && q.method === "high"))
+    quality.push({ set: block, method: "high (the target)", render_ms: renderMs.high });
 }
 results.quality = quality;
 
-const report = { benchmark: "remaster", name, date: new Date().toISOString(), machine: `${cpus()[0]?.model} x${cpus().length}, headless Chromium (WebGPU on SwiftShader)`, command: `npm run bench -- ${args.join(" ")}`.trim(), ...results };
+const report = {
+  benchmark: "remaster",
+  name,
+  date: new Date().toISOString(),
+  machine: `${cpus()[0]?.model} x${cpus().length}, headless Chromium (WebGPU on SwiftShader)`,
+  command: `npm run bench -- ${args.join(" ")}`.trim(),
+  ...results,
+};
 const outDir = join(root, "bench/results");
 writeFileSync(join(outDir, `${name}.json`), JSON.stringify(report, null, 2) + "\n");
-writeFileSync(join(outDir, `${name}.html`), renderHtml(report));
+writeFileSync(join(outDir, `${name}.html`), renderHtml(report as unknown as BenchReport));
 console.log(JSON.stringify(report, null, 2));
-
-function bars(title: string, rows: Array<[string, number]>, unit: string): string {
-  const max = Math.max(...rows.map((r) => r[1]), 1e-9);
-  const h = 22;
-  const body = rows.map(([k, v], i) => `<text x="0" y="${i * h + 15}" font-size="12">${k}</text><rect x="360" y="${i * h + 4}" width="${(v / max) * 300}" height="14" fill="#2563eb"/><text x="${366 + (v / max) * 300}" y="${i * h + 15}" font-size="11">${v.toFixed(2)} ${unit}</text>`).join("");
-  return `<h3>${title}</h3><svg width="760" height="${rows.length * h + 8}">${body}</svg>`;
-}
-
-/** A quality row's bar label: the method and which evaluated set it belongs to. */
-function qualityLabel(x: { method: string; set: string }): string {
-  return `${x.method} (${x.set.includes("WebGPU") ? "WebGPU set" : "WebGL2 set"})`;
-}
-
-function renderHtml(r: any): string {
-  const inf = r.model.inference as any[];
-  const fr = (r.frames ?? []) as any[];
-  const q = (r.quality ?? []) as any[];
-  const table = (rows: any[], cols: string[]) => `<table><tr>${cols.map((c) => `<th>${c}</th>`).join("")}</tr>${rows.map((x) => `<tr>${cols.map((c) => `<td>${typeof x[c] === "number" ? x[c].toFixed(c.includes("flops") && x[c] > 1e6 ? 0 : 3) : x[c] ?? ""}</td>`).join("")}</tr>`).join("")}</table>`;
-  return `<!doctype html><meta charset="utf-8"><title>Remaster bench ${r.name}</title>
-<style>body{font:14px system-ui;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>
-<h1>Remaster benchmark</h1><p>${r.date} on ${r.machine}. Command: <code>${r.command}</code></p>
-<h2>Quality vs cost (held-out test frames)</h2>${table(q, ["set", "method", "psnr", "ssim", "lpips", "flip", "render_ms", "inference_ms_node", "inference_ms_wasm"])}
-${bars("PSNR vs high (dB)", q.filter((x) => x.psnr !== undefined).map((x) => [qualityLabel(x), x.psnr]), "dB")}${bars("LPIPS vs high (lower is better)", q.filter((x) => x.lpips !== undefined).map((x) => [qualityLabel(x), x.lpips]), "")}
-<h2>Model inference: onnxruntime-node vs onnxruntime-web WASM (same model, same machine)</h2>${table(inf, ["size", "flops", "node_ms", "wasm_ms", "wasm_over_node", "node_gflops", "wasm_gflops"])}
-<p>Peak (MatMul ${r.model.peak.matmul_n}²): node ${r.model.peak.node_gflops.toFixed(1)} GFLOP/s, WASM ${r.model.peak.wasm_gflops.toFixed(1)} GFLOP/s.</p>
-${bars("inference ms, onnxruntime-node", inf.map((x) => [x.size, x.node_ms]), "ms")}${bars("inference ms, WASM in Chromium", inf.map((x) => [x.size, x.wasm_ms]), "ms")}
-<h2>Frame cost in headless Chromium</h2>${table(fr, ["engine", "size", "backend", "precision", "graphCapture", "sceneOnlyFrameMs", "frameMsWithRemaster", "passMs", "inferenceMs", "readbackMs", "toTensorMs", "modelMs", "toFrameMs", "asyncReadback", "readbacksPerFrame"])}
-<h2>FLOPs per preset</h2><pre>${JSON.stringify(r.model.presets, null, 1)}</pre>`;
-}

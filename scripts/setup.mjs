@@ -32,7 +32,9 @@ export function ensureDebianPackages(packages) {
   }
   console.error(`setup: installing Debian package(s): ${names}`);
   run("apt-get update -qq", { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  run(`apt-get install -y -qq --no-install-recommends ${names}`, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  run(`apt-get install -y -qq --no-install-recommends ${names}`, {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 }
 
 /**
@@ -63,13 +65,17 @@ function ensurePythonVenv() {
     }
   }
   run(`${JSON.stringify(python)} -m pip install --retries 0 -q -r ${JSON.stringify(req)}`);
-  run(`${JSON.stringify(python)} -m pip install --retries 0 -q --no-deps --no-build-isolation -e ${JSON.stringify(join(root, "training"))}`);
+  run(
+    `${JSON.stringify(python)} -m pip install --retries 0 -q --no-deps --no-build-isolation -e ${JSON.stringify(join(root, "training"))}`,
+  );
   writeFileSync(stamp, want);
 }
 
 const want = new Set(process.argv.slice(2));
 ensureNodeModules();
 if (!want.has("--python-only")) {
-  ensureDebianPackages([{ name: "chromium", check: () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium") }]);
+  ensureDebianPackages([
+    { name: "chromium", check: () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium") },
+  ]);
 }
 if (want.has("--python") || want.has("--python-only")) ensurePythonVenv();

@@ -32,7 +32,9 @@ export const CHROMIUM_FLAGS = [
 export function chromiumPath(): string {
   const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(path)) {
-    throw new Error(`Chromium not found at ${path}: install the Debian package "chromium" (apt-get install chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${path}: install the Debian package "chromium" (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
   }
   return path;
 }
@@ -85,6 +87,10 @@ export async function openHarness(browser: Browser, baseUrl: string): Promise<Ha
     page,
     offsiteRequests,
     pageErrors,
-    init: (options) => page.evaluate((o) => window.remasterHarness.init(o), { envUrl: "./assets/photoStudio.env", ...options } as HarnessOptions),
+    init: (options) =>
+      page.evaluate((o) => window.remasterHarness.init(o), {
+        envUrl: "./assets/photoStudio.env",
+        ...options,
+      } as HarnessOptions),
   };
 }

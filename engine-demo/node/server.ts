@@ -31,7 +31,11 @@ export interface StaticServerOptions {
   host?: string;
 }
 
-export interface StaticServer { url: string; server: Server; close(): Promise<void> }
+export interface StaticServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
 
 export function startStaticServer(o: StaticServerOptions): Promise<StaticServer> {
   const mounts = Object.entries(o.mounts).sort((a, b) => b[0].length - a[0].length);

@@ -15,9 +15,17 @@ const require = createRequire(import.meta.url);
 // The demo imports @remaster/plugin as a game would: its built package (plugin/dist). Rebuild it
 // when any of its sources or shipped models is newer than the bundle.
 const pluginDir = join(root, "../plugin");
-const newest = (dir) => Math.max(0, ...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, f)).mtimeMs));
+const newest = (dir) =>
+  Math.max(0, ...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, f)).mtimeMs));
 const pluginBundle = join(pluginDir, "dist/index.js");
-if (!existsSync(pluginBundle) || Math.max(newest(join(pluginDir, "src")), newest(join(root, "../models")), statSync(join(pluginDir, "package.json")).mtimeMs) > statSync(pluginBundle).mtimeMs) {
+if (
+  !existsSync(pluginBundle) ||
+  Math.max(
+    newest(join(pluginDir, "src")),
+    newest(join(root, "../models")),
+    statSync(join(pluginDir, "package.json")).mtimeMs,
+  ) > statSync(pluginBundle).mtimeMs
+) {
   execFileSync(process.execPath, [join(pluginDir, "scripts/build.mjs")], { stdio: "inherit" });
 }
 
@@ -25,7 +33,12 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "assets"), { recursive: true });
 const started = Date.now();
 await build({
-  entryPoints: { app: join(root, "src/app.ts"), harness: join(root, "src/harness-page.ts"), remaster: join(root, "src/remaster-page.ts"), bench: join(root, "src/bench-page.ts") },
+  entryPoints: {
+    app: join(root, "src/app.ts"),
+    harness: join(root, "src/harness-page.ts"),
+    remaster: join(root, "src/remaster-page.ts"),
+    bench: join(root, "src/bench-page.ts"),
+  },
   outdir: dist,
   bundle: true,
   splitting: true,

@@ -32,7 +32,9 @@ function fillControls(): void {
   const layout = $<HTMLSelectElement>("layout");
   layout.replaceChildren(...DEMO_LAYOUTS.map((v) => new Option(v, v, false, v === settings.layout)));
   const path = $<HTMLSelectElement>("path");
-  path.replaceChildren(...Array.from({ length: PATHS }, (_, i) => new Option(`path ${i}`, String(i), false, i === settings.path)));
+  path.replaceChildren(
+    ...Array.from({ length: PATHS }, (_, i) => new Option(`path ${i}`, String(i), false, i === settings.path)),
+  );
   $<HTMLSelectElement>("engine").value = settings.engine;
   $<HTMLSelectElement>("mode").value = settings.mode;
   $<HTMLInputElement>("seed").value = String(settings.seed);
@@ -45,7 +47,13 @@ function fillControls(): void {
 }
 
 type ViewKind = QualityPreset | "remaster";
-interface View { kind: ViewKind; engine: AbstractEngine; instance: SceneInstance; canvas: HTMLCanvasElement; remaster?: RemasterPostProcess }
+interface View {
+  kind: ViewKind;
+  engine: AbstractEngine;
+  instance: SceneInstance;
+  canvas: HTMLCanvasElement;
+  remaster?: RemasterPostProcess;
+}
 
 async function main(): Promise<void> {
   fillControls();
@@ -59,7 +67,12 @@ async function main(): Promise<void> {
     host.appendChild(canvas);
     const engine = await createEngine({ canvas, kind: settings.engine, width: WIDTH, height: HEIGHT });
     const preset: QualityPreset = kind === "high" ? "high" : "low";
-    const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: settings.layout, seed: settings.seed }, variant: preset, envUrl: "./assets/photoStudio.env" });
+    const instance = await createSceneInstance({
+      engine,
+      source: { kind: "demo", layout: settings.layout, seed: settings.seed },
+      variant: preset,
+      envUrl: "./assets/photoStudio.env",
+    });
     const view: View = { kind, engine, instance, canvas };
     if (kind === "remaster") {
       // The one line a game adds:
@@ -113,7 +126,9 @@ async function main(): Promise<void> {
     }
     lastMs = lastMs * 0.9 + (performance.now() - t0) * 0.1;
     const r = views.find((v) => v.remaster)?.remaster;
-    const model = r ? `  model ${r.stats.backend} ${r.stats.precision === "float16" ? "fp16" : "fp32"}${r.stats.graphCapture ? " (graph capture)" : ""} ${r.stats.lastInferenceMs.toFixed(1)} ms` : "";
+    const model = r
+      ? `  model ${r.stats.backend} ${r.stats.precision === "float16" ? "fp16" : "fp32"}${r.stats.graphCapture ? " (graph capture)" : ""} ${r.stats.lastInferenceMs.toFixed(1)} ms`
+      : "";
     overlay.textContent = `frame ${frame}  frame cpu ${lastMs.toFixed(1)} ms${model}`;
   };
   for (const v of views) await v.instance.warmUp();

@@ -22,7 +22,6 @@ if (typeof GPUBuffer !== "undefined") {
   };
 }
 
-
 async function wasmRuntime() {
   ortWasm.env.wasm.wasmPaths = new URL("./ort/", location.href).href;
   // ?threads=N overrides the plugin's choice (for comparing thread counts).
@@ -37,7 +36,10 @@ const api = {
   async ortWasm(modelUrl: string, sizes: Array<[number, number]>, reps: number) {
     const ort = await wasmRuntime();
     const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["wasm"],
+      graphOptimizationLevel: "all",
+    });
     const out: Record<string, number> = {};
     for (const [i, [w, h]] of sizes.entries()) {
       const x = new ort.Tensor("float32", new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]);
@@ -50,18 +52,32 @@ const api = {
   },
   async matmul(modelUrl: string, n: number, reps: number) {
     const ort = await wasmRuntime();
-    const session = await ort.InferenceSession.create(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), { executionProviders: ["wasm"] });
+    const session = await ort.InferenceSession.create(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), {
+      executionProviders: ["wasm"],
+    });
     const a = new ort.Tensor("float32", new Float32Array(n * n).fill(0.01), [n, n]);
     const t = await timeRuns(() => session.run({ a, b: a }), reps);
     await session.release();
     return { ms: t.median, gflops: (2 * n ** 3) / (t.median * 1e6) };
   },
-  async frameCost(o: { engine: EngineKind; width: number; height: number; frames: number; remaster: boolean; backend?: "webgpu" | "wasm" }) {
+  async frameCost(o: {
+    engine: EngineKind;
+    width: number;
+    height: number;
+    frames: number;
+    remaster: boolean;
+    backend?: "webgpu" | "wasm";
+  }) {
     seedMathRandom(1 ^ 0x5eed);
     const canvas = document.createElement("canvas");
     document.body.appendChild(canvas);
     const engine = await createEngine({ canvas, kind: o.engine, width: o.width, height: o.height });
-    const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: "street", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+    const instance = await createSceneInstance({
+      engine,
+      source: { kind: "demo", layout: "street", seed: 1 },
+      variant: "low",
+      envUrl: "./assets/photoStudio.env",
+    });
     await instance.warmUp();
     let remaster: RemasterPostProcess | null = null;
     if (o.remaster) {
@@ -84,7 +100,10 @@ const api = {
     if (remaster) {
       // Wait for the first remastered frame, rendering as a game would.
       let done = false;
-      remaster.ready.then(() => (done = true), () => (done = true));
+      remaster.ready.then(
+        () => (done = true),
+        () => (done = true),
+      );
       while (!done) {
         await frame(f++);
         await new Promise((r) => requestAnimationFrame(r));
@@ -103,7 +122,9 @@ const api = {
     const t0 = performance.now();
     // At least `frames` frames, and (with the effect) until 3 inferences finished or 60 s passed:
     // inference runs beside the frame loop, so frames alone may outpace it.
-    const enough = (i: number) => i >= o.frames && (!remaster || remaster.stats.inferences - (s0?.inferences ?? 0) >= 3 || performance.now() - t0 > 60_000);
+    const enough = (i: number) =>
+      i >= o.frames &&
+      (!remaster || remaster.stats.inferences - (s0?.inferences ?? 0) >= 3 || performance.now() - t0 > 60_000);
     for (let i = 0; !enough(i); i++) {
       const a = performance.now();
       await frame(f++);
@@ -121,8 +142,13 @@ const api = {
     }
     const wall = performance.now() - t0;
     const res = {
-      engine: o.engine, size: `${o.width}x${o.height}`, remaster: o.remaster, backend: remaster?.stats.backend ?? "none",
-      frames: times.length, frameMs: median(times), framesPerSecond: (times.length / wall) * 1000,
+      engine: o.engine,
+      size: `${o.width}x${o.height}`,
+      remaster: o.remaster,
+      backend: remaster?.stats.backend ?? "none",
+      frames: times.length,
+      frameMs: median(times),
+      framesPerSecond: (times.length / wall) * 1000,
       inferences: remaster ? remaster.stats.inferences - (s0?.inferences ?? 0) : 0,
       inferenceMs: inferMs.length ? median(inferMs) : null,
       readbackMs: readMs.length ? median(readMs) : null,
@@ -132,7 +158,9 @@ const api = {
       asyncReadback: remaster?.stats.asyncReadback ?? false,
       graphCapture: remaster?.stats.graphCapture ?? false,
       precision: remaster?.stats.precision ?? "none",
-      readbacksPerFrame: (counters.mapAsync - c0.mapAsync + counters.readPixels - c0.readPixels) / times.length + (remaster?.stats.backend === "wasm" ? (remaster.stats.inferences - (s0?.inferences ?? 0)) / times.length : 0),
+      readbacksPerFrame:
+        (counters.mapAsync - c0.mapAsync + counters.readPixels - c0.readPixels) / times.length +
+        (remaster?.stats.backend === "wasm" ? (remaster.stats.inferences - (s0?.inferences ?? 0)) / times.length : 0),
     };
     remaster?.dispose();
     instance.dispose();
@@ -143,7 +171,9 @@ const api = {
 };
 
 declare global {
-  interface Window { remasterBench: typeof api }
+  interface Window {
+    remasterBench: typeof api;
+  }
 }
 window.remasterBench = api;
 document.body.dataset.ready = "true";

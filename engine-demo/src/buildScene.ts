@@ -27,7 +27,17 @@ function texturedBox(name: string, scene: Scene, w: number, h: number, d: number
   const s = 1 / WALL_TEXTURE_METRES;
   const face = (u: number, v: number) => new Vector4(0, 0, u * s, v * s);
   // Face order: front, back, right, left, top, bottom.
-  return MeshBuilder.CreateBox(name, { width: w, height: h, depth: d, faceUV: [face(w, h), face(w, h), face(d, h), face(d, h), face(w, d), face(w, d)], wrap: true }, scene);
+  return MeshBuilder.CreateBox(
+    name,
+    {
+      width: w,
+      height: h,
+      depth: d,
+      faceUV: [face(w, h), face(w, h), face(d, h), face(d, h), face(w, d), face(w, d)],
+      wrap: true,
+    },
+    scene,
+  );
 }
 
 function propMesh(name: string, prop: Pick<Prop, "shape" | "size">, scene: Scene): Mesh {
@@ -37,9 +47,17 @@ function propMesh(name: string, prop: Pick<Prop, "shape" | "size">, scene: Scene
     case "box":
       return MeshBuilder.CreateBox(name, { size: prop.size }, scene);
     case "cylinder":
-      return MeshBuilder.CreateCylinder(name, { diameter: prop.size, height: prop.size * (prop.size < 1 ? 6 : 1), tessellation: 32 }, scene);
+      return MeshBuilder.CreateCylinder(
+        name,
+        { diameter: prop.size, height: prop.size * (prop.size < 1 ? 6 : 1), tessellation: 32 },
+        scene,
+      );
     case "torus":
-      return MeshBuilder.CreateTorus(name, { diameter: prop.size, thickness: prop.size * 0.3, tessellation: 32 }, scene);
+      return MeshBuilder.CreateTorus(
+        name,
+        { diameter: prop.size, thickness: prop.size * 0.3, tessellation: 32 },
+        scene,
+      );
   }
 }
 
@@ -53,7 +71,11 @@ export function buildScene(scene: Scene, layout: Layout, materials: MaterialSet)
     return m;
   };
 
-  const ground = MeshBuilder.CreateGround("ground", { width: layout.groundSize, height: layout.groundSize, subdivisions: 2 }, scene);
+  const ground = MeshBuilder.CreateGround(
+    "ground",
+    { width: layout.groundSize, height: layout.groundSize, subdivisions: 2 },
+    scene,
+  );
   ground.material = materials.surface("tiles", layout.groundSize / FLOOR_TEXTURE_METRES);
   add(ground, false);
 
@@ -73,13 +95,21 @@ export function buildScene(scene: Scene, layout: Layout, materials: MaterialSet)
   });
 
   layout.trees.forEach((t, i) => {
-    const trunk = MeshBuilder.CreateCylinder(`trunk-${i}`, { diameterTop: 0.15, diameterBottom: 0.3, height: t.height * 0.6, tessellation: 12 }, scene);
+    const trunk = MeshBuilder.CreateCylinder(
+      `trunk-${i}`,
+      { diameterTop: 0.15, diameterBottom: 0.3, height: t.height * 0.6, tessellation: 12 },
+      scene,
+    );
     trunk.position.set(t.x, t.height * 0.3, t.z);
     trunk.material = materials.trunk();
     add(trunk);
     // Three crossed alpha-tested cards make the crown.
     for (let k = 0; k < 3; k++) {
-      const card = MeshBuilder.CreatePlane(`leaves-${i}-${k}`, { width: t.height * 0.7, height: t.height * 0.7, sideOrientation: 2 }, scene);
+      const card = MeshBuilder.CreatePlane(
+        `leaves-${i}-${k}`,
+        { width: t.height * 0.7, height: t.height * 0.7, sideOrientation: 2 },
+        scene,
+      );
       card.position.set(t.x, t.height * 0.68, t.z);
       card.rotation.y = (k * Math.PI) / 3;
       card.material = materials.foliage();

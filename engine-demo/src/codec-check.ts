@@ -38,8 +38,16 @@ function floatToHalf(v: number): number {
 }
 
 /** Copies GPU data into a mappable buffer with `copy` and returns its bytes (test-only readback). */
-async function readBack(device: GPUDevice, size: number, copy: (enc: GPUCommandEncoder, dst: GPUBuffer) => void): Promise<ArrayBuffer> {
-  const rb = device.createBuffer({ label: "test-readback", size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+async function readBack(
+  device: GPUDevice,
+  size: number,
+  copy: (enc: GPUCommandEncoder, dst: GPUBuffer) => void,
+): Promise<ArrayBuffer> {
+  const rb = device.createBuffer({
+    label: "test-readback",
+    size,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   const enc = device.createCommandEncoder();
   copy(enc, rb);
   device.queue.submit([enc.finish()]);
@@ -53,20 +61,44 @@ export async function codecCheck(device: GPUDevice, dtype: TensorDtype, flipY: b
   const width = 8;
   const height = 4;
   const source: number[] = [];
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) source.push(x * 32, y * 64, (x * 7 + y * 13) % 256, 255);
-  const tex = device.createTexture({ label: "test-source", size: [width, height], format: "rgba8unorm", usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) source.push(x * 32, y * 64, (x * 7 + y * 13) % 256, 255);
+  const tex = device.createTexture({
+    label: "test-source",
+    size: [width, height],
+    format: "rgba8unorm",
+    usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+  });
   device.queue.writeTexture({ texture: tex }, new Uint8Array(source), { bytesPerRow: width * 4 }, [width, height]);
-  const codec = new TensorCodec({ device, dtype, inWidth: width, inHeight: height, outWidth: width, outHeight: height, flipY });
+  const codec = new TensorCodec({
+    device,
+    dtype,
+    inWidth: width,
+    inHeight: height,
+    outWidth: width,
+    outHeight: height,
+    flipY,
+  });
   try {
     codec.pack(tex);
     const n = 3 * width * height;
-    const raw = await readBack(device, codec.input.size, (enc, dst) => enc.copyBufferToBuffer(codec.input, 0, dst, 0, codec.input.size));
+    const raw = await readBack(device, codec.input.size, (enc, dst) =>
+      enc.copyBufferToBuffer(codec.input, 0, dst, 0, codec.input.size),
+    );
     const packed = dtype === "float16" ? [...new Uint16Array(raw)].map(halfToFloat) : [...new Float32Array(raw)];
     const tensor = Array.from({ length: n }, (_, i) => ((i * 5) % 65) / 64);
-    device.queue.writeBuffer(codec.output, 0, dtype === "float16" ? new Uint16Array(tensor.map(floatToHalf)) : new Float32Array(tensor));
+    device.queue.writeBuffer(
+      codec.output,
+      0,
+      dtype === "float16" ? new Uint16Array(tensor.map(floatToHalf)) : new Float32Array(tensor),
+    );
     codec.unpack();
     // Texture rows are copied 256-byte aligned.
-    const rows = new Uint8Array(await readBack(device, 256 * height, (enc, dst) => enc.copyTextureToBuffer({ texture: codec.result }, { buffer: dst, bytesPerRow: 256 }, [width, height])));
+    const rows = new Uint8Array(
+      await readBack(device, 256 * height, (enc, dst) =>
+        enc.copyTextureToBuffer({ texture: codec.result }, { buffer: dst, bytesPerRow: 256 }, [width, height]),
+      ),
+    );
     const unpacked: number[] = [];
     for (let y = 0; y < height; y++) unpacked.push(...rows.subarray(y * 256, y * 256 + width * 4));
     return { width, height, source, packed, tensor, unpacked };

@@ -32,9 +32,7 @@ export function presetOf(variant: RenderVariant): QualityPreset {
 export const SCENE_FPS = 30;
 
 /** Which scene to build: the procedural demo (one of its layouts) or a user's glTF. */
-export type SceneSource =
-  | { kind: "demo"; layout: string; seed: number }
-  | { kind: "gltf"; url: string; seed: number };
+export type SceneSource = { kind: "demo"; layout: string; seed: number } | { kind: "gltf"; url: string; seed: number };
 
 /** A camera pose in world space (left-handed, Y up, as Babylon). */
 export interface CameraPose {

@@ -39,7 +39,18 @@ export async function createEngine(o: CreateEngineOptions): Promise<AbstractEngi
     await gpuEngine.initAsync();
     engine = gpuEngine;
   } else {
-    const glEngine = new Engine(o.canvas, false, { adaptToDeviceRatio: false, preserveDrawingBuffer: false, stencil: true, premultipliedAlpha: false, alpha: false }, false);
+    const glEngine = new Engine(
+      o.canvas,
+      false,
+      {
+        adaptToDeviceRatio: false,
+        preserveDrawingBuffer: false,
+        stencil: true,
+        premultipliedAlpha: false,
+        alpha: false,
+      },
+      false,
+    );
     if (glEngine.webGLVersion < 2) {
       glEngine.dispose();
       throw new Error("WebGL2 is not available in this browser");

@@ -28,7 +28,9 @@ const api = {
 };
 
 declare global {
-  interface Window { remasterHarness: typeof api }
+  interface Window {
+    remasterHarness: typeof api;
+  }
 }
 window.remasterHarness = api;
 document.body.dataset.ready = "true";

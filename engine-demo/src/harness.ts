@@ -11,7 +11,12 @@ import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
 
-interface Slot { engine: AbstractEngine; instance: SceneInstance; width: number; height: number }
+interface Slot {
+  engine: AbstractEngine;
+  instance: SceneInstance;
+  width: number;
+  height: number;
+}
 
 export class RenderHarness {
   private slots = new Map<RenderVariant, Slot>();
@@ -23,7 +28,8 @@ export class RenderHarness {
     assertFrameSize("width", options.width);
     assertFrameSize("height", options.height);
     for (const v of options.variants) {
-      if (!RENDER_VARIANTS.includes(v)) throw new Error(`unknown render variant "${v}"; expected one of ${RENDER_VARIANTS.join(", ")}`);
+      if (!RENDER_VARIANTS.includes(v))
+        throw new Error(`unknown render variant "${v}"; expected one of ${RENDER_VARIANTS.join(", ")}`);
     }
     // Some effects draw from Math.random when created (SSAO2's noise): make them repeatable.
     seedMathRandom(options.source.seed ^ 0x5eed);
@@ -58,14 +64,18 @@ export class RenderHarness {
 
   info(): HarnessInfo {
     const variants: HarnessInfo["variants"] = {};
-    for (const [v, s] of this.slots) variants[v] = { width: s.width, height: s.height, postProcesses: s.instance.applied.postProcesses };
+    for (const [v, s] of this.slots)
+      variants[v] = { width: s.width, height: s.height, postProcesses: s.instance.applied.postProcesses };
     const first = this.engines[0];
     return { engine: this.options.engine, adapter: first ? first.description : "none", variants };
   }
 
   private slot(variant: RenderVariant): Slot {
     const s = this.slots.get(variant);
-    if (!s) throw new Error(`variant "${variant}" was not set up in this harness (have: ${[...this.slots.keys()].join(", ")})`);
+    if (!s)
+      throw new Error(
+        `variant "${variant}" was not set up in this harness (have: ${[...this.slots.keys()].join(", ")})`,
+      );
     return s;
   }
 

@@ -9,12 +9,47 @@ import { createRng, hashSeed, intRange, range } from "./rng.ts";
 export type SurfaceName = "tiles" | "brick" | "brickDark" | "plaster";
 export type PropMaterial = "chrome" | "gold" | "copper" | "plastic" | "rubber" | "ceramic";
 
-export interface Building { x: number; z: number; width: number; depth: number; height: number; surface: SurfaceName }
-export interface Prop { shape: "sphere" | "box" | "cylinder" | "torus"; x: number; y: number; z: number; size: number; material: PropMaterial; rotY: number }
-export interface Tree { x: number; z: number; height: number }
-export interface Sign { x: number; y: number; z: number; rotY: number; width: number; height: number }
+export interface Building {
+  x: number;
+  z: number;
+  width: number;
+  depth: number;
+  height: number;
+  surface: SurfaceName;
+}
+export interface Prop {
+  shape: "sphere" | "box" | "cylinder" | "torus";
+  x: number;
+  y: number;
+  z: number;
+  size: number;
+  material: PropMaterial;
+  rotY: number;
+}
+export interface Tree {
+  x: number;
+  z: number;
+  height: number;
+}
+export interface Sign {
+  x: number;
+  y: number;
+  z: number;
+  rotY: number;
+  width: number;
+  height: number;
+}
 /** Objects moving with scene time t (seconds); their motion is a pure function of t. */
-export interface Mover { motion: "orbit" | "bob" | "slide" | "spin"; x: number; z: number; radius: number; speed: number; phase: number; material: PropMaterial; size: number }
+export interface Mover {
+  motion: "orbit" | "bob" | "slide" | "spin";
+  x: number;
+  z: number;
+  radius: number;
+  speed: number;
+  phase: number;
+  material: PropMaterial;
+  size: number;
+}
 
 export interface Layout {
   /** The layout's name (one of DEMO_LAYOUTS). */
@@ -70,7 +105,14 @@ export function buildLayout(name: string, seed: number): Layout {
       for (let k = -1; k <= 1; k++) {
         const along = k * 8 + range(rng, -1, 1);
         const [x, z] = side % 2 === 0 ? [along, side === 0 ? -14 : 14] : [side === 1 ? -14 : 14, along];
-        layout.buildings.push({ x, z, width: range(rng, 5, 7.5), depth: range(rng, 5, 7.5), height: range(rng, 5, 13), surface: wall() });
+        layout.buildings.push({
+          x,
+          z,
+          width: range(rng, 5, 7.5),
+          depth: range(rng, 5, 7.5),
+          height: range(rng, 5, 13),
+          surface: wall(),
+        });
       }
     }
     layout.props.push({ shape: "cylinder", x: 0, y: 0.5, z: 0, size: 3, material: "ceramic", rotY: 0 });
@@ -79,7 +121,14 @@ export function buildLayout(name: string, seed: number): Layout {
     // A straight street: two rows of facades along Z.
     for (let k = -3; k <= 3; k++) {
       for (const sideX of [-9, 9]) {
-        layout.buildings.push({ x: sideX + range(rng, -0.8, 0.8), z: k * 6.5, width: range(rng, 5, 7), depth: range(rng, 5, 6.2), height: range(rng, 6, 16), surface: wall() });
+        layout.buildings.push({
+          x: sideX + range(rng, -0.8, 0.8),
+          z: k * 6.5,
+          width: range(rng, 5, 7),
+          depth: range(rng, 5, 6.2),
+          height: range(rng, 6, 16),
+          surface: wall(),
+        });
       }
     }
     layout.walkArea = { minX: -4, maxX: 4, minZ: -16, maxZ: 16 };
@@ -87,11 +136,26 @@ export function buildLayout(name: string, seed: number): Layout {
     // Open plaza: few distant buildings, pillars, many trees.
     for (let k = 0; k < 6; k++) {
       const a = (k / 6) * Math.PI * 2 + range(rng, -0.2, 0.2);
-      layout.buildings.push({ x: Math.cos(a) * 19, z: Math.sin(a) * 19, width: range(rng, 5, 8), depth: range(rng, 5, 8), height: range(rng, 8, 18), surface: wall() });
+      layout.buildings.push({
+        x: Math.cos(a) * 19,
+        z: Math.sin(a) * 19,
+        width: range(rng, 5, 8),
+        depth: range(rng, 5, 8),
+        height: range(rng, 8, 18),
+        surface: wall(),
+      });
     }
     for (let k = 0; k < 8; k++) {
       const a = (k / 8) * Math.PI * 2;
-      layout.props.push({ shape: "cylinder", x: Math.cos(a) * 7, y: 2, z: Math.sin(a) * 7, size: 0.6, material: "ceramic", rotY: 0 });
+      layout.props.push({
+        shape: "cylinder",
+        x: Math.cos(a) * 7,
+        y: 2,
+        z: Math.sin(a) * 7,
+        size: 0.6,
+        material: "ceramic",
+        rotY: 0,
+      });
     }
     layout.walkArea = { minX: -11, maxX: 11, minZ: -11, maxZ: 11 };
   } else {
@@ -99,7 +163,14 @@ export function buildLayout(name: string, seed: number): Layout {
     for (let i = -2; i <= 2; i++) {
       for (let j = -2; j <= 2; j++) {
         if ((i + j) % 2 !== 0 || (i === 0 && j === 0)) continue;
-        layout.buildings.push({ x: i * 7 + range(rng, -0.5, 0.5), z: j * 7 + range(rng, -0.5, 0.5), width: range(rng, 2.5, 4), depth: range(rng, 2.5, 4), height: range(rng, 2.2, 4.5), surface: wall() });
+        layout.buildings.push({
+          x: i * 7 + range(rng, -0.5, 0.5),
+          z: j * 7 + range(rng, -0.5, 0.5),
+          width: range(rng, 2.5, 4),
+          depth: range(rng, 2.5, 4),
+          height: range(rng, 2.2, 4.5),
+          surface: wall(),
+        });
       }
     }
     for (const sideZ of [-20, 20]) {
@@ -109,12 +180,23 @@ export function buildLayout(name: string, seed: number): Layout {
   }
 
   // Common furniture, scattered by the seed: props, trees, signs and moving objects.
-  const inWalk = () => [range(rng, layout.walkArea.minX, layout.walkArea.maxX), range(rng, layout.walkArea.minZ, layout.walkArea.maxZ)];
+  const inWalk = () => [
+    range(rng, layout.walkArea.minX, layout.walkArea.maxX),
+    range(rng, layout.walkArea.minZ, layout.walkArea.maxZ),
+  ];
   for (let k = 0; k < 10; k++) {
     const [x, z] = inWalk();
     const shape = (["sphere", "box", "cylinder", "torus"] as const)[intRange(rng, 0, 3)];
     const size = range(rng, 0.4, 1.4);
-    layout.props.push({ shape, x, y: shape === "torus" ? size * 0.15 : size / 2, z, size, material: mat(), rotY: range(rng, 0, Math.PI) });
+    layout.props.push({
+      shape,
+      x,
+      y: shape === "torus" ? size * 0.15 : size / 2,
+      z,
+      size,
+      material: mat(),
+      rotY: range(rng, 0, Math.PI),
+    });
   }
   const treeCount = name === "plaza" ? 9 : 4;
   for (let k = 0; k < treeCount; k++) {
@@ -132,7 +214,16 @@ export function buildLayout(name: string, seed: number): Layout {
   const motions = ["orbit", "bob", "slide", "spin"] as const;
   for (let k = 0; k < 4; k++) {
     const [x, z] = inWalk();
-    layout.movers.push({ motion: motions[k], x, z, radius: range(rng, 1, 2.5), speed: range(rng, 0.3, 0.9), phase: range(rng, 0, Math.PI * 2), material: mat(), size: range(rng, 0.5, 1) });
+    layout.movers.push({
+      motion: motions[k],
+      x,
+      z,
+      radius: range(rng, 1, 2.5),
+      speed: range(rng, 0.3, 0.9),
+      phase: range(rng, 0, Math.PI * 2),
+      material: mat(),
+      size: range(rng, 0.5, 1),
+    });
   }
   return layout;
 }

@@ -11,7 +11,16 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { QualityPreset } from "./contracts.ts";
 import { TEXTURE_QUALITY } from "./quality.ts";
 import type { PropMaterial, SurfaceName } from "./layouts.ts";
-import { bricks, downscale, floorTiles, foliage, plaster, signPanel, type SurfaceTextures, type TextureData } from "./textures.ts";
+import {
+  bricks,
+  downscale,
+  floorTiles,
+  foliage,
+  plaster,
+  signPanel,
+  type SurfaceTextures,
+  type TextureData,
+} from "./textures.ts";
 
 /** Texture data is costly to compute (hundreds of ms); compute once per seed and share between scenes. */
 export interface TextureLibrary {
@@ -44,7 +53,11 @@ function makeTexture(scene: Scene, data: TextureData, preset: QualityPreset, nam
   const q = TEXTURE_QUALITY[preset];
   const src = q.divisor > 1 ? downscale(data, q.divisor) : data;
   const tex = new RawTexture(
-    src.data, src.width, src.height, Constants.TEXTUREFORMAT_RGBA, scene,
+    src.data,
+    src.width,
+    src.height,
+    Constants.TEXTUREFORMAT_RGBA,
+    scene,
     true, // mipmaps
     false, // invertY
     q.samplingMode,

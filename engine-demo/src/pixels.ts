@@ -8,7 +8,8 @@ import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 export async function readCanvasPixels(engine: AbstractEngine, width: number, height: number): Promise<Uint8Array> {
   const view = await engine.readPixels(0, 0, width, height, true, true);
   const src = new Uint8Array(view.buffer, view.byteOffset, width * height * 4);
-  if (src.length !== width * height * 4) throw new Error(`readPixels returned ${src.length} bytes, expected ${width * height * 4}`);
+  if (src.length !== width * height * 4)
+    throw new Error(`readPixels returned ${src.length} bytes, expected ${width * height * 4}`);
   const out = new Uint8Array(width * height * 4);
   const row = width * 4;
   const flip = !engine.isWebGPU;

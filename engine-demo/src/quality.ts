@@ -33,7 +33,10 @@ import { presetOf } from "./contracts.ts";
  * a glTF keeps its files' resolution). `overridesFileSampling`: whether a glTF's own sampler
  * settings are replaced (low lowers them; high keeps what the file asks for).
  */
-export const TEXTURE_QUALITY: Record<QualityPreset, { divisor: number; samplingMode: number; anisotropy: number; overridesFileSampling: boolean }> = {
+export const TEXTURE_QUALITY: Record<
+  QualityPreset,
+  { divisor: number; samplingMode: number; anisotropy: number; overridesFileSampling: boolean }
+> = {
   low: { divisor: 4, samplingMode: Texture.BILINEAR_SAMPLINGMODE, anisotropy: 1, overridesFileSampling: true },
   high: { divisor: 1, samplingMode: Texture.TRILINEAR_SAMPLINGMODE, anisotropy: 16, overridesFileSampling: false },
 };
@@ -77,7 +80,16 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   sun.position = dir.scale(-o.sceneRadius * 1.5);
   sun.intensity = 2.6;
   sun.diffuse = new Color3(1, 0.96, 0.88);
-  const applied: AppliedQuality = { variant, shadowMapSize: 0, msaaSamples: 1, ssao: false, ibl: false, bloom: false, toneMapping: "none", postProcesses: [] };
+  const applied: AppliedQuality = {
+    variant,
+    shadowMapSize: 0,
+    msaaSamples: 1,
+    ssao: false,
+    ibl: false,
+    bloom: false,
+    toneMapping: "none",
+    postProcesses: [],
+  };
 
   const ip = scene.imageProcessingConfiguration;
   if (preset === "low") {
@@ -95,7 +107,9 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
       const fsr = new FSR1RenderingPipeline("baseline-fsr1", scene, [camera]);
       if (!fsr.isSupported) {
         fsr.dispose();
-        throw new Error("the low_fsr1 variant needs Babylon's FSR1 pipeline, which this engine does not support (it is WGSL-only: use --engine webgpu)");
+        throw new Error(
+          "the low_fsr1 variant needs Babylon's FSR1 pipeline, which this engine does not support (it is WGSL-only: use --engine webgpu)",
+        );
       }
       fsr.scaleFactor = 1 / (o.fsrRenderScale ?? 0.5);
       fsr.samples = 1; // the low preset has no MSAA

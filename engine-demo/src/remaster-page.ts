@@ -11,7 +11,7 @@ import { createEngine } from "./engine.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
-import { codecCheck } from "./codec-check.ts";
+import { codecCheck, type CodecCheck } from "./codec-check.ts";
 import { gpuDevice, missingInternals, type FrameTexture } from "../../plugin/src/babylon/internals.ts";
 
 const q = new URLSearchParams(location.search);
@@ -21,7 +21,14 @@ const frame = Number(q.get("frame") ?? 90);
 const modelParam = q.get("model");
 
 // Count every way pixels could come back to the CPU (the WebGPU path must do none per frame).
-const counters = { mapAsync: 0, readPixels: 0, buffersCreated: [] as string[], buffersDestroyed: [] as string[], texturesCreated: [] as string[], texturesDestroyed: [] as string[] };
+const counters = {
+  mapAsync: 0,
+  readPixels: 0,
+  buffersCreated: [] as string[],
+  buffersDestroyed: [] as string[],
+  texturesCreated: [] as string[],
+  texturesDestroyed: [] as string[],
+};
 if ("gpu" in navigator && typeof GPUBuffer !== "undefined") {
   const mapAsync = GPUBuffer.prototype.mapAsync;
   GPUBuffer.prototype.mapAsync = function (...args: Parameters<typeof mapAsync>) {
@@ -60,13 +67,19 @@ async function main() {
     counters.readPixels++;
     return readPixels(...args);
   };
-  const instance = await createSceneInstance({ engine, source: { kind: "demo", layout: "yard", seed: 1 }, variant: "low", envUrl: "./assets/photoStudio.env" });
+  const instance = await createSceneInstance({
+    engine,
+    source: { kind: "demo", layout: "yard", seed: 1 },
+    variant: "low",
+    envUrl: "./assets/photoStudio.env",
+  });
   instance.setFrame(frame, instance.poseAt(0, frame));
   await instance.warmUp();
   const scene = instance.scene;
 
   let model: string | undefined;
-  if (modelParam === "corrupt") model = URL.createObjectURL(new Blob([new Uint8Array(4096).map((_, i) => (i * 37) & 255)]));
+  if (modelParam === "corrupt")
+    model = URL.createObjectURL(new Blob([new Uint8Array(4096).map((_, i) => (i * 37) & 255)]));
   else if (modelParam) model = modelParam;
 
   const options: ConstructorParameters<typeof RemasterPostProcess>[0] = {};
@@ -110,33 +123,73 @@ async function main() {
     return bytesToBase64(px);
   }
 
-  Object.assign(window, {
-    remasterTest: {
-      ready: () => remaster.ready.then(() => "ready", (e: Error) => `error: ${e.message}`),
-      capture,
-      setEnabled: (on: boolean) => {
-        remaster.enabled = on;
-      },
-      stats: () => ({ ...remaster.stats, loopFrames: frames, errors, counters: { ...counters }, postProcesses: scene.postProcesses.length, cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0 }),
-      dispose: () => remaster.dispose(),
-      codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck(gpuDevice(engine), dtype, flipY),
-      /** Babylon internals the plugin uses that this engine lacks (must be none). */
-      missingInternals: () => missingInternals(engine, remaster.inputTexture.texture as unknown as FrameTexture),
-      /** A real WebGPU device loss: Babylon sees device.lost, re-creates its device and restores. */
-      destroyDevice: () => gpuDevice(engine).destroy(),
-      deviceLabel: () => gpuDevice(engine)?.label ?? "",
-      simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
-      simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
-      size: () => size,
-      /** Resizes the canvas and the engine's backbuffer (the effect must follow: new buffers, new session). */
-      resize: (n: number) => {
-        size = n;
-        canvas.style.width = canvas.style.height = `${n}px`;
-        engine.setSize(n, n);
-      },
+  window.remasterTest = {
+    ready: () =>
+      remaster.ready.then(
+        () => "ready",
+        (e: Error) => `error: ${e.message}`,
+      ),
+    capture,
+    setEnabled: (on: boolean) => {
+      remaster.enabled = on;
     },
-  });
+    stats: () => ({
+      ...remaster.stats,
+      loopFrames: frames,
+      errors,
+      counters: { ...counters },
+      postProcesses: scene.postProcesses.length,
+      cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0,
+    }),
+    dispose: () => remaster.dispose(),
+    codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck(gpuDevice(engine), dtype, flipY),
+    /** Babylon internals the plugin uses that this engine lacks (must be none). */
+    missingInternals: () => missingInternals(engine, remaster.inputTexture.texture as unknown as FrameTexture),
+    /** A real WebGPU device loss: Babylon sees device.lost, re-creates its device and restores. */
+    destroyDevice: () => gpuDevice(engine).destroy(),
+    deviceLabel: () => gpuDevice(engine)?.label ?? "",
+    simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
+    simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
+    size: () => size,
+    /** Resizes the canvas and the engine's backbuffer (the effect must follow: new buffers, new session). */
+    resize: (n: number) => {
+      size = n;
+      canvas.style.width = canvas.style.height = `${n}px`;
+      engine.setSize(n, n);
+    },
+  };
   document.body.dataset.ready = "true";
+}
+
+type Stats = RemasterPostProcess["stats"] & {
+  loopFrames: number;
+  errors: string[];
+  counters: typeof counters;
+  postProcesses: number;
+  cameraPostProcesses: number;
+};
+
+/** What the tests call on this page (Playwright: `window.remasterTest.<name>()`). */
+export interface RemasterTestApi {
+  ready(): Promise<string>;
+  capture(on: boolean): Promise<string>;
+  setEnabled(on: boolean): void;
+  stats(): Stats;
+  dispose(): void;
+  codecCheck(args: ["float32" | "float16", boolean]): Promise<CodecCheck>;
+  missingInternals(): string[];
+  destroyDevice(): void;
+  deviceLabel(): string;
+  simulateContextLoss(): void;
+  simulateContextRestore(): void;
+  size(): number;
+  resize(n: number): void;
+}
+
+declare global {
+  interface Window {
+    remasterTest: RemasterTestApi;
+  }
 }
 
 main().catch((e) => {

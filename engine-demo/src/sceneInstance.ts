@@ -82,7 +82,17 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
     const seed = o.source.seed;
     poseAt = (path, frame) => orbitPose(loaded.bounds, seed, path, frame / SCENE_FPS);
   }
-  const applied = applyQuality({ scene, camera, variant: o.variant, envUrl: o.envUrl, sunDirection, casters, receivers, sceneRadius, fsrRenderScale: o.fsrRenderScale });
+  const applied = applyQuality({
+    scene,
+    camera,
+    variant: o.variant,
+    envUrl: o.envUrl,
+    sunDirection,
+    casters,
+    receivers,
+    sceneRadius,
+    fsrRenderScale: o.fsrRenderScale,
+  });
 
   let warm = false;
   return {
@@ -122,14 +132,18 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
   };
 }
 
-interface LoadedModel { meshes: AbstractMesh[]; bounds: ModelBounds; setTime(t: number): void }
+interface LoadedModel {
+  meshes: AbstractMesh[];
+  bounds: ModelBounds;
+  setTime(t: number): void;
+}
 
 async function loadModel(scene: Scene, url: string, preset: "low" | "high"): Promise<LoadedModel> {
   let result;
   try {
     result = await ImportMeshAsync(url, scene);
   } catch (e) {
-    throw new Error(`could not load the glTF scene ${url}: ${(e as Error).message}`);
+    throw new Error(`could not load the glTF scene ${url}: ${(e as Error).message}`, { cause: e });
   }
   const meshes = result.meshes.filter((m) => m.getTotalVertices() > 0);
   if (meshes.length === 0) throw new Error(`the glTF scene ${url} has no meshes`);

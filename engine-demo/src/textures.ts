@@ -33,7 +33,8 @@ function clamp255(v: number): number {
 function valueNoise(seed: number, cells: number): (u: number, v: number) => number {
   const rng = createRng(seed);
   const lattice = Float32Array.from({ length: cells * cells }, () => rng());
-  const at = (i: number, j: number) => lattice[((j % cells) + cells) % cells * cells + (((i % cells) + cells) % cells)];
+  const at = (i: number, j: number) =>
+    lattice[(((j % cells) + cells) % cells) * cells + (((i % cells) + cells) % cells)];
   return (u, v) => {
     const x = u * cells;
     const y = v * cells;
@@ -51,8 +52,12 @@ function valueNoise(seed: number, cells: number): (u: number, v: number) => numb
 
 /** Fractal (3 octaves) tileable noise in [0, 1]. */
 function fbm(seed: number, baseCells: number): (u: number, v: number) => number {
-  const octaves = [valueNoise(seed, baseCells), valueNoise(seed + 1, baseCells * 2), valueNoise(seed + 2, baseCells * 4)];
-  return (u, v) => (octaves[0](u, v) * 0.57 + octaves[1](u, v) * 0.29 + octaves[2](u, v) * 0.14);
+  const octaves = [
+    valueNoise(seed, baseCells),
+    valueNoise(seed + 1, baseCells * 2),
+    valueNoise(seed + 2, baseCells * 4),
+  ];
+  return (u, v) => octaves[0](u, v) * 0.57 + octaves[1](u, v) * 0.29 + octaves[2](u, v) * 0.14;
 }
 
 /** A surface: albedo plus a height field from which the normal map is derived. */
@@ -96,7 +101,9 @@ export function floorTiles(seed: number, size = 512, tiles = 4): SurfaceTextures
       const inGrout = x % tile < grout || y % tile < grout;
       const g = grime(x / size, y / size);
       const c = tileColors[ty * tiles + tx];
-      const rgb: Rgb = inGrout ? [70 * g + 40, 68 * g + 38, 64 * g + 36] : [c[0] * (0.8 + 0.3 * g), c[1] * (0.8 + 0.3 * g), c[2] * (0.8 + 0.3 * g)];
+      const rgb: Rgb = inGrout
+        ? [70 * g + 40, 68 * g + 38, 64 * g + 36]
+        : [c[0] * (0.8 + 0.3 * g), c[1] * (0.8 + 0.3 * g), c[2] * (0.8 + 0.3 * g)];
       put(albedo, x, y, rgb);
       height[y * size + x] = inGrout ? 0 : 0.6 + 0.4 * g;
     }

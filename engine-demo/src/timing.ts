@@ -2,7 +2,11 @@
  * Timing for benchmarks (Node and browser alike): `warmups` untimed runs (default 1), then `reps`
  * timed runs. A runtime's very first runs (thread pool start, allocator growth) need several.
  */
-export interface Timing { median: number; min: number; samples: number[] }
+export interface Timing {
+  median: number;
+  min: number;
+  samples: number[];
+}
 
 export async function timeRuns(run: () => Promise<unknown>, reps: number, warmups = 1): Promise<Timing> {
   for (let i = 0; i < warmups; i++) await run(); // first-run allocations and kernel selection are not what we measure

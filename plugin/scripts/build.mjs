@@ -27,17 +27,31 @@ await build({
   external: ["@babylonjs/core", "@babylonjs/core/*", "onnxruntime-web", "onnxruntime-web/*"],
   logLevel: "warning",
 });
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], {
+  stdio: "inherit",
+});
 // The sources import with .ts extensions (run directly by tsx and esbuild); declarations must
 // name the .js modules a consumer's TypeScript resolves to the .d.ts files.
 for (const f of readdirSync(join(dist, "types"), { recursive: true }).filter((f) => f.endsWith(".d.ts"))) {
   const p = join(dist, "types", f);
-  writeFileSync(p, readFileSync(p, "utf8").replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2").replace(/(import\(["']\.{1,2}\/[^"']+)\.ts(["']\))/g, "$1.js$2"));
+  writeFileSync(
+    p,
+    readFileSync(p, "utf8")
+      .replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2")
+      .replace(/(import\(["']\.{1,2}\/[^"']+)\.ts(["']\))/g, "$1.js$2"),
+  );
 }
 mkdirSync(join(dist, "models"), { recursive: true });
-for (const f of readdirSync(join(root, "../models")).filter((f) => /^remaster-realtime(\.fp16)?\.onnx$/.test(f))) cpSync(join(root, "../models", f), join(dist, "models", f));
+for (const f of readdirSync(join(root, "../models")).filter((f) => /^remaster-realtime(\.fp16)?\.onnx$/.test(f)))
+  cpSync(join(root, "../models", f), join(dist, "models", f));
 const ortDist = dirname(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
 mkdirSync(join(dist, "ort"), { recursive: true });
 // Plain build for the WASM backend, asyncify build for onnxruntime-web/webgpu.
-for (const f of ["ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"]) cpSync(join(ortDist, f), join(dist, "ort", f));
+for (const f of [
+  "ort-wasm-simd-threaded.wasm",
+  "ort-wasm-simd-threaded.mjs",
+  "ort-wasm-simd-threaded.asyncify.wasm",
+  "ort-wasm-simd-threaded.asyncify.mjs",
+])
+  cpSync(join(ortDist, f), join(dist, "ort", f));
 console.log(`plugin built into ${dist} in ${Date.now() - started} ms`);

@@ -28,7 +28,13 @@ import { loadModel } from "./core/modelLoader.ts";
 import type { ModelContract } from "./core/modelMetadata.ts";
 import { resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
 import { createRunner, resolveBackend, type FrameRunner } from "./runner.ts";
-import { COMPOSITE_SAMPLERS, COMPOSITE_SHADER_NAME, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "./shaders/remasterComposite.ts";
+import {
+  COMPOSITE_SAMPLERS,
+  COMPOSITE_SHADER_NAME,
+  COMPOSITE_UNIFORMS,
+  compositeGLSL,
+  compositeWGSL,
+} from "./shaders/remasterComposite.ts";
 import { emptyStats, type RemasterStats } from "./stats.ts";
 
 export type { RemasterStats } from "./stats.ts";
@@ -43,7 +49,8 @@ ShaderStore.ShadersStoreWGSL[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeW
 
 function findScene(camera: Camera | null): Scene {
   const scene = camera?.getScene() ?? EngineStore.LastCreatedScene;
-  if (!scene) throw new Error("RemasterPostProcess: no Babylon scene exists yet; create the scene first or pass { camera }");
+  if (!scene)
+    throw new Error("RemasterPostProcess: no Babylon scene exists yet; create the scene first or pass { camera }");
   return scene;
 }
 
@@ -76,7 +83,11 @@ export class RemasterPostProcess extends PostProcess {
   private rejectReady!: (e: Error) => void;
 
   constructor(options: RemasterOptions = {}) {
-    const opts = resolveOptions(options, { model: DEFAULT_MODEL_URL, modelFp16: DEFAULT_MODEL_FP16_URL, wasmPaths: DEFAULT_WASM_PATHS });
+    const opts = resolveOptions(options, {
+      model: DEFAULT_MODEL_URL,
+      modelFp16: DEFAULT_MODEL_FP16_URL,
+      wasmPaths: DEFAULT_WASM_PATHS,
+    });
     const scene = findScene(opts.camera);
     const engine = scene.getEngine();
     const camera = opts.camera ?? scene.activeCamera ?? null;
@@ -151,7 +162,13 @@ export class RemasterPostProcess extends PostProcess {
     try {
       const backend = resolveBackend(engine, this.opts.backend);
       const shaderF16 = backend === "webgpu" && gpuDevice(engine).features.has("shader-f16");
-      const model = await loadModel({ backend, shaderF16, precision: this.opts.precision, model: this.opts.model, modelFp16: this.opts.modelFp16 });
+      const model = await loadModel({
+        backend,
+        shaderF16,
+        precision: this.opts.precision,
+        model: this.opts.model,
+        modelFp16: this.opts.modelFp16,
+      });
       this.contract = model.contract;
       this.stats.precisionNote = model.precisionNote;
       const runner = await createRunner(backend, { engine, scene: this.remasterScene, model, options: this.opts });
@@ -221,7 +238,9 @@ export class RemasterPostProcess extends PostProcess {
     this.runner?.dispose();
     this.runner = null;
     this.stats.backend = "none";
-    this.onErrorObservable.notifyObservers(new Error("RemasterPostProcess: the GPU device/context was lost; the frame passes through until it is restored"));
+    this.onErrorObservable.notifyObservers(
+      new Error("RemasterPostProcess: the GPU device/context was lost; the frame passes through until it is restored"),
+    );
   }
 
   private onDeviceRestored(engine: AbstractEngine): void {

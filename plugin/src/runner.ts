@@ -65,7 +65,8 @@ export interface RunnerOptions {
 
 /** Backend `auto` resolves to WebGPU on a WebGPUEngine, else WASM. */
 export function resolveBackend(engine: AbstractEngine, asked: ResolvedOptions["backend"]): Backend {
-  if (asked === "webgpu" && !engine.isWebGPU) throw new Error("RemasterPostProcess: backend 'webgpu' needs a WebGPUEngine");
+  if (asked === "webgpu" && !engine.isWebGPU)
+    throw new Error("RemasterPostProcess: backend 'webgpu' needs a WebGPUEngine");
   return asked === "auto" ? (engine.isWebGPU ? "webgpu" : "wasm") : asked;
 }
 

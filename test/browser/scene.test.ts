@@ -27,11 +27,18 @@ async function render(h: HarnessPage, req: FrameRequest) {
 
 for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
   describe(`demo scene on ${engine}`, () => {
-    const variants: RenderVariant[] = engine === "webgpu" ? ["low", "high", "low_fxaa_sharpen", "low_fsr1"] : ["low", "high", "low_fxaa_sharpen"];
+    const variants: RenderVariant[] =
+      engine === "webgpu" ? ["low", "high", "low_fxaa_sharpen", "low_fsr1"] : ["low", "high", "low_fxaa_sharpen"];
     let h: HarnessPage;
     before(async () => {
       h = await openHarness(session.browser, session.server.url);
-      const info = await h.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", layout: "yard", seed: 1 }, variants });
+      const info = await h.init({
+        engine,
+        width: SIZE,
+        height: SIZE,
+        source: { kind: "demo", layout: "yard", seed: 1 },
+        variants,
+      });
       assert.deepEqual(Object.keys(info.variants).sort(), [...variants].sort());
       assert.deepEqual(info.variants.high.postProcesses, ["ssao2", "msaa4", "fxaa", "bloom", "aces"]);
       assert.deepEqual(info.variants.low.postProcesses, []);
@@ -69,7 +76,13 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
       const a = await render(h, { frame: 60, path: 0, variant: "high" });
       const other = await openHarness(session.browser, session.server.url);
       try {
-        await other.init({ engine, width: SIZE, height: SIZE, source: { kind: "demo", layout: "yard", seed: 1 }, variants: ["low", "high"] });
+        await other.init({
+          engine,
+          width: SIZE,
+          height: SIZE,
+          source: { kind: "demo", layout: "yard", seed: 1 },
+          variants: ["low", "high"],
+        });
         assert.equal(meanAbsDiff(a, await render(other, { frame: 60, path: 0, variant: "high" })), 0);
       } finally {
         await other.page.context().close();
@@ -86,7 +99,13 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
     test("a user's glTF renders with both presets and an orbit camera", async () => {
       const g = await openHarness(session.browser, session.server.url);
       try {
-        await g.init({ engine, width: SIZE, height: SIZE, source: { kind: "gltf", url: "/user-scene/blocks.gltf", seed: 2 }, variants: ["low", "high"] });
+        await g.init({
+          engine,
+          width: SIZE,
+          height: SIZE,
+          source: { kind: "gltf", url: "/user-scene/blocks.gltf", seed: 2 },
+          variants: ["low", "high"],
+        });
         const low = await render(g, { frame: 10, path: 0, variant: "low" });
         const high = await render(g, { frame: 10, path: 0, variant: "high" });
         assert.ok(stdDev(lumaAt(low, SIZE / 4, SIZE / 4)) > 3, "glTF low looks blank");
@@ -109,7 +128,13 @@ test("a missing glTF is a clear error", async () => {
   const h = await openHarness(session.browser, session.server.url);
   try {
     await assert.rejects(
-      h.init({ engine: "webgl2", width: 64, height: 64, source: { kind: "gltf", url: "/user-scene/missing.glb", seed: 1 }, variants: ["low"] }),
+      h.init({
+        engine: "webgl2",
+        width: 64,
+        height: 64,
+        source: { kind: "gltf", url: "/user-scene/missing.glb", seed: 1 },
+        variants: ["low"],
+      }),
       /could not load the glTF scene \/user-scene\/missing.glb/,
     );
   } finally {

@@ -20,13 +20,16 @@ const tsx = join(root, "node_modules/.bin/tsx");
 function manifestRows(out: string): Array<{ id: string; split: string; files: Record<string, string> }> {
   const path = join(out, "manifest.jsonl");
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const READ_WITH_TRAINER = `
@@ -59,7 +62,8 @@ test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout:
     }, 100);
     child.on("exit", (code) => {
       clearInterval(timer);
-      if (manifestRows(out).length < 4) reject(new Error(`first run exited (${code}) before it could be killed: ${stderr}`));
+      if (manifestRows(out).length < 4)
+        reject(new Error(`first run exited (${code}) before it could be killed: ${stderr}`));
       else resolve(4);
     });
   });
@@ -83,14 +87,27 @@ test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout:
     }
   }
   for (const folder of ["low", "high"]) {
-    assert.deepEqual(readdirSync(join(out, folder)).sort(), rows.map((r) => `${r.id}.png`).sort(), `${folder}/ holds files without rows`);
+    assert.deepEqual(
+      readdirSync(join(out, folder)).sort(),
+      rows.map((r) => `${r.id}.png`).sort(),
+      `${folder}/ holds files without rows`,
+    );
   }
   assert.equal(readdirSync(out).filter((n) => n.endsWith(".tmp")).length, 0);
   // The first four pairs span all four layouts, so the held-out test layout is among them.
   assert.deepEqual(new Set(rows.map((r) => r.split)), new Set(["train", "val", "test"]));
   const trainA = readdirSync(join(out, "img2img-turbo/train_A")).sort();
-  assert.deepEqual(trainA, rows.filter((r) => r.split === "train").map((r) => `${r.id}.png`).sort());
-  const columns = readFileSync(join(out, "columns/test.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(
+    trainA,
+    rows
+      .filter((r) => r.split === "train")
+      .map((r) => `${r.id}.png`)
+      .sort(),
+  );
+  const columns = readFileSync(join(out, "columns/test.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.deepEqual(Object.keys(columns[0]).sort(), ["edit_prompt", "edited_image", "input_image"]);
 
   // The trainer's reader (training/remaster/dataset.py) opens what the renderer wrote: one contract.
@@ -98,7 +115,10 @@ test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout:
   const read = spawnSync(python, ["-c", READ_WITH_TRAINER, out], { cwd: root, encoding: "utf8" });
   assert.equal(read.status, 0, read.stderr);
   const seen = JSON.parse(read.stdout) as { splits: Record<string, number>; layouts: string[]; trainShape: number[] };
-  assert.deepEqual(seen.splits, Object.fromEntries(["train", "val", "test"].map((s) => [s, rows.filter((r) => r.split === s).length])));
+  assert.deepEqual(
+    seen.splits,
+    Object.fromEntries(["train", "val", "test"].map((s) => [s, rows.filter((r) => r.split === s).length])),
+  );
   assert.deepEqual(seen.layouts, ["market", "plaza", "street", "yard"]);
   assert.deepEqual(seen.trainShape, [3, 128, 128]);
 

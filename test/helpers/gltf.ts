@@ -9,13 +9,45 @@ function box(cx: number, cy: number, cz: number, sx: number, sy: number, sz: num
   const nrm: number[] = [];
   const idx: number[] = [];
   const faces: Array<[number[], number[], number[]]> = [
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[-1, 0, 0], [0, 0, 1], [0, 1, 0]],
-    [[0, 1, 0], [0, 0, 1], [1, 0, 0]], [[0, -1, 0], [1, 0, 0], [0, 0, 1]],
-    [[0, 0, 1], [1, 0, 0], [0, 1, 0]], [[0, 0, -1], [0, 1, 0], [1, 0, 0]],
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    [
+      [-1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+    [
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ],
+    [
+      [0, -1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ],
+    [
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ],
+    [
+      [0, 0, -1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ],
   ];
   for (const [n, u, v] of faces) {
     const base = pos.length / 3;
-    for (const [a, b] of [[-1, -1], [1, -1], [1, 1], [-1, 1]]) {
+    for (const [a, b] of [
+      [-1, -1],
+      [1, -1],
+      [1, 1],
+      [-1, 1],
+    ]) {
       const p = [0, 1, 2].map((i) => n[i] + a * u[i] + b * v[i]);
       pos.push(cx + (p[0] * sx) / 2, cy + (p[1] * sy) / 2, cz + (p[2] * sz) / 2);
       nrm.push(...n);
@@ -44,10 +76,19 @@ export function writeTestGltf(path: string): void {
     const idx = Buffer.from(new Uint16Array(p.idx).buffer);
     const min = [0, 1, 2].map((k) => Math.min(...p.pos.filter((_, j) => j % 3 === k)));
     const max = [0, 1, 2].map((k) => Math.max(...p.pos.filter((_, j) => j % 3 === k)));
-    accessors.push({ bufferView: push(pos, 34962), componentType: 5126, count: p.pos.length / 3, type: "VEC3", min, max });
+    accessors.push({
+      bufferView: push(pos, 34962),
+      componentType: 5126,
+      count: p.pos.length / 3,
+      type: "VEC3",
+      min,
+      max,
+    });
     accessors.push({ bufferView: push(nrm, 34962), componentType: 5126, count: p.nrm.length / 3, type: "VEC3" });
     accessors.push({ bufferView: push(idx, 34963), componentType: 5123, count: p.idx.length, type: "SCALAR" });
-    meshes.push({ primitives: [{ attributes: { POSITION: i * 3, NORMAL: i * 3 + 1 }, indices: i * 3 + 2, material: i }] });
+    meshes.push({
+      primitives: [{ attributes: { POSITION: i * 3, NORMAL: i * 3 + 1 }, indices: i * 3 + 2, material: i }],
+    });
   });
   const buffer = Buffer.concat(chunks);
   const gltf = {

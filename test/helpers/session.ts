@@ -4,7 +4,10 @@ import type { Browser } from "playwright-core";
 import { launchChromium, serveDemo } from "../../engine-demo/node/browser.ts";
 import type { StaticServer } from "../../engine-demo/node/server.ts";
 
-export interface BrowserSession { readonly server: StaticServer; readonly browser: Browser }
+export interface BrowserSession {
+  readonly server: StaticServer;
+  readonly browser: Browser;
+}
 
 export function useBrowserSession(extraMounts: Record<string, string> = {}): BrowserSession {
   const s = {} as { server: StaticServer; browser: Browser };

@@ -18,12 +18,12 @@ test("a disabled remaster pass adds no work", { timeout: 120_000 }, async () => 
   const page = await session.browser.newPage();
   await page.goto(`${session.server.url}remaster.html?engine=webgl2&size=64`);
   await page.waitForFunction(() => document.body.dataset.ready === "true");
-  const on = await page.evaluate(() => (window as any).remasterTest.stats());
+  const on = await page.evaluate(() => window.remasterTest.stats());
   assert.equal(on.cameraPostProcesses, 1);
-  await page.evaluate(() => ((window as any).remasterTestDisable = (window as any).remasterTest.setEnabled(false)));
-  const s0 = await page.evaluate(() => (window as any).remasterTest.stats());
-  await page.waitForFunction((n) => (window as any).remasterTest.stats().loopFrames > n + 10, s0.loopFrames);
-  const s1 = await page.evaluate(() => (window as any).remasterTest.stats());
+  await page.evaluate(() => window.remasterTest.setEnabled(false));
+  const s0 = await page.evaluate(() => window.remasterTest.stats());
+  await page.waitForFunction((n) => window.remasterTest.stats().loopFrames > n + 10, s0.loopFrames);
+  const s1 = await page.evaluate(() => window.remasterTest.stats());
   assert.equal(s1.cameraPostProcesses, 0, "the disabled pass is still on the camera");
   assert.equal(s1.frames, s0.frames, "the disabled pass still drew");
   assert.equal(s1.inferences, s0.inferences, "the disabled pass still inferred");

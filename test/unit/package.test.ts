@@ -22,9 +22,21 @@ test("the plugin package's exports point at built files, and npm pack ships mode
     assert.match(entry[k], /^\.\/dist\//, `exports.${k} must point into dist/`);
     assert.ok(existsSync(join(root, "plugin", entry[k])), `plugin/${entry[k]} is missing: run npm run build -w plugin`);
   }
-  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "-w", "plugin"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "-w", "plugin"], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const files = (JSON.parse(out)[0].files as Array<{ path: string }>).map((f) => f.path);
-  for (const f of ["dist/index.js", "dist/types/index.d.ts", "dist/models/remaster-realtime.onnx", "dist/models/remaster-realtime.fp16.onnx", "dist/ort/ort-wasm-simd-threaded.wasm", "dist/ort/ort-wasm-simd-threaded.asyncify.wasm", "package.json"]) {
+  for (const f of [
+    "dist/index.js",
+    "dist/types/index.d.ts",
+    "dist/models/remaster-realtime.onnx",
+    "dist/models/remaster-realtime.fp16.onnx",
+    "dist/ort/ort-wasm-simd-threaded.wasm",
+    "dist/ort/ort-wasm-simd-threaded.asyncify.wasm",
+    "package.json",
+  ]) {
     assert.ok(files.includes(f), `npm pack does not ship ${f}`);
   }
 });
@@ -35,7 +47,9 @@ test("a consumer's TypeScript compiles the one-liner against the built declarati
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, "remaster-consumer-"));
   try {
-    writeFileSync(join(dir, "game.ts"), `
+    writeFileSync(
+      join(dir, "game.ts"),
+      `
 import type { Scene } from "@babylonjs/core/scene.js";
 import { RemasterPostProcess, type RemasterOptions } from "@remaster/plugin";
 export function enable(scene: Scene): RemasterPostProcess {
@@ -47,18 +61,45 @@ export function enable(scene: Scene): RemasterPostProcess {
 }
 // @ts-expect-error: a misspelt option is a type error as well as a runtime error
 new RemasterPostProcess({ strenght: 1 });
-`);
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", lib: ["ES2022", "DOM"], types: [], strict: true, noEmit: true, skipLibCheck: true }, files: ["game.ts"] }));
+`,
+    );
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          lib: ["ES2022", "DOM"],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        files: ["game.ts"],
+      }),
+    );
     const tsc = require.resolve("typescript/bin/tsc");
     let out = "";
     try {
       out = execFileSync(process.execPath, [tsc, "-p", dir, "--listFiles"], { encoding: "utf8", maxBuffer: 64 << 20 });
     } catch (e) {
-      assert.fail(`the consumer does not compile:\n${(e as { stdout?: string }).stdout?.split("\n").filter((l) => l.includes("error")).join("\n")}`);
+      assert.fail(
+        `the consumer does not compile:\n${(e as { stdout?: string }).stdout
+          ?.split("\n")
+          .filter((l) => l.includes("error"))
+          .join("\n")}`,
+      );
     }
     const files = out.split("\n");
-    assert.ok(files.some((f) => f.endsWith("plugin/dist/types/index.d.ts")), "the consumer did not compile against plugin/dist/types");
-    assert.ok(!files.some((f) => f.includes("plugin/src/")), "the consumer compiled the plugin's sources, not its declarations");
+    assert.ok(
+      files.some((f) => f.endsWith("plugin/dist/types/index.d.ts")),
+      "the consumer did not compile against plugin/dist/types",
+    );
+    assert.ok(
+      !files.some((f) => f.includes("plugin/src/")),
+      "the consumer compiled the plugin's sources, not its declarations",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { frameOnPath, planPairs, splitOfPath, FRAMES_PER_PATH, type PlanOptions } from "../../training/src/dataset/plan.ts";
+import {
+  frameOnPath,
+  planPairs,
+  splitOfPath,
+  FRAMES_PER_PATH,
+  type PlanOptions,
+} from "../../training/src/dataset/plan.ts";
 
-const demo: PlanOptions = { layouts: ["yard", "street", "plaza", "market"], testLayout: "market", pathsPerLayout: 5, valFraction: 0.2, seed: 1, pairs: 400 };
+const demo: PlanOptions = {
+  layouts: ["yard", "street", "plaza", "market"],
+  testLayout: "market",
+  pathsPerLayout: 5,
+  valFraction: 0.2,
+  seed: 1,
+  pairs: 400,
+};
 
 test("plan is deterministic and extending it only appends", () => {
   const a = planPairs(demo);
@@ -33,8 +46,18 @@ test("the first pairs span every layout", () => {
 });
 
 test("single-layout scenes hold out whole paths for val and test", () => {
-  const o: PlanOptions = { layouts: ["model"], testLayout: null, pathsPerLayout: 5, valFraction: 0.2, seed: 3, pairs: 50 };
-  assert.deepEqual([0, 1, 2, 3, 4].map((p) => splitOfPath(o, "model", p)), ["train", "train", "train", "val", "test"]);
+  const o: PlanOptions = {
+    layouts: ["model"],
+    testLayout: null,
+    pathsPerLayout: 5,
+    valFraction: 0.2,
+    seed: 3,
+    pairs: 50,
+  };
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((p) => splitOfPath(o, "model", p)),
+    ["train", "train", "train", "val", "test"],
+  );
   assert.throws(() => planPairs({ ...o, pathsPerLayout: 2 }), /at least 3 camera paths/);
 });
 

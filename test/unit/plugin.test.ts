@@ -10,7 +10,12 @@ import { inputSize, OPTION_DEFAULTS, resolveOptions } from "../../plugin/src/cor
 import { loadModel, type ModelChoice } from "../../plugin/src/core/modelLoader.ts";
 import { nchwToRgba, resizeNearest, rgbaToNchw } from "../../plugin/src/core/tensorLayout.ts";
 import { INTERNALS, missingInternals } from "../../plugin/src/babylon/internals.ts";
-import { COMPOSITE_SAMPLERS, COMPOSITE_UNIFORMS, compositeGLSL, compositeWGSL } from "../../plugin/src/shaders/remasterComposite.ts";
+import {
+  COMPOSITE_SAMPLERS,
+  COMPOSITE_UNIFORMS,
+  compositeGLSL,
+  compositeWGSL,
+} from "../../plugin/src/shaders/remasterComposite.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -60,14 +65,36 @@ test("bad model bytes and bad metadata are errors naming the problem", () => {
   assert.throws(() => readOnnxMetadata(new Uint8Array(8)), /too small to be an ONNX model/);
   assert.throws(() => readOnnxMetadata(new Uint8Array(4096).map((_, i) => (i * 37) & 255)), /Remaster model: /);
   assert.throws(() => checkContract({}), /no "remaster" metadata/);
-  const meta = { input: { name: "input", layout: "NHWC", channels: "RGB", range: [0, 1], dtype: "float32" }, output: { name: "output", layout: "NCHW", channels: "BGR", range: [0, 255], dtype: "float32" } };
-  assert.throws(() => checkContract({ remaster: JSON.stringify(meta) }), /input layout is NHWC, expected NCHW; output range is \[0,255\], expected \[0,1\]; output channels are BGR/);
+  const meta = {
+    input: { name: "input", layout: "NHWC", channels: "RGB", range: [0, 1], dtype: "float32" },
+    output: { name: "output", layout: "NCHW", channels: "BGR", range: [0, 255], dtype: "float32" },
+  };
+  assert.throws(
+    () => checkContract({ remaster: JSON.stringify(meta) }),
+    /input layout is NHWC, expected NCHW; output range is \[0,255\], expected \[0,1\]; output channels are BGR/,
+  );
 });
 
 test("options: documented defaults, unknown options and bad values are errors", () => {
   const defaults = { model: "m.onnx", modelFp16: "m.fp16.onnx", wasmPaths: "/ort/" };
   const d = resolveOptions({}, defaults);
-  assert.deepEqual({ ...d, camera: undefined }, { model: "m.onnx", modelFp16: "m.fp16.onnx", precision: "auto", graphCapture: true, profile: false, asyncReadback: true, camera: undefined, scale: 1, strength: 1, backend: "auto", enabled: true, wasmPaths: "/ort/" });
+  assert.deepEqual(
+    { ...d, camera: undefined },
+    {
+      model: "m.onnx",
+      modelFp16: "m.fp16.onnx",
+      precision: "auto",
+      graphCapture: true,
+      profile: false,
+      asyncReadback: true,
+      camera: undefined,
+      scale: 1,
+      strength: 1,
+      backend: "auto",
+      enabled: true,
+      wasmPaths: "/ort/",
+    },
+  );
   // A model of one's own has no float16 twin unless one is given.
   assert.equal(resolveOptions({ model: "mine.onnx" }, defaults).modelFp16, null);
   assert.equal(resolveOptions({ model: "mine.onnx", modelFp16: "mine16.onnx" }, defaults).modelFp16, "mine16.onnx");
@@ -104,14 +131,24 @@ test("the README's options table lists exactly the plugin's options", () => {
   const readme = readFileSync(join(root, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("| option | default | meaning |"));
   const lines = section.split("\n").slice(2);
-  const rows = lines.slice(0, lines.findIndex((l) => !l.startsWith("|")));
+  const rows = lines.slice(
+    0,
+    lines.findIndex((l) => !l.startsWith("|")),
+  );
   const names = rows.map((l) => /^\| `(\w+)`/.exec(l)![1]);
   assert.deepEqual(names.sort(), Object.keys(OPTION_DEFAULTS).sort());
 });
 
 const shipped = readFileSync(join(root, "models/remaster-realtime.onnx"));
 const shippedFp16 = readFileSync(join(root, "models/remaster-realtime.fp16.onnx"));
-const choice = (c: Partial<ModelChoice>): ModelChoice => ({ backend: "webgpu", shaderF16: true, precision: "auto", model: new Uint8Array(shipped), modelFp16: new Uint8Array(shippedFp16), ...c });
+const choice = (c: Partial<ModelChoice>): ModelChoice => ({
+  backend: "webgpu",
+  shaderF16: true,
+  precision: "auto",
+  model: new Uint8Array(shipped),
+  modelFp16: new Uint8Array(shippedFp16),
+  ...c,
+});
 
 test("model choice: auto runs float16 only on WebGPU with shader-f16, and says why not elsewhere", async () => {
   assert.equal((await loadModel(choice({}))).contract.dtype, "float16");
@@ -128,10 +165,22 @@ test("model choice: auto runs float16 only on WebGPU with shader-f16, and says w
 });
 
 test("model choice: impossible or inconsistent precision requests are errors naming the reason", async () => {
-  await assert.rejects(loadModel(choice({ precision: "fp16", backend: "wasm" })), /precision 'fp16' is not possible: float16 models run on the WebGPU backend only/);
-  await assert.rejects(loadModel(choice({ precision: "fp16", shaderF16: false })), /precision 'fp16' is not possible: .*shader-f16/);
-  await assert.rejects(loadModel(choice({ precision: "fp16", modelFp16: new Uint8Array(shipped) })), /modelFp16 is a float32 model, not float16/);
-  await assert.rejects(loadModel(choice({ precision: "fp32", model: new Uint8Array(shippedFp16) })), /the model is float16 but precision is 'fp32'/);
+  await assert.rejects(
+    loadModel(choice({ precision: "fp16", backend: "wasm" })),
+    /precision 'fp16' is not possible: float16 models run on the WebGPU backend only/,
+  );
+  await assert.rejects(
+    loadModel(choice({ precision: "fp16", shaderF16: false })),
+    /precision 'fp16' is not possible: .*shader-f16/,
+  );
+  await assert.rejects(
+    loadModel(choice({ precision: "fp16", modelFp16: new Uint8Array(shipped) })),
+    /modelFp16 is a float32 model, not float16/,
+  );
+  await assert.rejects(
+    loadModel(choice({ precision: "fp32", model: new Uint8Array(shippedFp16) })),
+    /the model is float16 but precision is 'fp32'/,
+  );
   // auto falls back to float32 when the float16 file is broken, and says so.
   const broken = await loadModel(choice({ modelFp16: new Uint8Array(64) }));
   assert.equal(broken.contract.dtype, "float32");
@@ -140,11 +189,17 @@ test("model choice: impossible or inconsistent precision requests are errors nam
 
 test("model fetch: an HTTP error or a network failure names the URL", async () => {
   const notFound = async () => new Response("nope", { status: 404 });
-  await assert.rejects(loadModel(choice({ model: "/m/x.onnx", modelFp16: null }), notFound), /could not fetch the model \/m\/x.onnx: HTTP 404/);
+  await assert.rejects(
+    loadModel(choice({ model: "/m/x.onnx", modelFp16: null }), notFound),
+    /could not fetch the model \/m\/x.onnx: HTTP 404/,
+  );
   const offline = async () => {
     throw new TypeError("Failed to fetch");
   };
-  await assert.rejects(loadModel(choice({ model: "/m/y.onnx", modelFp16: null }), offline), /could not fetch the model \/m\/y.onnx: Failed to fetch/);
+  await assert.rejects(
+    loadModel(choice({ model: "/m/y.onnx", modelFp16: null }), offline),
+    /could not fetch the model \/m\/y.onnx: Failed to fetch/,
+  );
 });
 
 test("every Babylon internal method the plugin uses exists on the installed Babylon's prototypes", async () => {
@@ -163,7 +218,8 @@ test("every Babylon internal method the plugin uses exists on the installed Baby
       const proto = prototypes[`${engine}/${use.on}`];
       assert.ok(proto, `no prototype to check ${use.on}.${use.name} on ${engine}`);
       checked++;
-      if (typeof (proto as Record<string, unknown>)[use.name] !== "function") missing.push(`${engine} ${use.on}.${use.name}`);
+      if (typeof (proto as Record<string, unknown>)[use.name] !== "function")
+        missing.push(`${engine} ${use.on}.${use.name}`);
     }
   }
   assert.ok(checked >= 4);
@@ -171,17 +227,32 @@ test("every Babylon internal method the plugin uses exists on the installed Baby
 });
 
 test("the plugin's Babylon peer range is >=MIN <NEXT_MAJOR, and the tested (installed) Babylon is its minimum", () => {
-  const range = JSON.parse(readFileSync(join(root, "plugin/package.json"), "utf8")).peerDependencies["@babylonjs/core"] as string;
+  const range = JSON.parse(readFileSync(join(root, "plugin/package.json"), "utf8")).peerDependencies[
+    "@babylonjs/core"
+  ] as string;
   const m = /^>=(\d+)\.(\d+)\.(\d+) <(\d+)$/.exec(range);
   assert.ok(m, `peer range ${range} should read ">=X.Y.Z <X+1"`);
   assert.equal(Number(m[4]), Number(m[1]) + 1, "the range should end before the next major version");
-  const installed = JSON.parse(readFileSync(join(root, "node_modules/@babylonjs/core/package.json"), "utf8")).version as string;
+  const installed = JSON.parse(readFileSync(join(root, "node_modules/@babylonjs/core/package.json"), "utf8"))
+    .version as string;
   assert.equal(installed, `${m[1]}.${m[2]}.${m[3]}`, "the tests run against the range's minimum; bump both together");
 });
 
 test("the internals probe names what an engine lacks", () => {
   const bare = { isWebGPU: false } as unknown as Parameters<typeof missingInternals>[0];
-  assert.deepEqual(missingInternals(bare, { width: 1, height: 1 }).sort(), ["engine._currentFramebuffer", "engine._gl", "engine._readPixelsAsync", "engine._readTexturePixels", "texture._hardwareTexture"]);
-  const gl = { isWebGPU: false, _gl: {}, _currentFramebuffer: null, _readPixelsAsync() {}, _readTexturePixels() {} } as unknown as Parameters<typeof missingInternals>[0];
+  assert.deepEqual(missingInternals(bare, { width: 1, height: 1 }).sort(), [
+    "engine._currentFramebuffer",
+    "engine._gl",
+    "engine._readPixelsAsync",
+    "engine._readTexturePixels",
+    "texture._hardwareTexture",
+  ]);
+  const gl = {
+    isWebGPU: false,
+    _gl: {},
+    _currentFramebuffer: null,
+    _readPixelsAsync() {},
+    _readTexturePixels() {},
+  } as unknown as Parameters<typeof missingInternals>[0];
   assert.deepEqual(missingInternals(gl, { width: 1, height: 1, _hardwareTexture: null }), []);
 });

@@ -26,7 +26,11 @@ test("camera paths are smooth, seeded and stay in the walk area", () => {
   let prev = cameraPose({ area, seed: 5, path: 0 }, 0);
   for (let f = 1; f < 720; f++) {
     const p = cameraPose({ area, seed: 5, path: 0 }, f / 30);
-    const step = Math.hypot(p.position[0] - prev.position[0], p.position[1] - prev.position[1], p.position[2] - prev.position[2]);
+    const step = Math.hypot(
+      p.position[0] - prev.position[0],
+      p.position[1] - prev.position[1],
+      p.position[2] - prev.position[2],
+    );
     assert.ok(step < 0.5, `camera jumped ${step.toFixed(2)} m at frame ${f}`);
     assert.ok(p.position[0] >= area.minX - 1 && p.position[0] <= area.maxX + 1);
     prev = p;

@@ -3,16 +3,44 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DatasetStore, FORMAT_VERSION, type DatasetIdentity, type ManifestRow } from "../../training/src/dataset/store.ts";
+import {
+  DatasetStore,
+  FORMAT_VERSION,
+  type DatasetIdentity,
+  type ManifestRow,
+} from "../../training/src/dataset/store.ts";
 
-const identity: DatasetIdentity = { format: FORMAT_VERSION, scene: "courtyard", seed: 1, width: 64, height: 64, engine: "webgl2", pathsPerLayout: 3, testLayout: "market", valFraction: 0.2, lowScale: 1, extras: [] };
+const identity: DatasetIdentity = {
+  format: FORMAT_VERSION,
+  scene: "courtyard",
+  seed: 1,
+  width: 64,
+  height: 64,
+  engine: "webgl2",
+  pathsPerLayout: 3,
+  testLayout: "market",
+  valFraction: 0.2,
+  lowScale: 1,
+  extras: [],
+};
 
 function row(id: string): ManifestRow {
   return {
-    id, scene: "courtyard", layout: "yard", seed: 1, path: 0, frame: 1,
-    camera: { position: [0, 0, 0], target: [0, 0, 1], fov: 1 }, size: { width: 64, height: 64 }, lowSize: { width: 64, height: 64 },
-    engine: "webgl2", presets: {}, split: "train", files: { low: `low/${id}.png`, high: `high/${id}.png` },
-    validation: { edgeCorrelation: 1, lowStd: 1, highStd: 1 }, renderMs: {},
+    id,
+    scene: "courtyard",
+    layout: "yard",
+    seed: 1,
+    path: 0,
+    frame: 1,
+    camera: { position: [0, 0, 0], target: [0, 0, 1], fov: 1 },
+    size: { width: 64, height: 64 },
+    lowSize: { width: 64, height: 64 },
+    engine: "webgl2",
+    presets: {},
+    split: "train",
+    files: { low: `low/${id}.png`, high: `high/${id}.png` },
+    validation: { edgeCorrelation: 1, lowStd: 1, highStd: 1 },
+    renderMs: {},
   };
 }
 
@@ -25,7 +53,10 @@ function fresh(): DatasetStore {
 test("a committed pair has both images and a row", () => {
   const s = fresh();
   s.commitPair(row("a"), { "low/a.png": Buffer.from("L"), "high/a.png": Buffer.from("H") });
-  assert.deepEqual(s.readManifest().map((r) => r.id), ["a"]);
+  assert.deepEqual(
+    s.readManifest().map((r) => r.id),
+    ["a"],
+  );
   assert.equal(readFileSync(join(s.dir, "high/a.png"), "utf8"), "H");
 });
 
@@ -33,7 +64,10 @@ test("a torn last manifest line is cut off on resume", () => {
   const s = fresh();
   s.commitPair(row("a"), { "low/a.png": Buffer.from("L"), "high/a.png": Buffer.from("H") });
   appendFileSync(s.manifestPath, '{"id":"b","sce');
-  assert.deepEqual(s.readManifest().map((r) => r.id), ["a"]);
+  assert.deepEqual(
+    s.readManifest().map((r) => r.id),
+    ["a"],
+  );
   assert.ok(readFileSync(s.manifestPath, "utf8").endsWith("}\n"));
 });
 
@@ -43,7 +77,10 @@ test("rows whose images are missing are dropped, and orphan images are removed",
   appendFileSync(s.manifestPath, JSON.stringify(row("ghost")) + "\n");
   writeFileSync(join(s.dir, "low/orphan.png"), "half a pair");
   const rows = s.readManifest();
-  assert.deepEqual(rows.map((r) => r.id), ["a"]);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    ["a"],
+  );
   assert.equal(s.removeOrphans(rows, ["low", "high"]), 1);
   assert.ok(!existsSync(join(s.dir, "low/orphan.png")));
   assert.ok(existsSync(join(s.dir, "low/a.png")));
@@ -52,7 +89,10 @@ test("rows whose images are missing are dropped, and orphan images are removed",
 test("opening a directory that holds a different dataset is an error naming the difference", () => {
   const s = fresh();
   const other = new DatasetStore(s.dir);
-  assert.throws(() => other.open({ ...identity, width: 128 }), /holds a different dataset \(width: 64 there, 128 asked\)/);
+  assert.throws(
+    () => other.open({ ...identity, width: 128 }),
+    /holds a different dataset \(width: 64 there, 128 asked\)/,
+  );
   other.open(identity); // the same dataset reopens fine
   const notDataset = join(mkdtempSync(join(tmpdir(), "remaster-store-")), "x");
   mkdirSync(notDataset);
@@ -64,7 +104,10 @@ test("a format-1 dataset (layout called variant) is migrated in place on resume 
   const s = fresh();
   s.commitPair(row("a"), { "low/a.png": Buffer.from("L"), "high/a.png": Buffer.from("H") });
   const { pathsPerLayout, testLayout, ...rest } = identity;
-  writeFileSync(join(s.dir, "dataset.json"), JSON.stringify({ ...rest, format: 1, pathsPerVariant: pathsPerLayout, testVariant: testLayout }));
+  writeFileSync(
+    join(s.dir, "dataset.json"),
+    JSON.stringify({ ...rest, format: 1, pathsPerVariant: pathsPerLayout, testVariant: testLayout }),
+  );
   const { layout, ...oldRow } = row("a");
   writeFileSync(s.manifestPath, JSON.stringify({ ...oldRow, variant: layout }) + "\n" + '{"id":"b","va');
   const reopened = new DatasetStore(s.dir);

@@ -5,7 +5,12 @@ import { validatePair, type Image } from "../../training/src/dataset/validate.ts
 /** A synthetic "frame": boxes at seeded places, with optional shift and lighting change. */
 function frame(w: number, h: number, o: { shift?: number; gain?: number; seed?: number } = {}): Image {
   const data = new Uint8Array(w * h * 4);
-  const boxes = [[0.1, 0.2, 0.3, 0.5], [0.5, 0.1, 0.8, 0.4], [0.4, 0.6, 0.9, 0.9], [0.05, 0.7, 0.25, 0.95]].map((b) => b.map((v) => (v + (o.seed ?? 0) * 0.13) % 1));
+  const boxes = [
+    [0.1, 0.2, 0.3, 0.5],
+    [0.5, 0.1, 0.8, 0.4],
+    [0.4, 0.6, 0.9, 0.9],
+    [0.05, 0.7, 0.25, 0.95],
+  ].map((b) => b.map((v) => (v + (o.seed ?? 0) * 0.13) % 1));
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const u = (x - (o.shift ?? 0)) / w;
@@ -43,7 +48,10 @@ test("a blank image fails", () => {
 });
 
 test("sizes must agree with the low render scale", () => {
-  assert.match(validatePair(frame(64, 64), frame(128, 128), opts).problems.join(), /size: low is 64x64, expected 128x128/);
+  assert.match(
+    validatePair(frame(64, 64), frame(128, 128), opts).problems.join(),
+    /size: low is 64x64, expected 128x128/,
+  );
   const half = validatePair(frame(64, 64), frame(128, 128), { ...opts, lowScale: 0.5 });
   assert.ok(half.ok, half.problems.join("; "));
 });

@@ -14,6 +14,7 @@ onnxruntime version, the providers the session really used, and the command line
 Data contract: input NCHW [1, 3, H, W] in [0, 1], float32 or float16 as the model declares.
 `--provider cpu` runs the same code on the CPU (what the tests exercise on machines without a GPU).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,13 +46,19 @@ def parse_size(s: str) -> tuple[int, int]:
 def device_name(provider: str) -> str:
     if provider == "cuda":
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=20)
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
             if out.returncode == 0 and out.stdout.strip():
                 return out.stdout.strip().splitlines()[0]
         except (OSError, subprocess.TimeoutExpired):
             pass
         try:
             import torch
+
             if torch.cuda.is_available():
                 return torch.cuda.get_device_name(0)
         except ImportError:
@@ -62,12 +69,14 @@ def device_name(provider: str) -> str:
 
 def symbolic_dims(model_path: Path) -> list:
     import onnx
+
     m = onnx.load(str(model_path), load_external_data=False)
     return [d.dim_param or d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
 
 
 def make_session(model_path: Path, provider: str, w: int, h: int, cuda_graph: bool):
     import onnxruntime as ort
+
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     for i, d in enumerate(symbolic_dims(model_path)):
@@ -75,7 +84,10 @@ def make_session(model_path: Path, provider: str, w: int, h: int, cuda_graph: bo
             so.add_free_dimension_override_by_name(d, [1, 3, h, w][i])
     if provider == "cuda":
         if "CUDAExecutionProvider" not in ort.get_available_providers():
-            raise RuntimeError(f"--provider cuda: this onnxruntime ({ort.__version__}) has no CUDAExecutionProvider; available: {ort.get_available_providers()} (install onnxruntime-gpu)")
+            raise RuntimeError(
+                f"--provider cuda: this onnxruntime ({ort.__version__}) has no CUDAExecutionProvider"
+                f"; available: {ort.get_available_providers()} (install onnxruntime-gpu)"
+            )
         opts = {"cudnn_conv_algo_search": "EXHAUSTIVE", "do_copy_in_default_stream": "1"}
         if cuda_graph:
             opts["enable_cuda_graph"] = "1"
@@ -87,13 +99,17 @@ def make_session(model_path: Path, provider: str, w: int, h: int, cuda_graph: bo
 
 def time_model(model_path: Path, provider: str, w: int, h: int, reps: int, warmup: int, cuda_graph: bool) -> dict:
     import onnxruntime as ort
+
     from remaster.export import read_metadata
+
     meta = read_metadata(model_path)
     dtype = np.float16 if meta["input"]["dtype"] == "float16" else np.float32
     up = int(meta.get("upscale", 1))
     sess = make_session(model_path, provider, w, h, cuda_graph)
     dev = "cuda" if provider == "cuda" else "cpu"
-    x = ort.OrtValue.ortvalue_from_numpy(np.random.default_rng(0).random((1, 3, h, w), dtype=np.float32).astype(dtype), dev, 0)
+    x = ort.OrtValue.ortvalue_from_numpy(
+        np.random.default_rng(0).random((1, 3, h, w), dtype=np.float32).astype(dtype), dev, 0
+    )
     y = ort.OrtValue.ortvalue_from_shape_and_type([1, 3, h * up, w * up], dtype, dev, 0)
     binding = sess.io_binding()
     binding.bind_ortvalue_input(meta["input"]["name"], x)
@@ -113,10 +129,18 @@ def time_model(model_path: Path, provider: str, w: int, h: int, reps: int, warmu
     flops = float(meta.get("flops_per_output_pixel", 0)) * (w * up) * (h * up)
     med = float(np.median(samples))
     return {
-        "model": model_path.name, "preset": meta.get("preset"), "dtype": meta["input"]["dtype"], "size": f"{w}x{h}",
-        "providers": sess.get_providers(), "cuda_graph": cuda_graph,
-        "median_ms": med, "p10_ms": float(np.percentile(samples, 10)), "p90_ms": float(np.percentile(samples, 90)),
-        "reps": reps, "flops": flops, "achieved_tflops": flops / (med * 1e9) if med > 0 else None,
+        "model": model_path.name,
+        "preset": meta.get("preset"),
+        "dtype": meta["input"]["dtype"],
+        "size": f"{w}x{h}",
+        "providers": sess.get_providers(),
+        "cuda_graph": cuda_graph,
+        "median_ms": med,
+        "p10_ms": float(np.percentile(samples, 10)),
+        "p90_ms": float(np.percentile(samples, 90)),
+        "reps": reps,
+        "flops": flops,
+        "achieved_tflops": flops / (med * 1e9) if med > 0 else None,
     }
 
 
@@ -131,7 +155,12 @@ def atomic_write_json(obj: dict, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", nargs="+", type=Path, default=[Path("models/remaster-realtime.onnx"), Path("models/remaster-realtime.fp16.onnx")])
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        type=Path,
+        default=[Path("models/remaster-realtime.onnx"), Path("models/remaster-realtime.fp16.onnx")],
+    )
     ap.add_argument("--sizes", nargs="+", type=parse_size, default=[(1280, 720), (1920, 1080)])
     ap.add_argument("--provider", choices=["auto", "cuda", "cpu"], default="auto")
     ap.add_argument("--reps", type=int, default=100)
@@ -140,6 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=Path("bench/results/gpu-infer.json"))
     a = ap.parse_args(argv)
     import onnxruntime as ort
+
     for m in a.models:
         if not m.is_file():
             ap.error(f"--models: {m} does not exist")
@@ -147,24 +177,41 @@ def main(argv: list[str] | None = None) -> dict:
     if provider == "auto":
         provider = "cuda" if "CUDAExecutionProvider" in ort.get_available_providers() else "cpu"
     rows, failures = [], []
-    cases = [(m, w, h, g) for m in a.models for (w, h) in a.sizes for g in ([False, True] if a.cuda_graph and provider == "cuda" else [False])]
+    cases = [
+        (m, w, h, g)
+        for m in a.models
+        for (w, h) in a.sizes
+        for g in ([False, True] if a.cuda_graph and provider == "cuda" else [False])
+    ]
     for i, (m, w, h, g) in enumerate(cases, 1):
         try:
             r = time_model(m, provider, w, h, a.reps, a.warmup, g)
             rows.append(r)
-            print(f"[{i}/{len(cases)}] {r['model']} {r['size']}{' cuda-graph' if g else ''}: {r['median_ms']:.3f} ms (p90 {r['p90_ms']:.3f})", file=sys.stderr)
+            print(
+                f"[{i}/{len(cases)}] {r['model']} {r['size']}{' cuda-graph' if g else ''}"
+                f": {r['median_ms']:.3f} ms (p90 {r['p90_ms']:.3f})",
+                file=sys.stderr,
+            )
         except Exception as e:  # one failing case (e.g. fp16 kernels missing on CPU) must not lose the others
             failures.append({"model": m.name, "size": f"{w}x{h}", "cuda_graph": g, "error": str(e).splitlines()[0]})
             print(f"[{i}/{len(cases)}] {m.name} {w}x{h}: failed: {failures[-1]['error']}", file=sys.stderr)
     realtime_720 = [r for r in rows if r["preset"] == "realtime" and r["size"] == "1280x720"]
     best = min((r["median_ms"] for r in realtime_720), default=None)
     report = {
-        "benchmark": "remaster-infer", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "device": device_name(provider), "provider": provider, "onnxruntime": ort.__version__,
-        "command": "python -m remaster.bench_infer " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:])),
-        "results": rows, "failures": failures,
-        "target": {"what": f"realtime <= {TARGET_MS_720P} ms per 1280x720 frame", "best_ms": best,
-                   "met": (best is not None and best <= TARGET_MS_720P) if provider == "cuda" else None},
+        "benchmark": "remaster-infer",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "device": device_name(provider),
+        "provider": provider,
+        "onnxruntime": ort.__version__,
+        "command": "python -m remaster.bench_infer "
+        + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:])),
+        "results": rows,
+        "failures": failures,
+        "target": {
+            "what": f"realtime <= {TARGET_MS_720P} ms per 1280x720 frame",
+            "best_ms": best,
+            "met": (best is not None and best <= TARGET_MS_720P) if provider == "cuda" else None,
+        },
     }
     atomic_write_json(report, a.out)
     print(json.dumps(report, indent=1))

@@ -1,5 +1,6 @@
 """Checkpoints: everything needed to continue a run exactly (model, discriminator, optimisers,
 scheduler, RNG states, step) plus the resolved configs. Written atomically (temp + rename)."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@ values), YAML files per experiment, and CLI overrides checked against the defaul
 Unknown keys are an error naming the key. The resolved config is printed and saved inside every
 checkpoint and the exported model's metadata.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -114,7 +115,10 @@ def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any], source: str) ->
     types = _fields()
     for key, value in overrides.items():
         if key in RENAMED_KEYS:
-            raise ConfigError(f"config key {key!r} in {source} is now {RENAMED_KEYS[key]!r} (a render variant of the manifest, e.g. low)")
+            raise ConfigError(
+                f"config key {key!r} in {source} is now {RENAMED_KEYS[key]!r}"
+                f" (a render variant of the manifest, e.g. low)"
+            )
         if key not in types:
             raise ConfigError(f"unknown config key {key!r} in {source}")
         setattr(cfg, key, _coerce(key, value, types[key]))
@@ -125,7 +129,9 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     if cfg.resolution % 8 or cfg.resolution <= 0:
         raise ConfigError(f"resolution must be a positive multiple of 8, got {cfg.resolution}")
     if cfg.lr_scheduler_type not in ("constant", "constant_with_warmup", "linear", "cosine"):
-        raise ConfigError(f"lr_scheduler_type must be constant, constant_with_warmup, linear or cosine; got {cfg.lr_scheduler_type!r}")
+        raise ConfigError(
+            f"lr_scheduler_type must be constant, constant_with_warmup, linear or cosine; got {cfg.lr_scheduler_type!r}"
+        )
     if cfg.lpips_net not in ("alex", "vgg"):
         raise ConfigError(f"lpips_net must be alex or vgg, got {cfg.lpips_net!r}")
     if cfg.device not in ("auto", "cpu", "cuda"):
@@ -134,7 +140,14 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"precision must be auto, fp32 or bf16, got {cfg.precision!r}")
     if cfg.upscale not in (1, 2):
         raise ConfigError(f"upscale must be 1 or 2, got {cfg.upscale}")
-    for k in ("per_device_train_batch_size", "gradient_accumulation_steps", "max_steps", "save_steps", "eval_steps", "logging_steps"):
+    for k in (
+        "per_device_train_batch_size",
+        "gradient_accumulation_steps",
+        "max_steps",
+        "save_steps",
+        "eval_steps",
+        "logging_steps",
+    ):
         if getattr(cfg, k) < 1:
             raise ConfigError(f"{k} must be >= 1, got {getattr(cfg, k)}")
     bad = [m for m in cfg.metrics_list if m not in METRICS]

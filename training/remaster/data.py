@@ -1,10 +1,12 @@
 """Paired frames from a dataset folder (written by `npm run dataset` or `remaster.import_pairs`).
 
 Reads the split's rows of manifest.jsonl (remaster.dataset, the one reader) and decodes the PNGs
-of the source and target render variants (`low` -> `high` by default) once into uint8 memory. Batches are drawn by a generator seeded from
-(seed, step, rank), so a resumed run draws exactly the batches an uninterrupted one would.
+of the source and target render variants (`low` -> `high` by default) once into uint8 memory.
+Batches are drawn by a generator seeded from (seed, step, rank), so a resumed run draws exactly
+the batches an uninterrupted one would.
 Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,15 +31,21 @@ def to_tensor(a: np.ndarray) -> torch.Tensor:
 
 
 class PairedFrames:
-    def __init__(self, root: str | Path, split: str, source: str = SOURCE, target: str = TARGET, limit: int | None = None):
+    def __init__(
+        self, root: str | Path, split: str, source: str = SOURCE, target: str = TARGET, limit: int | None = None
+    ):
         self.root = Path(root)
         rows = split_rows(self.root, split, need=(source, target))
         rows = rows[:limit] if limit else rows
         self.names = [r["id"] for r in rows]
         self.low = [load_png(self.root / r["files"][source]) for r in rows]  # (H, W, 3) uint8
         self.high = [load_png(self.root / r["files"][target]) for r in rows]
-        for n, lo, hi in zip(self.names, self.low, self.high):
-            if hi.shape[0] % lo.shape[0] or hi.shape[1] % lo.shape[1] or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]:
+        for n, lo, hi in zip(self.names, self.low, self.high, strict=True):
+            if (
+                hi.shape[0] % lo.shape[0]
+                or hi.shape[1] % lo.shape[1]
+                or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]
+            ):
                 raise ValueError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")
 
     def __len__(self) -> int:
@@ -62,12 +70,12 @@ class PairedFrames:
             cw = min(crop, hi.shape[1]) // (8 * s) * (8 * s)
             y = int(torch.randint(hi.shape[0] // s - ch // s + 1, (1,), generator=generator)) * s
             x = int(torch.randint(hi.shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
-            l = lo[y // s:(y + ch) // s, x // s:(x + cw) // s]
-            h = hi[y:y + ch, x:x + cw]
+            lo_crop = lo[y // s : (y + ch) // s, x // s : (x + cw) // s]  # (ch/s, cw/s, 3)
+            hi_crop = hi[y : y + ch, x : x + cw]  # (ch, cw, 3)
             if bool(torch.randint(2, (1,), generator=generator)):
-                l, h = l[:, ::-1], h[:, ::-1]
-            lows.append(to_tensor(l))
-            highs.append(to_tensor(h))
+                lo_crop, hi_crop = lo_crop[:, ::-1], hi_crop[:, ::-1]
+            lows.append(to_tensor(lo_crop))
+            highs.append(to_tensor(hi_crop))
         return torch.stack(lows), torch.stack(highs)
 
 

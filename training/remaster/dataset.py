@@ -11,6 +11,7 @@ an integer multiple of it. Splits never share a camera path (or a whole layout/s
 Older formats load through the aliases in dataset_contract.json (format 1 called the demo's
 layout `variant`). The same JSON is what the TypeScript renderer writes against.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ def _normalise(row: dict[str, Any]) -> dict[str, Any]:
 def read_identity(root: Path) -> dict[str, Any]:
     path = Path(root) / "dataset.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: is {root} a dataset written by `npm run dataset` or `remaster.import_pairs`?")
+        raise FileNotFoundError(
+            f"{path} not found: is {root} a dataset written by `npm run dataset` or `remaster.import_pairs`?"
+        )
     ident = json.loads(path.read_text())
     for old, new in contract()["legacyIdentityKeys"].items():
         if old in ident and new not in ident:
@@ -50,7 +53,9 @@ def read_manifest(root: str | Path) -> list[dict[str, Any]]:
     """Every finished pair of the dataset, sorted by id, with format-1 keys renamed."""
     path = Path(root) / "manifest.jsonl"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: is {root} a dataset written by `npm run dataset` or `remaster.import_pairs`?")
+        raise FileNotFoundError(
+            f"{path} not found: is {root} a dataset written by `npm run dataset` or `remaster.import_pairs`?"
+        )
     rows = []
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():

@@ -8,6 +8,7 @@ Methods: `low` (the input frame itself), every baseline the dataset has (`low_fx
 onnxruntime). Each is compared with `high`. Writes results.json, results.md, results.html and
 grid.png (rows of low | baselines | remaster | high).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,16 @@ class OnnxRunner:
         return torch.from_numpy(out.astype(np.float32))
 
 
-def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS | None, lpips_error: str | None, limit: int | None = None, grid_rows: int = 4, split: str = "test"):
+def evaluate(
+    dataset_dir: Path,
+    runner,
+    metrics: list[str],
+    lpips_model: LPIPS | None,
+    lpips_error: str | None,
+    limit: int | None = None,
+    grid_rows: int = 4,
+    split: str = "test",
+):
     rows = split_rows(dataset_dir, split, need=(SOURCE, TARGET))
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
@@ -62,7 +72,9 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
     grid = []
     for i, r in enumerate(rows):
         high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
-        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]  # decoded once: a method and the model's input
+        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[
+            None
+        ]  # decoded once: a method and the model's input
         outs = {}
         for m in methods:
             if m == "remaster":
@@ -72,7 +84,9 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
             else:
                 img = low if m == SOURCE else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
                 if img.shape[-2:] != high.shape[-2:]:  # low rendered at reduced scale: compare upsampled
-                    img = torch.nn.functional.interpolate(img, size=high.shape[-2:], mode="bilinear", align_corners=False)
+                    img = torch.nn.functional.interpolate(
+                        img, size=high.shape[-2:], mode="bilinear", align_corners=False
+                    )
                 outs[m] = img
                 ms[m].append(float(r.get("renderMs", {}).get(m, float("nan"))))
             for k, v in suite.per_image(outs[m], high).items():
@@ -91,23 +105,34 @@ def evaluate(dataset_dir: Path, runner, metrics: list[str], lpips_model: LPIPS |
         "table": table,
         "unavailable": suite.unavailable,
         "model": runner.name if runner else None,
-        "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms from the manifest",
+        "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime)"
+        "; others: the renderer's render ms from the manifest",
         # Mean render ms per variant over these frames (high included: the cost the model replaces).
-        "render_ms": {v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
-                      for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
-                      if any(v in r.get("renderMs", {}) for r in rows)},
+        "render_ms": {
+            v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
+            for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
+            if any(v in r.get("renderMs", {}) for r in rows)
+        },
         "engine": rows[0].get("engine"),
     }, (torch.cat(grid, dim=1) if grid else None)
 
 
 def to_markdown(res: dict) -> str:
     metrics = [k for k in next(iter(res["table"].values())) if k != "ms_per_frame"]
-    head = "| method | " + " | ".join(f"{m} {'↓' if METRICS[m].lower_is_better else '↑'}" for m in metrics) + " | ms/frame |"
+    head = (
+        "| method | "
+        + " | ".join(f"{m} {'↓' if METRICS[m].lower_is_better else '↑'}" for m in metrics)
+        + " | ms/frame |"
+    )
     lines = [head, "|" + " --- |" * (len(metrics) + 2)]
     for method, vals in res["table"].items():
         cells = [f"{vals[m]:.4f}" if m != "psnr" else f"{vals[m]:.2f}" for m in metrics]
         msv = vals["ms_per_frame"]
-        lines.append(f"| {method} | " + " | ".join(cells) + f" | {msv:.1f} |" if msv == msv and msv is not None else f"| {method} | " + " | ".join(cells) + " | n/a |")
+        lines.append(
+            f"| {method} | " + " | ".join(cells) + f" | {msv:.1f} |"
+            if msv == msv and msv is not None
+            else f"| {method} | " + " | ".join(cells) + " | n/a |"
+        )
     for k, why in res["unavailable"].items():
         lines.append(f"\n{k}: unavailable ({why})")
     return "\n".join(lines) + "\n"
@@ -145,8 +170,12 @@ def main(argv: list[str] | None = None) -> int:
 
         Image.fromarray((grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")).save(out / "grid.png")
     cols = " | ".join(res["methods"] + ["high"])
-    (out / "results.html").write_text(f"<!doctype html><meta charset=utf-8><title>Remaster evaluation</title><body style='font:14px system-ui;margin:24px'>"
-                                      f"<h1>Split '{res['split']}': {res['frames']} frames</h1><pre>{html.escape(md)}</pre><h2>{html.escape(cols)}</h2><img src='grid.png' style='max-width:100%'></body>")
+    (out / "results.html").write_text(
+        f"<!doctype html><meta charset=utf-8><title>Remaster evaluation</title>"
+        f"<body style='font:14px system-ui;margin:24px'>"
+        f"<h1>Split '{res['split']}': {res['frames']} frames</h1><pre>{html.escape(md)}</pre>"
+        f"<h2>{html.escape(cols)}</h2><img src='grid.png' style='max-width:100%'></body>"
+    )
     print(md)
     return 0
 

@@ -9,6 +9,7 @@ Contract (also in the model's metadata under the key "remaster"):
   output "output": (1, 3, H*upscale, W*upscale), same encoding, range and dtype
 Then checks parity: onnxruntime vs PyTorch on the same input (fp32: max abs diff <= 1e-3).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,21 @@ from .model.remaster import ModelConfig, RemasterNet, describe
 OPSET = 17
 WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights"}
 CONTRACT = {
-    "input": {"name": "input", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)", "size_multiple": 8},
-    "output": {"name": "output", "layout": "NCHW", "channels": "RGB", "range": [0.0, 1.0], "color_space": "sRGB-encoded (as the canvas pixels)"},
+    "input": {
+        "name": "input",
+        "layout": "NCHW",
+        "channels": "RGB",
+        "range": [0.0, 1.0],
+        "color_space": "sRGB-encoded (as the canvas pixels)",
+        "size_multiple": 8,
+    },
+    "output": {
+        "name": "output",
+        "layout": "NCHW",
+        "channels": "RGB",
+        "range": [0.0, 1.0],
+        "color_space": "sRGB-encoded (as the canvas pixels)",
+    },
 }
 
 
@@ -48,8 +62,15 @@ def _export(model: torch.nn.Module, dtype: torch.dtype, path: Path, sample: int 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (x,), str(path), dynamo=False, opset_version=OPSET, input_names=["input"], output_names=["output"],
-            dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}}, do_constant_folding=True,
+            model,
+            (x,),
+            str(path),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}},
+            do_constant_folding=True,
         )
 
 
@@ -60,7 +81,16 @@ def _set_metadata(path: Path, meta: dict, dtype: str) -> None:
         m.metadata_props.remove(k)
     meta = json.loads(json.dumps(meta))
     meta["input"]["dtype"] = meta["output"]["dtype"] = dtype
-    for key, value in {"remaster": json.dumps(meta), "preset": meta["preset"], "input_names": "input", "output_names": "output", "layout": "NCHW", "range": "0,1", "color_space": "sRGB", "dtype": dtype}.items():
+    for key, value in {
+        "remaster": json.dumps(meta),
+        "preset": meta["preset"],
+        "input_names": "input",
+        "output_names": "output",
+        "layout": "NCHW",
+        "range": "0,1",
+        "color_space": "sRGB",
+        "dtype": dtype,
+    }.items():
         p = m.metadata_props.add()
         p.key, p.value = key, value
     onnx.checker.check_model(m)
@@ -79,7 +109,9 @@ def read_metadata(path: str | Path) -> dict:
     return json.loads(props["remaster"])
 
 
-def parity(model: RemasterNet, onnx_path: Path, dtype: torch.dtype, size: tuple[int, int] = (72, 104), seed: int = 0) -> float:
+def parity(
+    model: RemasterNet, onnx_path: Path, dtype: torch.dtype, size: tuple[int, int] = (72, 104), seed: int = 0
+) -> float:
     """Max abs difference between onnxruntime and PyTorch on one random input of `size`."""
     import onnxruntime as ort
 
@@ -92,10 +124,20 @@ def parity(model: RemasterNet, onnx_path: Path, dtype: torch.dtype, size: tuple[
     return float(np.abs(out.astype(np.float32) - ref).max())
 
 
-def export_model(model: RemasterNet, out: Path, meta_extra: dict | None = None, fp16: bool = True, check: bool = True) -> dict:
+def export_model(
+    model: RemasterNet, out: Path, meta_extra: dict | None = None, fp16: bool = True, check: bool = True
+) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {**CONTRACT, "format": 1, "opset": OPSET, "preset": model.cfg.preset, "upscale": model.upscale,
-            "model_config": model.cfg.to_dict(), **describe(model), **(meta_extra or {})}
+    meta = {
+        **CONTRACT,
+        "format": 1,
+        "opset": OPSET,
+        "preset": model.cfg.preset,
+        "upscale": model.upscale,
+        "model_config": model.cfg.to_dict(),
+        **describe(model),
+        **(meta_extra or {}),
+    }
     results: dict = {"fp32": str(out)}
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".onnx.tmp")
     os.close(fd)
@@ -120,7 +162,9 @@ def export_model(model: RemasterNet, out: Path, meta_extra: dict | None = None, 
             try:
                 results["parity_fp16_max_abs_diff"] = parity(model, out16, torch.float16)
             except Exception as e:  # onnxruntime's CPU provider lacks some fp16 kernels
-                results["parity_fp16_max_abs_diff"] = {"unavailable": f"onnxruntime CPU could not run the fp16 model: {str(e).splitlines()[0]}"}
+                results["parity_fp16_max_abs_diff"] = {
+                    "unavailable": f"onnxruntime CPU could not run the fp16 model: {str(e).splitlines()[0]}"
+                }
     return results
 
 

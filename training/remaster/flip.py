@@ -4,6 +4,7 @@ description and its published constants: colour pipeline (contrast-sensitivity f
 YCxCz, Hunt-adjusted L*a*b*, HyAB distance, error redistribution) combined with a feature pipeline
 (edge and point detectors on luminance). Returns per-pixel errors in [0, 1]; lower is better.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,9 +17,13 @@ QC, QF, PC, PT = 0.7, 0.5, 0.4, 0.95
 DEFAULT_PPD = 0.7 * 3840 / 0.7 * math.pi / 180
 
 _WHITE = torch.tensor([0.950428545, 1.0, 1.088900371]).view(1, 3, 1, 1)  # D65
-_RGB2XYZ = torch.tensor([[10135552 / 24577794, 8788810 / 24577794, 4435075 / 24577794],
-                         [2613072 / 12288897, 8788810 / 12288897, 887015 / 12288897],
-                         [1425312 / 73733382, 8788810 / 73733382, 70074185 / 73733382]])
+_RGB2XYZ = torch.tensor(
+    [
+        [10135552 / 24577794, 8788810 / 24577794, 4435075 / 24577794],
+        [2613072 / 12288897, 8788810 / 12288897, 887015 / 12288897],
+        [1425312 / 73733382, 8788810 / 73733382, 70074185 / 73733382],
+    ]
+)
 _XYZ2RGB = torch.linalg.inv(_RGB2XYZ.double()).float()
 
 
@@ -67,7 +72,9 @@ def _csf_kernels(ppd: float) -> tuple[torch.Tensor, int]:
     z = ax[None, :] ** 2 + ax[:, None] ** 2
     ks = []
     for a1, b1, a2, b2 in params.values():
-        g = a1 * math.sqrt(math.pi / b1) * torch.exp(-(math.pi**2) * z / b1) + a2 * math.sqrt(math.pi / b2) * torch.exp(-(math.pi**2) * z / b2)
+        g = a1 * math.sqrt(math.pi / b1) * torch.exp(-(math.pi**2) * z / b1) + a2 * math.sqrt(math.pi / b2) * torch.exp(
+            -(math.pi**2) * z / b2
+        )
         ks.append(g / g.sum())
     return torch.stack(ks)[:, None].float(), r  # (3, 1, k, k)
 
@@ -117,7 +124,10 @@ def flip_map(test: torch.Tensor, reference: torch.Tensor, ppd: float = DEFAULT_P
     edge, point, frad = _feature_kernels(ppd)
     edge, point = edge.to(t), point.to(t)
     ry, ty = (r_[:, 0:1] + 16) / 116, (t[:, 0:1] + 16) / 116
-    de_f = torch.maximum((_features(ry, edge, frad) - _features(ty, edge, frad)).abs(), (_features(ry, point, frad) - _features(ty, point, frad)).abs())
+    de_f = torch.maximum(
+        (_features(ry, edge, frad) - _features(ty, edge, frad)).abs(),
+        (_features(ry, point, frad) - _features(ty, point, frad)).abs(),
+    )
     de_f = (de_f / math.sqrt(2)) ** QF
     return de_c ** (1 - de_f)
 

@@ -14,6 +14,7 @@ Checks, each an error naming the file: every A has its B and back, sizes are mul
 A's size or an integer multiple of it, frames of one side all share one size. The dataset is
 built in a temporary folder and renamed into place: an interrupted import leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,9 @@ def _check_pair(a: Path, b: Path) -> dict[str, dict[str, int]]:
     (aw, ah), (bw, bh) = _size(a), _size(b)
     for p, w, h in ((a, aw, ah), (b, bw, bh)):
         if w % 8 or h % 8:
-            raise ImportPairsError(f"{p}: {w}x{h} is not a multiple of 8 (the network downsamples by 8); crop or resize it")
+            raise ImportPairsError(
+                f"{p}: {w}x{h} is not a multiple of 8 (the network downsamples by 8); crop or resize it"
+            )
     if bw % aw or bh % ah or bw // aw != bh // ah:
         raise ImportPairsError(f"{b}: {bw}x{bh} is not {a.name}'s {aw}x{ah} or an integer multiple of it")
     return {"size": {"width": bw, "height": bh}, "lowSize": {"width": aw, "height": ah}}
@@ -101,7 +104,9 @@ def import_pairs(src: Path, out: Path, scene: str | None = None, copy: bool = Fa
             a, b = _frames(fa), _frames(fb)
             if a.keys() != b.keys():
                 only_a, only_b = sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys())
-                raise ImportPairsError(f"{fa.name} and {fb.name} differ: only in A: {only_a[:5]}, only in B: {only_b[:5]}")
+                raise ImportPairsError(
+                    f"{fa.name} and {fb.name} differ: only in A: {only_a[:5]}, only in B: {only_b[:5]}"
+                )
             if not a:
                 raise ImportPairsError(f"{fa} has no frames ({', '.join(sorted(IMAGE_SUFFIXES))})")
             for stem in sorted(a):
@@ -111,12 +116,28 @@ def import_pairs(src: Path, out: Path, scene: str | None = None, copy: bool = Fa
                 files = {pair["source"]: f"{pair['source']}/{pid}.png", pair["target"]: f"{pair['target']}/{pid}.png"}
                 _write_frame(a[stem], tmp / files[pair["source"]], copy)
                 _write_frame(b[stem], tmp / files[pair["target"]], copy)
-                rows.append({"id": pid, "scene": scene, "layout": scene, "split": split, "files": files,
-                             "source": str(a[stem].relative_to(src)), **sz})
+                rows.append(
+                    {
+                        "id": pid,
+                        "scene": scene,
+                        "layout": scene,
+                        "split": split,
+                        "files": files,
+                        "source": str(a[stem].relative_to(src)),
+                        **sz,
+                    }
+                )
         if len(sizes) > 1:
-            raise ImportPairsError(f"frames of several sizes ({sorted(sizes)[:3]}...): a dataset has one size; resize them first")
-        identity = {"format": contract()["manifestFormat"], "scene": scene, "importedFrom": src.resolve().name,
-                    "width": rows[0]["size"]["width"], "height": rows[0]["size"]["height"]}
+            raise ImportPairsError(
+                f"frames of several sizes ({sorted(sizes)[:3]}...): a dataset has one size; resize them first"
+            )
+        identity = {
+            "format": contract()["manifestFormat"],
+            "scene": scene,
+            "importedFrom": src.resolve().name,
+            "width": rows[0]["size"]["width"],
+            "height": rows[0]["size"]["height"],
+        }
         (tmp / "dataset.json").write_text(json.dumps(identity, indent=2) + "\n")
         (tmp / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         if out.exists():
@@ -130,7 +151,9 @@ def import_pairs(src: Path, out: Path, scene: str | None = None, copy: bool = Fa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--from", dest="src", required=True, help="folder with train_A/train_B [test_A/test_B heldout_A/heldout_B]")
+    ap.add_argument(
+        "--from", dest="src", required=True, help="folder with train_A/train_B [test_A/test_B heldout_A/heldout_B]"
+    )
     ap.add_argument("--out", required=True, help="new dataset folder")
     ap.add_argument("--scene", help="scene name recorded in the manifest (default: the --from folder's name)")
     ap.add_argument("--copy", action="store_true", help="copy PNGs instead of hard-linking them")
@@ -142,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(res, indent=1))
     if not res["splits"]["test"]:
-        print("import_pairs: no heldout_A/heldout_B folders, so the test split is empty; evaluate with --split val", file=sys.stderr)
+        print(
+            "import_pairs: no heldout_A/heldout_B folders, so the test split is empty; evaluate with --split val",
+            file=sys.stderr,
+        )
     return 0
 
 

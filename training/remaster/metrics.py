@@ -1,5 +1,6 @@
 """Image-quality metrics on (B, 3, H, W) tensors in [0, 1]. A metric whose weights are missing is
 reported as unavailable with the reason, never skipped silently or faked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """A self-contained HTML report of a run: loss curves and validation metrics over time (inline
 SVG), and the latest low | remastered | high grid (embedded PNG). Reads runs/<id>/metrics.jsonl."""
+
 from __future__ import annotations
 
 import base64
@@ -24,18 +25,32 @@ def _svg_chart(title: str, series: dict[str, list[tuple[float, float]]], width: 
         d = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for j, (x, y) in enumerate(s))
         lines.append(f'<path d="{d}" fill="none" stroke="{c}" stroke-width="1.5"/>')
         legend.append(f'<text x="{50 + i * 110}" y="14" fill="{c}" font-size="11">{html.escape(name)}</text>')
-    axes = (f'<text x="4" y="{sy(y1) + 4:.0f}" font-size="10">{y1:.4g}</text><text x="4" y="{sy(y0):.0f}" font-size="10">{y0:.4g}</text>'
-            f'<text x="{width - 60}" y="{height - 6}" font-size="10">step {x1:.0f}</text>')
-    return f'<figure><figcaption>{html.escape(title)}</figcaption><svg width="{width}" height="{height}" style="background:#fafafa">{"".join(legend)}{"".join(lines)}{axes}</svg></figure>'
+    axes = (
+        f'<text x="4" y="{sy(y1) + 4:.0f}" font-size="10">{y1:.4g}</text>'
+        f'<text x="4" y="{sy(y0):.0f}" font-size="10">{y0:.4g}</text>'
+        f'<text x="{width - 60}" y="{height - 6}" font-size="10">step {x1:.0f}</text>'
+    )
+    return (
+        f"<figure><figcaption>{html.escape(title)}</figcaption>"
+        f'<svg width="{width}" height="{height}" style="background:#fafafa">'
+        f"{''.join(legend)}{''.join(lines)}{axes}</svg></figure>"
+    )
 
 
 def write_report(run_dir: str | Path) -> Path:
     run = Path(run_dir)
-    rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()] if (run / "metrics.jsonl").exists() else []
+    rows = (
+        [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+        if (run / "metrics.jsonl").exists()
+        else []
+    )
     train = [r for r in rows if "loss_mse" in r]
     evals = [r for r in rows if "eval" in r]
     charts = []
-    losses = {k: [(r["step"], r[k]) for r in train if r.get(k)] for k in ("loss_mse", "loss_lpips", "loss_gan_g", "loss_gan_d")}
+    losses = {
+        k: [(r["step"], r[k]) for r in train if r.get(k)]
+        for k in ("loss_mse", "loss_lpips", "loss_gan_g", "loss_gan_d")
+    }
     charts.append(_svg_chart("training losses", {k: v for k, v in losses.items() if v}))
     charts.append(_svg_chart("learning rate", {"lr": [(r["step"], r["lr"]) for r in train]}))
     charts.append(_svg_chart("throughput (images/s)", {"images/s": [(r["step"], r["images_per_s"]) for r in train]}))
@@ -43,18 +58,26 @@ def write_report(run_dir: str | Path) -> Path:
         s = [(r["step"], r["eval"][metric]) for r in evals if isinstance(r["eval"].get(metric), (int, float))]
         if s:
             charts.append(_svg_chart(f"validation {metric}", {metric: s}))
-    grids = sorted((run / "eval").glob("step_*.png"), key=lambda p: int(p.stem.split("_")[1])) if (run / "eval").is_dir() else []
+    grids = (
+        sorted((run / "eval").glob("step_*.png"), key=lambda p: int(p.stem.split("_")[1]))
+        if (run / "eval").is_dir()
+        else []
+    )
     grid_html = ""
     if grids:
         b64 = base64.b64encode(grids[-1].read_bytes()).decode()
-        grid_html = f'<h2>Validation frames at {grids[-1].stem.replace("_", " ")}: low | remastered | high</h2><img style="max-width:100%" src="data:image/png;base64,{b64}">'
+        grid_html = (
+            f"<h2>Validation frames at {grids[-1].stem.replace('_', ' ')}: low | remastered | high</h2>"
+            f'<img style="max-width:100%" src="data:image/png;base64,{b64}">'
+        )
     last_eval = html.escape(json.dumps(evals[-1]["eval"], indent=1)) if evals else "no evaluation yet"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Remaster run {html.escape(run.name)}</title>
-<style>body{{font:14px system-ui;margin:24px;max-width:1200px}}figure{{display:inline-block;margin:8px}}figcaption{{font-weight:600}}pre{{background:#f4f4f4;padding:8px}}</style></head>
+<style>body{{font:14px system-ui;margin:24px;max-width:1200px}}figure{{display:inline-block;margin:8px}}
+figcaption{{font-weight:600}}pre{{background:#f4f4f4;padding:8px}}</style></head>
 <body><h1>Remaster run <code>{html.escape(str(run))}</code></h1>
-<p>{len(train)} training log rows, {len(evals)} evaluations; last step {train[-1]['step'] if train else 0}.</p>
+<p>{len(train)} training log rows, {len(evals)} evaluations; last step {train[-1]["step"] if train else 0}.</p>
 <h2>Latest validation metrics</h2><pre>{last_eval}</pre>
-{''.join(charts)}
+{"".join(charts)}
 {grid_html}
 </body></html>"""
     out = run / "report.html"

@@ -1,4 +1,5 @@
 """Device, precision, distributed setup and machine-load readings (no side effects on import)."""
+
 from __future__ import annotations
 
 import contextlib

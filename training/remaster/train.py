@@ -5,6 +5,7 @@
 
 Writes runs/<output_dir>/: checkpoints/step_N.pt, metrics.jsonl, eval/step_N.png, report.html.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,11 @@ from .data import PairedFrames, batch_generator
 from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
 from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
-from .metrics import MetricSuite, summarise
-from .model.remaster import RemasterNet, build_model, describe
+from .metrics import MetricSuite
+from .model.remaster import build_model, describe
 from .model.taesd import load_taesd_weights
 from .runtime import LoadMeter, autocast, init_distributed, pick_device
+from .validation import evaluate_model, save_eval_grid
 from .weights import WeightsUnavailable, load_state_dict
 
 
@@ -53,36 +55,6 @@ def build_lpips(cfg: TrainConfig) -> tuple[LPIPS | None, str | None]:
         return load_lpips(cfg.lpips_net, cfg.lpips_backbone or None, cfg.lpips_heads or None), None
     except WeightsUnavailable as e:
         return None, str(e)
-
-
-def save_eval_grid(path: Path, low: torch.Tensor, pred: torch.Tensor, high: torch.Tensor) -> None:
-    """Rows of low | remastered | high (low upsampled to the output size when smaller)."""
-    from PIL import Image
-
-    if low.shape[-1] != pred.shape[-1]:
-        low = torch.nn.functional.interpolate(low, size=pred.shape[-2:], mode="nearest")
-    rows = [torch.cat([l, p, h], dim=2) for l, p, h in zip(low, pred, high)]  # (3, H, 3W)
-    grid = torch.cat(rows, dim=1).clamp(0, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray((grid.permute(1, 2, 0).float().numpy() * 255 + 0.5).astype("uint8")).save(path)
-
-
-@torch.no_grad()
-def evaluate_model(model: RemasterNet, val: PairedFrames, suite: MetricSuite, device, cfg: TrainConfig, n: int):
-    model.eval()
-    per: dict[str, list[float]] = {}
-    lows, preds, highs = [], [], []
-    for i in range(min(n, len(val))):
-        low, high = val.pair(i)
-        low, high = low[None].to(device), high[None].to(device)
-        with autocast(device, cfg.precision):
-            pred = model(low).float()
-        for k, v in suite.per_image(pred, high).items():
-            per.setdefault(k, []).extend(v)
-        if len(lows) < cfg.report_images:
-            lows.append(low[0].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
-    model.train()
-    return summarise(per, suite.unavailable), (lows, preds, highs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,14 +85,26 @@ def main(argv: list[str] | None = None) -> int:
         # The run's identity comes from the checkpoint. Bookkeeping keys follow the command line;
         # loss schedule keys change only when given explicitly (then the run is no longer the
         # uninterrupted one, and the change is printed and saved in the next checkpoint).
-        resumable = {"max_steps", "save_steps", "eval_steps", "logging_steps", "device", "output_dir", "num_eval_images", "report_images"}
+        resumable = {
+            "max_steps",
+            "save_steps",
+            "eval_steps",
+            "logging_steps",
+            "device",
+            "output_dir",
+            "num_eval_images",
+            "report_images",
+        }
         schedule = {"gan_factor", "gan_start_step", "lpips_start_step"}
         saved = from_dict(ckpt["config"])
         for k in resumable:
             setattr(saved, k, getattr(cfg, k))
         explicit = parse_cli_overrides(args.overrides)
         for k in schedule & set(explicit):
-            print(f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})", file=sys.stderr)
+            print(
+                f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})",
+                file=sys.stderr,
+            )
             setattr(saved, k, getattr(cfg, k))
         cfg = saved
 
@@ -134,8 +118,20 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.channels_last:
         model.to(memory_format=torch.channels_last)
         disc.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay)
-    opt_d = torch.optim.AdamW(disc.parameters(), lr=cfg.disc_learning_rate or cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        model.parameters(),
+        lr=cfg.learning_rate,
+        betas=(cfg.adam_beta1, cfg.adam_beta2),
+        eps=cfg.adam_epsilon,
+        weight_decay=cfg.weight_decay,
+    )
+    opt_d = torch.optim.AdamW(
+        disc.parameters(),
+        lr=cfg.disc_learning_rate or cfg.learning_rate,
+        betas=(cfg.adam_beta1, cfg.adam_beta2),
+        eps=cfg.adam_epsilon,
+        weight_decay=cfg.weight_decay,
+    )
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
     sched_d = torch.optim.lr_scheduler.LambdaLR(opt_d, lr_lambda(cfg))
     step = 0
@@ -153,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
     lpips, lpips_error = build_lpips(cfg)
     if lpips is None and cfg.lpips_factor > 0:
-        print(f"train: lpips_factor is {cfg.lpips_factor} but LPIPS weights are unavailable: {lpips_error}", file=sys.stderr)
+        print(
+            f"train: lpips_factor is {cfg.lpips_factor} but LPIPS weights are unavailable: {lpips_error}",
+            file=sys.stderr,
+        )
         return 2
     if lpips is not None:
         lpips.to(device)
@@ -162,12 +161,28 @@ def main(argv: list[str] | None = None) -> int:
     train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
     val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
     if train.scale != cfg.upscale:
-        print(f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}", file=sys.stderr)
+        print(
+            f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}",
+            file=sys.stderr,
+        )
         return 2
 
     if is_main:
         out.mkdir(parents=True, exist_ok=True)
-        print(json.dumps({"config": to_dict(cfg), "model": describe(model), "train_pairs": len(train), "val_pairs": len(val), "device": str(device), "world_size": world, "resumed_from": str(resume_path) if resume_path else None}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "config": to_dict(cfg),
+                    "model": describe(model),
+                    "train_pairs": len(train),
+                    "val_pairs": len(val),
+                    "device": str(device),
+                    "world_size": world,
+                    "resumed_from": str(resume_path) if resume_path else None,
+                },
+                indent=1,
+            )
+        )
     metrics_file = out / "metrics.jsonl"
     if is_main and ckpt is not None:
         trim_metrics(metrics_file, step)  # rows a killed run logged after its last checkpoint
@@ -187,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             low, high = train.batch(micro, cfg.resolution, g)
             low, high = low.to(device), high.to(device)
             if cfg.channels_last:
-                low, high = low.contiguous(memory_format=torch.channels_last), high.contiguous(memory_format=torch.channels_last)
+                low, high = (
+                    low.contiguous(memory_format=torch.channels_last),
+                    high.contiguous(memory_format=torch.channels_last),
+                )
             with autocast(device, cfg.precision):
                 pred = train_model(low)
                 loss, parts = generator_loss(pred, high, step, cfg, nets)
@@ -215,8 +233,15 @@ def main(argv: list[str] | None = None) -> int:
 
         if is_main and (step % cfg.logging_steps == 0 or step == cfg.max_steps):
             now = time.time()
-            row = {"step": step, **{f"loss_{k}": round(v, 6) for k, v in logs.items()}, "grad_norm": round(float(grad_norm), 4),
-                   "lr": sched.get_last_lr()[0], "images_per_s": round(window_imgs / max(now - window_t, 1e-6), 3), **meter.read(device), "time": now}
+            row = {
+                "step": step,
+                **{f"loss_{k}": round(v, 6) for k, v in logs.items()},
+                "grad_norm": round(float(grad_norm), 4),
+                "lr": sched.get_last_lr()[0],
+                "images_per_s": round(window_imgs / max(now - window_t, 1e-6), 3),
+                **meter.read(device),
+                "time": now,
+            }
             window_t, window_imgs = now, 0
             with open(metrics_file, "a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -225,11 +250,25 @@ def main(argv: list[str] | None = None) -> int:
             save_eval_grid(out / "eval" / f"step_{step}.png", torch.stack(lows), torch.stack(preds), torch.stack(highs))
             with open(metrics_file, "a") as f:
                 f.write(json.dumps({"step": step, "eval": summary, "time": time.time()}) + "\n")
-            bar.write(f"step {step} val " + " ".join(f"{k}={v:.4f}" for k, v in summary.items() if isinstance(v, float)))
+            bar.write(
+                f"step {step} val " + " ".join(f"{k}={v:.4f}" for k, v in summary.items() if isinstance(v, float))
+            )
         if is_main and (step % cfg.save_steps == 0 or step == cfg.max_steps):
-            atomic_save({"model": model.state_dict(), "disc": disc.state_dict(), "opt": opt.state_dict(), "opt_d": opt_d.state_dict(),
-                         "sched": sched.state_dict(), "sched_d": sched_d.state_dict(), "rng": rng_state(), "step": step,
-                         "config": to_dict(cfg), "model_config": model.cfg.to_dict()}, checkpoint_dir(out) / f"step_{step}.pt")
+            atomic_save(
+                {
+                    "model": model.state_dict(),
+                    "disc": disc.state_dict(),
+                    "opt": opt.state_dict(),
+                    "opt_d": opt_d.state_dict(),
+                    "sched": sched.state_dict(),
+                    "sched_d": sched_d.state_dict(),
+                    "rng": rng_state(),
+                    "step": step,
+                    "config": to_dict(cfg),
+                    "model_config": model.cfg.to_dict(),
+                },
+                checkpoint_dir(out) / f"step_{step}.pt",
+            )
             prune(out)
     bar.close()
     if is_main:

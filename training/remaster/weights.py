@@ -5,6 +5,7 @@ Order: an explicit path (`--weights PATH` / argument) wins; else the cache direc
 cache (atomic: temp file + rename). With no network the error names the URL, the cache path and
 the override, so a user knows where to put the file.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,12 +49,17 @@ def resolve_weights(name: str, path: str | os.PathLike | None = None, download: 
         raise WeightsUnavailable(f"{name}: not in the cache ({cached}) and downloads are off; pass a weights path")
     cached.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with urllib.request.urlopen(url, timeout=30) as r, tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as tmp:
+        with (
+            urllib.request.urlopen(url, timeout=30) as r,
+            tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as tmp,
+        ):
             while chunk := r.read(1 << 20):
                 tmp.write(chunk)
         os.replace(tmp.name, cached)
     except Exception as e:  # no network, HTTP error, ...
-        raise WeightsUnavailable(f"{name}: could not download {url} ({e}); put the file at {cached} or pass a weights path") from e
+        raise WeightsUnavailable(
+            f"{name}: could not download {url} ({e}); put the file at {cached} or pass a weights path"
+        ) from e
     return cached
 
 

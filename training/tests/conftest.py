@@ -1,5 +1,6 @@
 """Shared fixtures: a small synthetic paired dataset as `npm run dataset` writes it (manifest.jsonl), and
 self-made LPIPS weights (random, in the torchvision / LPIPS checkpoint layouts)."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = Tr
     """high = a smooth colour pattern; low = a darker, blockier version (a learnable mapping)."""
     rng = np.random.default_rng(0)
     manifest = []
-    for split, n in zip(("train", "val", "test"), counts):
+    for split, n in zip(("train", "val", "test"), counts, strict=True):
         for i in range(n):
             pid = f"{split}-{i:02d}"
             high = _pattern(rng, size)
@@ -39,8 +40,16 @@ def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = Tr
             for k, a in imgs.items():
                 (root / k).mkdir(parents=True, exist_ok=True)
                 Image.fromarray((np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)).save(root / files[k])
-            manifest.append({"id": pid, "split": split, "layout": "synthetic", "files": files, "size": {"width": size, "height": size},
-                             "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5}})
+            manifest.append(
+                {
+                    "id": pid,
+                    "split": split,
+                    "layout": "synthetic",
+                    "files": files,
+                    "size": {"width": size, "height": size},
+                    "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5},
+                }
+            )
     (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in manifest))
     (root / "dataset.json").write_text(json.dumps({"format": 2, "scene": "synthetic", "seed": 0}))
     return root

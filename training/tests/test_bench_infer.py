@@ -7,7 +7,22 @@ from remaster.bench_infer import main, parse_size
 
 def test_times_the_shipped_models_with_static_shapes_and_writes_json(tmp_path, repo_root):
     out = tmp_path / "r.json"
-    rep = main(["--models", str(repo_root / "models/remaster-realtime.onnx"), "--sizes", "64x48", "--provider", "cpu", "--reps", "2", "--warmup", "1", "--out", str(out)])
+    rep = main(
+        [
+            "--models",
+            str(repo_root / "models/remaster-realtime.onnx"),
+            "--sizes",
+            "64x48",
+            "--provider",
+            "cpu",
+            "--reps",
+            "2",
+            "--warmup",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     saved = json.loads(out.read_text())
     assert saved["results"] == rep["results"] and not rep["failures"]
     r = rep["results"][0]

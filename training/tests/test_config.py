@@ -5,7 +5,13 @@ from remaster.config import ConfigError, TrainConfig, from_dict, load_config, pa
 
 def test_defaults_are_the_original_setup():
     c = TrainConfig()
-    assert (c.learning_rate, c.warmup_steps, c.weight_decay, c.max_grad_norm, c.per_device_train_batch_size) == (5e-6, 500, 1e-2, 1.0, 4)
+    assert (c.learning_rate, c.warmup_steps, c.weight_decay, c.max_grad_norm, c.per_device_train_batch_size) == (
+        5e-6,
+        500,
+        1e-2,
+        1.0,
+        4,
+    )
     assert (c.lpips_factor, c.gan_factor, c.resolution) == (5.0, 0.5, 512)
     assert c.metrics_list == ["lpips", "mse", "ssim", "dists", "psnr", "fid"]
 
@@ -14,19 +20,28 @@ def test_yaml_then_cli_overrides_with_type_checks(tmp_path):
     y = tmp_path / "c.yaml"
     y.write_text("learning_rate: 1.0e-4\nmax_steps: 7\nmetrics_list: [psnr, flip]\n")
     c = load_config(str(y), parse_cli_overrides(["max_steps=9", "skip_connections=true", "--lpips-factor=2"]))
-    assert (c.learning_rate, c.max_steps, c.skip_connections, c.lpips_factor, c.metrics_list) == (1e-4, 9, True, 2.0, ["psnr", "flip"])
+    assert (c.learning_rate, c.max_steps, c.skip_connections, c.lpips_factor, c.metrics_list) == (
+        1e-4,
+        9,
+        True,
+        2.0,
+        ["psnr", "flip"],
+    )
 
 
-@pytest.mark.parametrize("override,message", [
-    ({"lerning_rate": "1"}, "unknown config key 'lerning_rate'"),
-    ({"max_steps": "ten"}, "max_steps must be an integer"),
-    ({"max_steps": "1.5"}, "max_steps must be an integer"),
-    ({"skip_connections": "maybe"}, "skip_connections must be a boolean"),
-    ({"resolution": "100"}, "multiple of 8"),
-    ({"lr_scheduler_type": "step"}, "lr_scheduler_type must be"),
-    ({"metrics_list": "psnr,bleu"}, "unknown metric"),
-    ({"clip_weights": "clip.pt"}, "not implemented"),
-])
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ({"lerning_rate": "1"}, "unknown config key 'lerning_rate'"),
+        ({"max_steps": "ten"}, "max_steps must be an integer"),
+        ({"max_steps": "1.5"}, "max_steps must be an integer"),
+        ({"skip_connections": "maybe"}, "skip_connections must be a boolean"),
+        ({"resolution": "100"}, "multiple of 8"),
+        ({"lr_scheduler_type": "step"}, "lr_scheduler_type must be"),
+        ({"metrics_list": "psnr,bleu"}, "unknown metric"),
+        ({"clip_weights": "clip.pt"}, "not implemented"),
+    ],
+)
 def test_bad_config_is_an_error_naming_the_key(override, message):
     with pytest.raises(ConfigError, match=message):
         load_config(None, override)

@@ -1,5 +1,6 @@
 """The dataset contract: manifest.jsonl is what every reader reads; old formats still load; paired
 frames made elsewhere come in through remaster.import_pairs."""
+
 import json
 import shutil
 
@@ -20,7 +21,9 @@ def test_a_format_1_dataset_still_loads_with_its_layout_renamed(dataset, tmp_pat
     for r in rows:
         r["variant"] = r.pop("layout")
     (old / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (old / "dataset.json").write_text(json.dumps({"format": 1, "scene": "courtyard", "testVariant": "market", "pathsPerVariant": 5}))
+    (old / "dataset.json").write_text(
+        json.dumps({"format": 1, "scene": "courtyard", "testVariant": "market", "pathsPerVariant": 5})
+    )
     assert all(r["layout"] == "synthetic" and "variant" not in r for r in read_manifest(old))
     assert read_identity(old)["testLayout"] == "market" and read_identity(old)["pathsPerLayout"] == 5
     assert len(PairedFrames(old, "train")) == 6

@@ -1,19 +1,43 @@
 import json
 
-import torch
-
 from remaster.evaluate import main as evaluate_main
 from remaster.train import main as train_main
 
 
 def test_evaluate_reports_model_and_baselines_on_the_test_split(dataset, tmp_path, lpips_weights):
     run = tmp_path / "run"
-    assert train_main([f"dataset_dir={dataset}", f"output_dir={run}", "model_preset=tiny", "resolution=32", "max_steps=2",
-                       "lpips_factor=0", "gan_factor=0", "num_eval_images=1", "save_steps=2"]) == 0
+    assert (
+        train_main(
+            [
+                f"dataset_dir={dataset}",
+                f"output_dir={run}",
+                "model_preset=tiny",
+                "resolution=32",
+                "max_steps=2",
+                "lpips_factor=0",
+                "gan_factor=0",
+                "num_eval_images=1",
+                "save_steps=2",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "eval"
     backbone, heads = lpips_weights
-    code = evaluate_main(["--dataset-dir", str(dataset), "--checkpoint", str(run / "checkpoints/step_2.pt"), "--out", str(out),
-                          "--lpips-backbone", str(backbone), "--lpips-heads", str(heads)])
+    code = evaluate_main(
+        [
+            "--dataset-dir",
+            str(dataset),
+            "--checkpoint",
+            str(run / "checkpoints/step_2.pt"),
+            "--out",
+            str(out),
+            "--lpips-backbone",
+            str(backbone),
+            "--lpips-heads",
+            str(heads),
+        ]
+    )
     assert code == 0
     res = json.loads((out / "results.json").read_text())
     assert res["frames"] == 2 and res["methods"] == ["low", "low_fxaa_sharpen", "remaster"]

@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -19,7 +17,11 @@ def test_export_parity_metadata_and_dynamic_sizes(tmp_path):
     m = onnx.load(str(tmp_path / "m.onnx"))
     assert [o.version for o in m.opset_import if o.domain == ""] == [17]
     meta = read_metadata(tmp_path / "m.onnx")
-    assert meta["input"]["layout"] == "NCHW" and meta["input"]["range"] == [0.0, 1.0] and meta["input"]["dtype"] == "float32"
+    assert (
+        meta["input"]["layout"] == "NCHW"
+        and meta["input"]["range"] == [0.0, 1.0]
+        and meta["input"]["dtype"] == "float32"
+    )
     assert meta["preset"] == "tiny" and meta["dataset"] == {"scene": "synthetic"} and meta["flops_per_output_pixel"] > 0
     sess = ort.InferenceSession(str(tmp_path / "m.onnx"))
     assert [i.name for i in sess.get_inputs()] == ["input"] and [o.name for o in sess.get_outputs()] == ["output"]

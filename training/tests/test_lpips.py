@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED_LPIPS
 from PIL import Image
 
 from remaster.losses.lpips import LPIPS, load_lpips
 from remaster.weights import CANONICAL, WeightsUnavailable, resolve_weights
-
-from conftest import SHARED_LPIPS
 
 
 def test_self_made_weights_load_through_the_real_loader(lpips_weights):
@@ -45,7 +44,10 @@ def test_vgg_backbone_builds():
     assert m(torch.zeros(1, 3, 32, 32), torch.zeros(1, 3, 32, 32)).shape == (1,)
 
 
-@pytest.mark.skipif(not (SHARED_LPIPS / "alexnet_features.pth").is_file(), reason="reference LPIPS weights not present in ../shared/weights/lpips-alex")
+@pytest.mark.skipif(
+    not (SHARED_LPIPS / "alexnet_features.pth").is_file(),
+    reason="reference LPIPS weights not present in ../shared/weights/lpips-alex",
+)
 def test_reference_values_with_the_real_alexnet_weights():
     m = load_lpips("alex", SHARED_LPIPS / "alexnet_features.pth", SHARED_LPIPS / "lin_alex_v01.pth", download=False)
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from remaster.model.remaster import PRESETS, RemasterNet, build_model, count_flops, describe
+from remaster.model.remaster import PRESETS, build_model, count_flops, describe
 
 
 @pytest.mark.parametrize("preset", ["tiny", "realtime", "seed"])
@@ -59,10 +59,20 @@ def test_unknown_preset_and_option():
 
 def test_state_dict_names_follow_diffusers():
     keys = set(build_model("seed").state_dict())
-    for k in ("encoder.layers.0.weight", "encoder.layers.1.conv.0.weight", "decoder.layers.0.weight", "decoder.layers.2.conv.4.weight",
-              "unet.conv_in.weight", "unet.time_embedding.linear_1.weight", "unet.down_blocks.0.resnets.0.norm1.weight",
-              "unet.down_blocks.0.downsamplers.0.conv.weight", "unet.mid_block.resnets.1.conv2.weight",
-              "unet.up_blocks.0.resnets.2.conv_shortcut.weight", "unet.up_blocks.0.upsamplers.0.conv.weight", "unet.conv_out.weight"):
+    for k in (
+        "encoder.layers.0.weight",
+        "encoder.layers.1.conv.0.weight",
+        "decoder.layers.0.weight",
+        "decoder.layers.2.conv.4.weight",
+        "unet.conv_in.weight",
+        "unet.time_embedding.linear_1.weight",
+        "unet.down_blocks.0.resnets.0.norm1.weight",
+        "unet.down_blocks.0.downsamplers.0.conv.weight",
+        "unet.mid_block.resnets.1.conv2.weight",
+        "unet.up_blocks.0.resnets.2.conv_shortcut.weight",
+        "unet.up_blocks.0.upsamplers.0.conv.weight",
+        "unet.conv_out.weight",
+    ):
         assert k in keys, k
 
 
@@ -71,12 +81,17 @@ def test_taesd_weights_load_in_both_layouts():
 
     src = build_model("seed")
     dst = build_model("seed")
-    diffusers = {f"encoder.{k}": v for k, v in src.encoder.state_dict().items()} | {f"decoder.{k}": v for k, v in src.decoder.state_dict().items()}
+    diffusers = {f"encoder.{k}": v for k, v in src.encoder.state_dict().items()} | {
+        f"decoder.{k}": v for k, v in src.decoder.state_dict().items()
+    }
     load_taesd_weights(dst.encoder, dst.decoder, diffusers)
     torch.testing.assert_close(dst.decoder.layers[0].weight, src.decoder.layers[0].weight)
     # Original taesd_*.pth layout: encoder N.*, decoder N+1.* (Clamp at index 0).
     original = {f"encoder.{k}": v for k, v in src.encoder.layers.state_dict().items()}
-    original |= {f"decoder.{int(k.split('.')[0]) + 1}.{k.split('.', 1)[1]}": v for k, v in src.decoder.layers.state_dict().items()}
+    original |= {
+        f"decoder.{int(k.split('.')[0]) + 1}.{k.split('.', 1)[1]}": v
+        for k, v in src.decoder.layers.state_dict().items()
+    }
     dst2 = build_model("seed")
     load_taesd_weights(dst2.encoder, dst2.decoder, original)
     torch.testing.assert_close(dst2.encoder.layers[3].conv[2].weight, src.encoder.layers[3].conv[2].weight)

@@ -10,23 +10,47 @@ from remaster.train import main as train_main
 
 
 def _args(dataset, out, *extra):
-    return [f"dataset_dir={dataset}", f"output_dir={out}", "model_preset=tiny", "resolution=32", "per_device_train_batch_size=2",
-            "warmup_steps=2", "learning_rate=3e-3", "num_eval_images=2", "report_images=2", *extra]
+    return [
+        f"dataset_dir={dataset}",
+        f"output_dir={out}",
+        "model_preset=tiny",
+        "resolution=32",
+        "per_device_train_batch_size=2",
+        "warmup_steps=2",
+        "learning_rate=3e-3",
+        "num_eval_images=2",
+        "report_images=2",
+        *extra,
+    ]
 
 
 def _losses(out):
-    return [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines() if "loss_mse" in l]
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if "loss_mse" in line]
 
 
 def test_tiny_overfit_loss_falls_and_the_run_leaves_a_report(dataset, tmp_path):
     out = tmp_path / "run"
-    assert train_main(_args(dataset, out, "max_steps=60", "logging_steps=1", "save_steps=60", "eval_steps=30", "lpips_factor=0", "gan_factor=0")) == 0
+    assert (
+        train_main(
+            _args(
+                dataset,
+                out,
+                "max_steps=60",
+                "logging_steps=1",
+                "save_steps=60",
+                "eval_steps=30",
+                "lpips_factor=0",
+                "gan_factor=0",
+            )
+        )
+        == 0
+    )
     rows = _losses(out)
     first = sum(r["loss_mse"] for r in rows[:5]) / 5
     last = sum(r["loss_mse"] for r in rows[-5:]) / 5
     assert last < 0.5 * first, f"loss did not fall: {first:.4f} -> {last:.4f}"
     assert all({"lr", "images_per_s", "cpu_percent"} <= set(r) for r in rows)
-    evals = [json.loads(l)["eval"] for l in (out / "metrics.jsonl").read_text().splitlines() if '"eval"' in l]
+    evals = [json.loads(line)["eval"] for line in (out / "metrics.jsonl").read_text().splitlines() if '"eval"' in line]
     assert len(evals) == 2 and evals[-1]["psnr"] > evals[0]["psnr"]
     assert "dists" in evals[-1] and "unavailable" in evals[-1]["dists"]
     html = (out / "report.html").read_text()
@@ -49,14 +73,25 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120.0) -> None:
 def test_killed_and_resumed_run_matches_an_uninterrupted_one(dataset, tmp_path, lpips_weights):
     backbone, heads = lpips_weights
     steps = 60
-    common = _args(dataset, "{out}", f"max_steps={steps}", "save_steps=3", f"eval_steps={steps}", "logging_steps=1", "gan_start_step=2",
-                   f"lpips_backbone={backbone}", f"lpips_heads={heads}")
+    common = _args(
+        dataset,
+        "{out}",
+        f"max_steps={steps}",
+        "save_steps=3",
+        f"eval_steps={steps}",
+        "logging_steps=1",
+        "gan_start_step=2",
+        f"lpips_backbone={backbone}",
+        f"lpips_heads={heads}",
+    )
     straight = tmp_path / "straight"
     assert train_main([a.replace("{out}", str(straight)) for a in common]) == 0
 
     resumed = tmp_path / "resumed"
     args = [a.replace("{out}", str(resumed)) for a in common]
-    proc = subprocess.Popen([sys.executable, "-m", "remaster.train", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "remaster.train", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     _kill_when(proc, lambda: (resumed / "checkpoints" / "step_3.pt").exists())
     assert proc.returncode == -signal.SIGKILL
     kept = sorted(p.name for p in (resumed / "checkpoints").iterdir())

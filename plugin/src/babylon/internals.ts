@@ -41,9 +41,19 @@ export function hardwareResource<T>(texture: FrameTexture): T {
  * gives its hardware texture the view Babylon binds.
  */
 export function wrapGpuTexture(engine: AbstractEngine, texture: GPUTexture): InternalTexture {
-  const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(texture);
+  const wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(
+    texture,
+  );
   const hw = wrapped._hardwareTexture as unknown as { createView(d: GPUTextureViewDescriptor): void };
-  hw.createView({ format: "rgba8unorm", dimension: "2d", mipLevelCount: 1, baseMipLevel: 0, baseArrayLayer: 0, arrayLayerCount: 1, aspect: "all" });
+  hw.createView({
+    format: "rgba8unorm",
+    dimension: "2d",
+    mipLevelCount: 1,
+    baseMipLevel: 0,
+    baseArrayLayer: 0,
+    arrayLayerCount: 1,
+    aspect: "all",
+  });
   return wrapped;
 }
 
@@ -51,14 +61,30 @@ export function wrapGpuTexture(engine: AbstractEngine, texture: GPUTexture): Int
 export interface WebGl2Internals {
   gl: WebGL2RenderingContext;
   currentFramebuffer(): WebGLFramebuffer | null;
-  readPixelsAsync(x: number, y: number, w: number, h: number, format: number, type: number, out: Uint8Array): Promise<Uint8Array> | null;
+  readPixelsAsync(
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    format: number,
+    type: number,
+    out: Uint8Array,
+  ): Promise<Uint8Array> | null;
 }
 
 interface WebGl2Engine {
   _gl: WebGL2RenderingContext;
   _currentFramebuffer: WebGLFramebuffer | null;
   webGLVersion: number;
-  _readPixelsAsync(x: number, y: number, w: number, h: number, format: number, type: number, out: Uint8Array): Promise<Uint8Array> | null;
+  _readPixelsAsync(
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    format: number,
+    type: number,
+    out: Uint8Array,
+  ): Promise<Uint8Array> | null;
 }
 
 /** The WebGL2 internals, or null on WebGPU / WebGL1 / an engine that lacks them. */
@@ -74,8 +100,15 @@ export function webgl2Internals(engine: AbstractEngine): WebGl2Internals | null 
 }
 
 /** Babylon's generic texture readback (any engine): RGBA, rows bottom-up as the texture stores them. */
-export function readTexturePixels(engine: AbstractEngine, texture: FrameTexture, width: number, height: number): Promise<ArrayBufferView> {
-  return (engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> })._readTexturePixels(texture, width, height);
+export function readTexturePixels(
+  engine: AbstractEngine,
+  texture: FrameTexture,
+  width: number,
+  height: number,
+): Promise<ArrayBufferView> {
+  return (
+    engine as unknown as { _readTexturePixels(t: unknown, w: number, h: number): Promise<ArrayBufferView> }
+  )._readTexturePixels(texture, width, height);
 }
 
 /** Which engine kinds use an internal, and how to see that it is there. */
@@ -118,9 +151,20 @@ export function missingInternals(engine: AbstractEngine, texture: FrameTexture):
     for (const use of INTERNALS.filter((u) => u.engines.includes(kind))) {
       let target: unknown = use.on === "engine" ? engine : texture;
       if (use.on === "wrappedTexture") {
-        if (!wrapped && typeof (engine as unknown as Record<string, unknown>).wrapWebGPUTexture === "function" && gpuDevice(engine)) {
-          scratch = gpuDevice(engine).createTexture({ label: "internals-probe", size: [1, 1], format: "rgba8unorm", usage: GPUTextureUsage.TEXTURE_BINDING });
-          wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(scratch);
+        if (
+          !wrapped &&
+          typeof (engine as unknown as Record<string, unknown>).wrapWebGPUTexture === "function" &&
+          gpuDevice(engine)
+        ) {
+          scratch = gpuDevice(engine).createTexture({
+            label: "internals-probe",
+            size: [1, 1],
+            format: "rgba8unorm",
+            usage: GPUTextureUsage.TEXTURE_BINDING,
+          });
+          wrapped = (engine as unknown as { wrapWebGPUTexture(t: GPUTexture): InternalTexture }).wrapWebGPUTexture(
+            scratch,
+          );
         }
         target = wrapped?._hardwareTexture;
       }

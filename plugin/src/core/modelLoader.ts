@@ -37,7 +37,8 @@ const HOW_TO_F16 = {
 export async function loadModel(c: ModelChoice, fetcher: Fetcher = fetch): Promise<LoadedModel> {
   const f16 = c.backend === "webgpu" && c.shaderF16;
   const howToF16 = HOW_TO_F16[c.backend];
-  if (c.precision === "fp16" && !f16) throw new Error(`RemasterPostProcess: precision 'fp16' is not possible: ${howToF16}`);
+  if (c.precision === "fp16" && !f16)
+    throw new Error(`RemasterPostProcess: precision 'fp16' is not possible: ${howToF16}`);
   const load = async (m: string | Uint8Array) => {
     const bytes = await fetchModel(m, fetcher);
     return { bytes, contract: checkContract(readOnnxMetadata(bytes)) };
@@ -46,7 +47,8 @@ export async function loadModel(c: ModelChoice, fetcher: Fetcher = fetch): Promi
   if (f16 && c.precision !== "fp32" && c.modelFp16 !== null) {
     try {
       const r = await load(c.modelFp16);
-      if (r.contract.dtype !== "float16") throw new Error(`RemasterPostProcess: modelFp16 is a ${r.contract.dtype} model, not float16`);
+      if (r.contract.dtype !== "float16")
+        throw new Error(`RemasterPostProcess: modelFp16 is a ${r.contract.dtype} model, not float16`);
       return { ...r, precisionNote };
     } catch (e) {
       if (c.precision === "fp16") throw e;
@@ -57,7 +59,9 @@ export async function loadModel(c: ModelChoice, fetcher: Fetcher = fetch): Promi
   }
   const r = await load(c.model);
   if (r.contract.dtype === "float16" && (!f16 || c.precision === "fp32")) {
-    throw new Error(`RemasterPostProcess: the model is float16 but ${c.precision === "fp32" ? "precision is 'fp32'" : howToF16}; use the float32 file`);
+    throw new Error(
+      `RemasterPostProcess: the model is float16 but ${c.precision === "fp32" ? "precision is 'fp32'" : howToF16}; use the float32 file`,
+    );
   }
   return { ...r, precisionNote };
 }
@@ -69,7 +73,7 @@ export async function fetchModel(m: string | Uint8Array, fetcher: Fetcher = fetc
   try {
     res = await fetcher(m);
   } catch (e) {
-    throw new Error(`RemasterPostProcess: could not fetch the model ${m}: ${(e as Error).message}`);
+    throw new Error(`RemasterPostProcess: could not fetch the model ${m}: ${(e as Error).message}`, { cause: e });
   }
   if (!res.ok) throw new Error(`RemasterPostProcess: could not fetch the model ${m}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());

@@ -132,10 +132,21 @@ export function readOnnxInputDims(bytes: Uint8Array): Record<string, Array<numbe
   return out;
 }
 
+/** One side of the "remaster" metadata as written by remaster.export (unchecked until checkContract). */
+interface TensorMeta {
+  name?: unknown;
+  layout?: unknown;
+  channels?: unknown;
+  range?: unknown;
+  dtype?: unknown;
+  size_multiple?: unknown;
+}
+
 /** Parses and checks the contract; every problem is named. */
 export function checkContract(props: Record<string, string>): ModelContract {
-  if (!props.remaster) throw new ModelError('no "remaster" metadata: this ONNX file was not exported by remaster.export');
-  let meta: Record<string, any>;
+  if (!props.remaster)
+    throw new ModelError('no "remaster" metadata: this ONNX file was not exported by remaster.export');
+  let meta: Record<string, unknown> & { input?: TensorMeta; output?: TensorMeta };
   try {
     meta = JSON.parse(props.remaster);
   } catch {
@@ -146,19 +157,24 @@ export function checkContract(props: Record<string, string>): ModelContract {
   const problems: string[] = [];
   if (input.layout !== "NCHW") problems.push(`input layout is ${input.layout}, expected NCHW`);
   if (output.layout !== "NCHW") problems.push(`output layout is ${output.layout}, expected NCHW`);
-  for (const [side, t] of [["input", input], ["output", output]] as const) {
-    if (JSON.stringify(t.range) !== "[0,1]") problems.push(`${side} range is ${JSON.stringify(t.range)}, expected [0,1]`);
+  for (const [side, t] of [
+    ["input", input],
+    ["output", output],
+  ] as const) {
+    if (JSON.stringify(t.range) !== "[0,1]")
+      problems.push(`${side} range is ${JSON.stringify(t.range)}, expected [0,1]`);
     if (t.channels !== "RGB") problems.push(`${side} channels are ${t.channels}, expected RGB`);
-    if (t.dtype !== "float32" && t.dtype !== "float16") problems.push(`${side} dtype is ${t.dtype}, expected float32 or float16`);
+    if (t.dtype !== "float32" && t.dtype !== "float16")
+      problems.push(`${side} dtype is ${t.dtype}, expected float32 or float16`);
   }
   if (typeof input.name !== "string" || typeof output.name !== "string") problems.push("input/output names missing");
   if (problems.length) throw new ModelError(problems.join("; "));
   return {
     preset: String(meta.preset),
-    dtype: input.dtype,
+    dtype: input.dtype as ModelContract["dtype"],
     upscale: Number(meta.upscale ?? 1),
-    inputName: input.name,
-    outputName: output.name,
+    inputName: input.name as string,
+    outputName: output.name as string,
     sizeMultiple: Number(input.size_multiple ?? 8),
     flopsPerOutputPixel: typeof meta.flops_per_output_pixel === "number" ? meta.flops_per_output_pixel : undefined,
     raw: meta,

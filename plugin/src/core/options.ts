@@ -90,19 +90,27 @@ function source(m: ModelSource): string | Uint8Array {
   return String(m);
 }
 
-export function resolveOptions(o: RemasterOptions, defaults: { model: string; modelFp16: string; wasmPaths: string }): ResolvedOptions {
+export function resolveOptions(
+  o: RemasterOptions,
+  defaults: { model: string; modelFp16: string; wasmPaths: string },
+): ResolvedOptions {
   const unknown = Object.keys(o).filter((k) => !KNOWN.has(k));
-  if (unknown.length) throw new Error(`RemasterPostProcess: unknown option(s) ${unknown.join(", ")}; known: ${[...KNOWN].join(", ")}`);
+  if (unknown.length)
+    throw new Error(`RemasterPostProcess: unknown option(s) ${unknown.join(", ")}; known: ${[...KNOWN].join(", ")}`);
   const D = OPTION_DEFAULTS;
   const scale = o.scale ?? D.scale;
   if (!(scale > 0 && scale <= 1)) throw new Error(`RemasterPostProcess: scale must be in (0, 1], got ${scale}`);
   const strength = o.strength ?? D.strength;
-  if (!(strength >= 0 && strength <= 1)) throw new Error(`RemasterPostProcess: strength must be in [0, 1], got ${strength}`);
+  if (!(strength >= 0 && strength <= 1))
+    throw new Error(`RemasterPostProcess: strength must be in [0, 1], got ${strength}`);
   const backend = o.backend ?? D.backend;
-  if (!BACKENDS.includes(backend)) throw new Error(`RemasterPostProcess: backend must be ${orList(BACKENDS)}, got ${backend}`);
+  if (!BACKENDS.includes(backend))
+    throw new Error(`RemasterPostProcess: backend must be ${orList(BACKENDS)}, got ${backend}`);
   const precision = o.precision ?? D.precision;
-  if (!PRECISIONS.includes(precision)) throw new Error(`RemasterPostProcess: precision must be ${orList(PRECISIONS)}, got ${precision}`);
-  if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean") throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
+  if (!PRECISIONS.includes(precision))
+    throw new Error(`RemasterPostProcess: precision must be ${orList(PRECISIONS)}, got ${precision}`);
+  if (o.graphCapture !== undefined && typeof o.graphCapture !== "boolean")
+    throw new Error(`RemasterPostProcess: graphCapture must be a boolean, got ${o.graphCapture}`);
   const model = o.model === undefined ? defaults.model : source(o.model);
   const modelFp16 = o.modelFp16 !== undefined ? source(o.modelFp16) : o.model === undefined ? defaults.modelFp16 : null;
   return {
@@ -127,7 +135,12 @@ function orList(items: readonly string[]): string {
 }
 
 /** Network input size for a frame: scaled, rounded down to a multiple of 8, at least 8. */
-export function inputSize(width: number, height: number, scale: number, multiple = 8): { width: number; height: number } {
+export function inputSize(
+  width: number,
+  height: number,
+  scale: number,
+  multiple = 8,
+): { width: number; height: number } {
   const r = (v: number) => Math.max(multiple, Math.floor((v * scale) / multiple) * multiple);
   return { width: r(width), height: r(height) };
 }

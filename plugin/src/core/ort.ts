@@ -9,7 +9,9 @@ import type * as OrtNS from "onnxruntime-web";
 export type Ort = typeof OrtNS;
 
 export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promise<Ort> {
-  const ort = (kind === "webgpu" ? await import("onnxruntime-web/webgpu") : await import("onnxruntime-web/wasm")) as unknown as Ort;
+  const ort = (kind === "webgpu"
+    ? await import("onnxruntime-web/webgpu")
+    : await import("onnxruntime-web/wasm")) as unknown as Ort;
   ort.env.wasm.wasmPaths = wasmPaths;
   // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
@@ -31,9 +33,15 @@ export interface WebGpuSessionOptions {
 }
 
 /** A WebGPU session on the caller's device (Babylon's), with GPU-resident inputs and outputs. */
-export async function createWebGpuSession(ort: Ort, model: Uint8Array, o: WebGpuSessionOptions): Promise<OrtNS.InferenceSession> {
+export async function createWebGpuSession(
+  ort: Ort,
+  model: Uint8Array,
+  o: WebGpuSessionOptions,
+): Promise<OrtNS.InferenceSession> {
   const session = await ort.InferenceSession.create(model, {
-    executionProviders: [{ name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig],
+    executionProviders: [
+      { name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig,
+    ],
     preferredOutputLocation: "gpu-buffer",
     graphOptimizationLevel: "all",
     freeDimensionOverrides: o.freeDimensions,
@@ -52,6 +60,8 @@ export async function createWebGpuSession(ort: Ort, model: Uint8Array, o: WebGpu
 export async function assertOrtOnDevice(envDevice: unknown, device: GPUDevice): Promise<void> {
   const d = await envDevice;
   if (d && d !== device) {
-    throw new Error("onnxruntime-web is running on a GPUDevice of its own, not Babylon's (the default onnxruntime-web build ignores a foreign device); import the onnxruntime-web/webgpu build");
+    throw new Error(
+      "onnxruntime-web is running on a GPUDevice of its own, not Babylon's (the default onnxruntime-web build ignores a foreign device); import the onnxruntime-web/webgpu build",
+    );
   }
 }

@@ -5,7 +5,13 @@
  */
 
 /** RGBA8 (rows top-first, or bottom-first when `flipY`) -> NCHW float32 in [0, 1]. */
-export function rgbaToNchw(rgba: Uint8Array, width: number, height: number, flipY = false, out?: Float32Array): Float32Array {
+export function rgbaToNchw(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  flipY = false,
+  out?: Float32Array,
+): Float32Array {
   const plane = width * height;
   const t = out ?? new Float32Array(3 * plane);
   for (let y = 0; y < height; y++) {
@@ -22,7 +28,13 @@ export function rgbaToNchw(rgba: Uint8Array, width: number, height: number, flip
 }
 
 /** NCHW float (clamped to [0, 1]) -> RGBA8 with alpha 255, rows top-first (bottom-first when `flipY`). */
-export function nchwToRgba(t: Float32Array, width: number, height: number, flipY = false, out?: Uint8Array): Uint8Array {
+export function nchwToRgba(
+  t: Float32Array,
+  width: number,
+  height: number,
+  flipY = false,
+  out?: Uint8Array,
+): Uint8Array {
   const plane = width * height;
   const rgba = out ?? new Uint8Array(4 * plane);
   for (let y = 0; y < height; y++) {

@@ -25,7 +25,13 @@ export class FrameReader {
       const g = gl.gl;
       this.framebuffer ??= g.createFramebuffer();
       g.bindFramebuffer(g.FRAMEBUFFER, this.framebuffer);
-      g.framebufferTexture2D(g.FRAMEBUFFER, g.COLOR_ATTACHMENT0, g.TEXTURE_2D, hardwareResource<WebGLTexture>(texture), 0);
+      g.framebufferTexture2D(
+        g.FRAMEBUFFER,
+        g.COLOR_ATTACHMENT0,
+        g.TEXTURE_2D,
+        hardwareResource<WebGLTexture>(texture),
+        0,
+      );
       let pending: Promise<Uint8Array> | null;
       try {
         pending = gl.readPixelsAsync(0, 0, width, height, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(width * height * 4));

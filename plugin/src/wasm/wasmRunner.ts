@@ -58,8 +58,16 @@ export class WasmRunner implements FrameRunner {
     this.info.asyncReadback = this.reader.lastAsync;
     const t1 = performance.now();
     const size = inputSize(width, height, this.options.scale, contract.sizeMultiple);
-    const src = size.width === width && size.height === height ? rgba : resizeNearest(rgba, width, height, size.width, size.height);
-    const input = new this.ort.Tensor("float32", rgbaToNchw(src, size.width, size.height, READBACK_BOTTOM_UP), [1, 3, size.height, size.width]);
+    const src =
+      size.width === width && size.height === height
+        ? rgba
+        : resizeNearest(rgba, width, height, size.width, size.height);
+    const input = new this.ort.Tensor("float32", rgbaToNchw(src, size.width, size.height, READBACK_BOTTOM_UP), [
+      1,
+      3,
+      size.height,
+      size.width,
+    ]);
     const t2 = performance.now();
     const out = await this.session.run({ [contract.inputName]: input });
     const t3 = performance.now();
@@ -73,7 +81,11 @@ export class WasmRunner implements FrameRunner {
     const t4 = performance.now();
     this.info.inputWidth = size.width;
     this.info.inputHeight = size.height;
-    return { totalMs: t4 - t0, readbackMs: t1 - t0, stagesMs: { toTensor: t2 - t1, inference: t3 - t2, toFrame: t4 - t3 } };
+    return {
+      totalMs: t4 - t0,
+      readbackMs: t1 - t0,
+      stagesMs: { toTensor: t2 - t1, inference: t3 - t2, toFrame: t4 - t3 },
+    };
   }
 
   private upload(bytes: Uint8Array, width: number, height: number): void {
@@ -83,7 +95,15 @@ export class WasmRunner implements FrameRunner {
       return;
     }
     t?.dispose();
-    this.texture = RawTexture.CreateRGBATexture(bytes, width, height, this.scene, false, false, Texture.BILINEAR_SAMPLINGMODE);
+    this.texture = RawTexture.CreateRGBATexture(
+      bytes,
+      width,
+      height,
+      this.scene,
+      false,
+      false,
+      Texture.BILINEAR_SAMPLINGMODE,
+    );
   }
 
   dispose(): void {

@@ -33,7 +33,8 @@ export function freeDimensionsFor(dims: Array<number | string>, width: number, h
   dims.forEach((d, i) => {
     if (typeof d === "string") out[d] = want[i];
     else if (d !== want[i] && i < 2) throw new Error(`the model input dim ${i} is ${d}, expected ${want[i]}`);
-    else if (d !== want[i]) throw new Error(`the model has a fixed input size (dim ${i} = ${d}); the frame needs ${want[i]}`);
+    else if (d !== want[i])
+      throw new Error(`the model has a fixed input size (dim ${i} = ${d}); the frame needs ${want[i]}`);
   });
   return out;
 }
@@ -58,15 +59,26 @@ export class GpuPipeline {
     const { contract, inWidth, inHeight } = o;
     this.inWidth = inWidth;
     this.inHeight = inHeight;
-    this.inputTensor = o.ort.Tensor.fromGpuBuffer(codec.input, { dataType: contract.dtype, dims: [1, 3, inHeight, inWidth] });
-    this.outputTensor = o.ort.Tensor.fromGpuBuffer(codec.output, { dataType: contract.dtype, dims: [1, 3, inHeight * contract.upscale, inWidth * contract.upscale] });
+    this.inputTensor = o.ort.Tensor.fromGpuBuffer(codec.input, {
+      dataType: contract.dtype,
+      dims: [1, 3, inHeight, inWidth],
+    });
+    this.outputTensor = o.ort.Tensor.fromGpuBuffer(codec.output, {
+      dataType: contract.dtype,
+      dims: [1, 3, inHeight * contract.upscale, inWidth * contract.upscale],
+    });
   }
 
   /** Builds the session for this size and runs it once (capturing the graph, compiling shaders). */
   static async create(o: GpuPipelineOptions): Promise<GpuPipeline> {
     const codec = new TensorCodec({
-      device: o.device, dtype: o.contract.dtype, flipY: o.flipY,
-      inWidth: o.inWidth, inHeight: o.inHeight, outWidth: o.inWidth * o.contract.upscale, outHeight: o.inHeight * o.contract.upscale,
+      device: o.device,
+      dtype: o.contract.dtype,
+      flipY: o.flipY,
+      inWidth: o.inWidth,
+      inHeight: o.inHeight,
+      outWidth: o.inWidth * o.contract.upscale,
+      outHeight: o.inHeight * o.contract.upscale,
     });
     const freeDimensions = freeDimensionsFor(o.inputDims, o.inWidth, o.inHeight);
     const attempts = o.graphCapture ? [true, false] : [false];
@@ -74,7 +86,11 @@ export class GpuPipeline {
     for (const capture of attempts) {
       let session: InferenceSession | null = null;
       try {
-        session = await createWebGpuSession(o.ort, o.model, { device: o.device, freeDimensions, graphCapture: capture });
+        session = await createWebGpuSession(o.ort, o.model, {
+          device: o.device,
+          freeDimensions,
+          graphCapture: capture,
+        });
         const p = new GpuPipeline(o, codec, session, capture);
         await p.run();
         return p;

@@ -39,17 +39,53 @@ export class TensorCodec {
 
   constructor(private readonly o: TensorCodecOptions) {
     const { device, dtype } = o;
-    if (dtype === "float16" && (o.inWidth % 2 || o.outWidth % 2)) throw new Error(`TensorCodec: float16 tensors need even widths, got ${o.inWidth} -> ${o.outWidth}`);
+    if (dtype === "float16" && (o.inWidth % 2 || o.outWidth % 2))
+      throw new Error(`TensorCodec: float16 tensors need even widths, got ${o.inWidth} -> ${o.outWidth}`);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.input = device.createBuffer({ label: "remaster-input", size: 3 * o.inWidth * o.inHeight * BYTES[dtype], usage });
-    this.output = device.createBuffer({ label: "remaster-output", size: 3 * o.outWidth * o.outHeight * BYTES[dtype], usage });
-    this.result = device.createTexture({ label: "remaster-result", size: [o.outWidth, o.outHeight], format: "rgba8unorm", usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
-    this.packParams = device.createBuffer({ label: "remaster-pack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.unpackParams = device.createBuffer({ label: "remaster-unpack-params", size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.input = device.createBuffer({
+      label: "remaster-input",
+      size: 3 * o.inWidth * o.inHeight * BYTES[dtype],
+      usage,
+    });
+    this.output = device.createBuffer({
+      label: "remaster-output",
+      size: 3 * o.outWidth * o.outHeight * BYTES[dtype],
+      usage,
+    });
+    this.result = device.createTexture({
+      label: "remaster-result",
+      size: [o.outWidth, o.outHeight],
+      format: "rgba8unorm",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC,
+    });
+    this.packParams = device.createBuffer({
+      label: "remaster-pack-params",
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.unpackParams = device.createBuffer({
+      label: "remaster-unpack-params",
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     device.queue.writeBuffer(this.packParams, 0, new Uint32Array([o.inWidth, o.inHeight, o.flipY ? 1 : 0, 0]));
     device.queue.writeBuffer(this.unpackParams, 0, new Uint32Array([o.outWidth, o.outHeight, o.flipY ? 1 : 0, 0]));
-    this.packPipeline = device.createComputePipeline({ label: "remaster-pack", layout: "auto", compute: { module: device.createShaderModule({ label: "remaster-pack", code: packWGSL(dtype) }), entryPoint: "main" } });
-    this.unpackPipeline = device.createComputePipeline({ label: "remaster-unpack", layout: "auto", compute: { module: device.createShaderModule({ label: "remaster-unpack", code: unpackWGSL(dtype) }), entryPoint: "main" } });
+    this.packPipeline = device.createComputePipeline({
+      label: "remaster-pack",
+      layout: "auto",
+      compute: {
+        module: device.createShaderModule({ label: "remaster-pack", code: packWGSL(dtype) }),
+        entryPoint: "main",
+      },
+    });
+    this.unpackPipeline = device.createComputePipeline({
+      label: "remaster-unpack",
+      layout: "auto",
+      compute: {
+        module: device.createShaderModule({ label: "remaster-unpack", code: unpackWGSL(dtype) }),
+        entryPoint: "main",
+      },
+    });
     this.sampler = device.createSampler({ magFilter: "linear", minFilter: "linear" });
     this.unpackBind = device.createBindGroup({
       layout: this.unpackPipeline.getBindGroupLayout(0),
@@ -76,13 +112,25 @@ export class TensorCodec {
       });
       this.packBind = { frame, bind };
     }
-    this.dispatch("remaster-pack", this.packPipeline, this.packBind.bind, Math.ceil(inWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(inHeight / 8));
+    this.dispatch(
+      "remaster-pack",
+      this.packPipeline,
+      this.packBind.bind,
+      Math.ceil(inWidth / PIXELS_PER_INVOCATION[dtype] / 8),
+      Math.ceil(inHeight / 8),
+    );
   }
 
   /** Queues output -> result. */
   unpack(): void {
     const { outWidth, outHeight, dtype } = this.o;
-    this.dispatch("remaster-unpack", this.unpackPipeline, this.unpackBind, Math.ceil(outWidth / PIXELS_PER_INVOCATION[dtype] / 8), Math.ceil(outHeight / 8));
+    this.dispatch(
+      "remaster-unpack",
+      this.unpackPipeline,
+      this.unpackBind,
+      Math.ceil(outWidth / PIXELS_PER_INVOCATION[dtype] / 8),
+      Math.ceil(outHeight / 8),
+    );
   }
 
   private dispatch(label: string, pipeline: GPUComputePipeline, bind: GPUBindGroup, x: number, y: number): void {

@@ -1,5 +1,6 @@
 """Adversarial loss: a multi-scale PatchGAN discriminator (pix2pixHD style: the same architecture
 at 1x, 1/2 and 1/4 input scale) trained from scratch with the hinge loss. Inputs in [0, 1]."""
+
 from __future__ import annotations
 
 import torch
@@ -13,7 +14,7 @@ class PatchDiscriminator(nn.Module):
         super().__init__()
         seq: list[nn.Module] = [nn.Conv2d(3, channels, 4, 2, 1), nn.LeakyReLU(0.2)]
         c = channels
-        for i in range(1, layers):
+        for _ in range(1, layers):
             c_next = min(c * 2, 512)
             seq += [spectral_norm(nn.Conv2d(c, c_next, 4, 2, 1)), nn.LeakyReLU(0.2)]
             c = c_next
@@ -41,7 +42,7 @@ class MultiScaleDiscriminator(nn.Module):
 
 
 def hinge_d_loss(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
-    return sum(F.relu(1 - r).mean() + F.relu(1 + f).mean() for r, f in zip(real, fake)) / len(real)
+    return sum(F.relu(1 - r).mean() + F.relu(1 + f).mean() for r, f in zip(real, fake, strict=True)) / len(real)
 
 
 def hinge_g_loss(fake: list[torch.Tensor]) -> torch.Tensor:

@@ -5,29 +5,68 @@ torchvision checkpoints and the official LPIPS linear heads load as they are.
 Input contract: (B, 3, H, W) RGB in [-1, 1] (call `lpips_01` for [0, 1] images). Output: (B,)
 distances (spatial mean per layer, summed over layers).
 """
+
 from __future__ import annotations
 
 import os
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..weights import load_state_dict, resolve_weights
 
 # (conv layer specs, indices of the ReLUs whose outputs are tapped)
 ALEX = {
-    "layers": [("conv", 3, 64, 11, 4, 2), ("relu",), ("pool",), ("conv", 64, 192, 5, 1, 2), ("relu",), ("pool",),
-               ("conv", 192, 384, 3, 1, 1), ("relu",), ("conv", 384, 256, 3, 1, 1), ("relu",), ("conv", 256, 256, 3, 1, 1), ("relu",)],
+    "layers": [
+        ("conv", 3, 64, 11, 4, 2),
+        ("relu",),
+        ("pool",),
+        ("conv", 64, 192, 5, 1, 2),
+        ("relu",),
+        ("pool",),
+        ("conv", 192, 384, 3, 1, 1),
+        ("relu",),
+        ("conv", 384, 256, 3, 1, 1),
+        ("relu",),
+        ("conv", 256, 256, 3, 1, 1),
+        ("relu",),
+    ],
     "taps": [1, 4, 7, 9, 11],
     "channels": [64, 192, 384, 256, 256],
 }
 VGG16 = {
-    "layers": [("conv", 3, 64, 3, 1, 1), ("relu",), ("conv", 64, 64, 3, 1, 1), ("relu",), ("pool2",),
-               ("conv", 64, 128, 3, 1, 1), ("relu",), ("conv", 128, 128, 3, 1, 1), ("relu",), ("pool2",),
-               ("conv", 128, 256, 3, 1, 1), ("relu",), ("conv", 256, 256, 3, 1, 1), ("relu",), ("conv", 256, 256, 3, 1, 1), ("relu",), ("pool2",),
-               ("conv", 256, 512, 3, 1, 1), ("relu",), ("conv", 512, 512, 3, 1, 1), ("relu",), ("conv", 512, 512, 3, 1, 1), ("relu",), ("pool2",),
-               ("conv", 512, 512, 3, 1, 1), ("relu",), ("conv", 512, 512, 3, 1, 1), ("relu",), ("conv", 512, 512, 3, 1, 1), ("relu",)],
+    "layers": [
+        ("conv", 3, 64, 3, 1, 1),
+        ("relu",),
+        ("conv", 64, 64, 3, 1, 1),
+        ("relu",),
+        ("pool2",),
+        ("conv", 64, 128, 3, 1, 1),
+        ("relu",),
+        ("conv", 128, 128, 3, 1, 1),
+        ("relu",),
+        ("pool2",),
+        ("conv", 128, 256, 3, 1, 1),
+        ("relu",),
+        ("conv", 256, 256, 3, 1, 1),
+        ("relu",),
+        ("conv", 256, 256, 3, 1, 1),
+        ("relu",),
+        ("pool2",),
+        ("conv", 256, 512, 3, 1, 1),
+        ("relu",),
+        ("conv", 512, 512, 3, 1, 1),
+        ("relu",),
+        ("conv", 512, 512, 3, 1, 1),
+        ("relu",),
+        ("pool2",),
+        ("conv", 512, 512, 3, 1, 1),
+        ("relu",),
+        ("conv", 512, 512, 3, 1, 1),
+        ("relu",),
+        ("conv", 512, 512, 3, 1, 1),
+        ("relu",),
+    ],
     "taps": [3, 8, 15, 22, 29],
     "channels": [64, 128, 256, 512, 512],
 }
@@ -75,7 +114,7 @@ class LPIPS(nn.Module):
 
     def load_backbone(self, state: dict[str, torch.Tensor]) -> None:
         """Accepts a torchvision model state dict (`features.N.*`) or a `features` one (`N.*`)."""
-        sub = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")} or state
+        sub = {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")} or state
         self.features.load_state_dict(sub, strict=True)
 
     def load_heads(self, state: dict[str, torch.Tensor]) -> None:
@@ -98,7 +137,7 @@ class LPIPS(nn.Module):
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         total = 0
-        for i, (fa, fb) in enumerate(zip(self._feats(a), self._feats(b))):
+        for i, (fa, fb) in enumerate(zip(self._feats(a), self._feats(b), strict=True)):
             na = fa / (fa.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
             nb = fb / (fb.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
             d = getattr(self, f"lin{i}").model[1]((na - nb) ** 2)  # (B, 1, h, w)
@@ -111,7 +150,12 @@ def lpips_01(model: LPIPS, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return model(a * 2 - 1, b * 2 - 1)
 
 
-def load_lpips(net: str = "alex", backbone: str | os.PathLike | None = None, heads: str | os.PathLike | None = None, download: bool = True) -> LPIPS:
+def load_lpips(
+    net: str = "alex",
+    backbone: str | os.PathLike | None = None,
+    heads: str | os.PathLike | None = None,
+    download: bool = True,
+) -> LPIPS:
     """Real weights: backbone from torchvision's URL (or `backbone` path), heads from the LPIPS
     repository (or `heads` path), through the cache. Raises WeightsUnavailable with a clear message."""
     m = LPIPS(net)

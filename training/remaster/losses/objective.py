@@ -5,6 +5,7 @@ GAN (from gan_start_step, through a frozen discriminator). Discriminator: the hi
 (target, detached prediction). Images (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches,
 accumulation, optimiser steps, logging; everything about what the loss is lives here.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,7 +55,9 @@ def frozen(module: nn.Module) -> Iterator[None]:
             p.requires_grad_(True)
 
 
-def generator_loss(pred: torch.Tensor, target: torch.Tensor, step: int, cfg: TrainConfig, nets: LossNets) -> tuple[torch.Tensor, dict[str, float]]:
+def generator_loss(
+    pred: torch.Tensor, target: torch.Tensor, step: int, cfg: TrainConfig, nets: LossNets
+) -> tuple[torch.Tensor, dict[str, float]]:
     """The generator's loss at `step` and its parts (unweighted, detached) for logging."""
     mse = F.mse_loss(pred.float(), target)
     loss = cfg.mse_factor * mse
@@ -71,7 +74,9 @@ def generator_loss(pred: torch.Tensor, target: torch.Tensor, step: int, cfg: Tra
     return loss, parts
 
 
-def discriminator_loss(pred: torch.Tensor, target: torch.Tensor, nets: LossNets) -> tuple[torch.Tensor, dict[str, float]]:
+def discriminator_loss(
+    pred: torch.Tensor, target: torch.Tensor, nets: LossNets
+) -> tuple[torch.Tensor, dict[str, float]]:
     """The critic's hinge loss on real (target) vs the generator's detached output."""
     d = hinge_d_loss(nets.disc(target), nets.disc(pred.detach()))
     return d, {"gan_d": float(d.detach())}

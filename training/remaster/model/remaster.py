@@ -3,6 +3,7 @@
 Contract: forward(x) takes (B, 3, H, W) float RGB in [0, 1], sRGB-encoded, H and W multiples of 8,
 and returns (B, 3, H*upscale, W*upscale) in [0, 1].
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
@@ -30,17 +31,23 @@ class ModelConfig:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> "ModelConfig":
+    def from_dict(d: dict) -> ModelConfig:
         return ModelConfig(
-            preset=d["preset"], ae=TinyAEConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["ae"].items()}),
+            preset=d["preset"],
+            ae=TinyAEConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["ae"].items()}),
             unet=UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["unet"].items()}),
-            skip_connections=d["skip_connections"], identity_init=d["identity_init"],
+            skip_connections=d["skip_connections"],
+            identity_init=d["identity_init"],
         )
 
 
 PRESETS: dict[str, ModelConfig] = {
     # The original size (TAESD width 64, UNet (64,128,256)): about 1 TFLOP per 720p frame.
-    "seed": ModelConfig(preset="seed", ae=TinyAEConfig(), unet=UNetConfig(block_out_channels=(64, 128, 256), layers_per_block=2, norm_num_groups=32)),
+    "seed": ModelConfig(
+        preset="seed",
+        ae=TinyAEConfig(),
+        unet=UNetConfig(block_out_channels=(64, 128, 256), layers_per_block=2, norm_num_groups=32),
+    ),
     # Real time: the same family at <= 10 kFLOP per output pixel (~9 GFLOP at 720p). Pixel-unshuffle
     # by 2 moves the full-resolution stage to half resolution; widths 12/24/32; the only
     # autoencoder blocks sit at 1/8 resolution, where a 3x3 conv costs 1/64 per output pixel.
@@ -58,7 +65,7 @@ PRESETS: dict[str, ModelConfig] = {
 }
 
 
-def build_model(preset: str = "realtime", **overrides) -> "RemasterNet":
+def build_model(preset: str = "realtime", **overrides) -> RemasterNet:
     if preset not in PRESETS:
         raise ValueError(f"unknown model preset {preset!r}; expected one of {sorted(PRESETS)}")
     cfg = PRESETS[preset]
@@ -128,7 +135,7 @@ def count_flops(cfg: ModelConfig, height: int, width: int) -> int:
     return int(fc.get_total_flops())
 
 
-def describe(model: "RemasterNet", height: int = 720, width: int = 1280) -> dict:
+def describe(model: RemasterNet, height: int = 720, width: int = 1280) -> dict:
     flops = count_flops(model.cfg, height, width)
     out_pixels = height * width * model.upscale**2
     return {

@@ -7,6 +7,7 @@ front of the encoder (and pixel-shuffle after the decoder) that moves the full-r
 lower resolution. Encoder input: images in [0, 1] (TAESD convention). Decoder output: [0, 1]-ish
 (clamped by the caller). Latents: 4 channels at 1/8 resolution.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +51,10 @@ class TinyAEConfig:
         if not (len(self.encoder_blocks) == len(self.decoder_blocks) == n):
             raise ValueError("widths, encoder_blocks and decoder_blocks need one entry per stage")
         if self.unshuffle * 2 ** (n - 1) != 8:
-            raise ValueError(f"unshuffle {self.unshuffle} with {n} stages gives latents at 1/{self.unshuffle * 2 ** (n - 1)}, need 1/8")
+            raise ValueError(
+                f"unshuffle {self.unshuffle} with {n} stages gives latents at 1/{self.unshuffle * 2 ** (n - 1)}"
+                f", need 1/8"
+            )
         if self.upscale not in (1, 2):
             raise ValueError(f"upscale must be 1 or 2, got {self.upscale}")
 
@@ -61,7 +65,7 @@ class EncoderTiny(nn.Module):
         self.unshuffle = nn.PixelUnshuffle(cfg.unshuffle) if cfg.unshuffle > 1 else nn.Identity()
         layers: list[nn.Module] = []
         self.stage_ends: list[int] = []  # index of the last layer of each stage (skip taps)
-        for i, (w, nb) in enumerate(zip(cfg.widths, cfg.encoder_blocks)):
+        for i, (w, nb) in enumerate(zip(cfg.widths, cfg.encoder_blocks, strict=True)):
             if i == 0:
                 layers.append(conv(cfg.image_channels * cfg.unshuffle**2, w))
             else:
@@ -136,13 +140,13 @@ def load_taesd_weights(encoder: EncoderTiny, decoder: DecoderTiny, state: dict[s
     enc, dec = {}, {}
     for k, v in state.items():
         if k.startswith("encoder.layers."):
-            enc[k[len("encoder.layers."):]] = v
+            enc[k[len("encoder.layers.") :]] = v
         elif k.startswith("decoder.layers."):
-            dec[k[len("decoder.layers."):]] = v
+            dec[k[len("decoder.layers.") :]] = v
         elif k.startswith("encoder."):
-            enc[k[len("encoder."):]] = v
+            enc[k[len("encoder.") :]] = v
         elif k.startswith("decoder."):
-            idx, rest = k[len("decoder."):].split(".", 1)
+            idx, rest = k[len("decoder.") :].split(".", 1)
             dec[f"{int(idx) - 1}.{rest}"] = v
     if not enc and not dec:
         raise ValueError("no TAESD encoder/decoder keys found (expected encoder.layers.* / decoder.layers.*)")
@@ -150,7 +154,12 @@ def load_taesd_weights(encoder: EncoderTiny, decoder: DecoderTiny, state: dict[s
         missing_e, unexpected_e = encoder.layers.load_state_dict(enc, strict=False)
         missing_d, unexpected_d = decoder.layers.load_state_dict(dec, strict=False)
     except RuntimeError as e:  # size mismatches
-        raise ValueError(f"TAESD weights do not fit this autoencoder (use the seed preset): {str(e).splitlines()[1].strip()}") from e
+        raise ValueError(
+            f"TAESD weights do not fit this autoencoder (use the seed preset): {str(e).splitlines()[1].strip()}"
+        ) from e
     if missing_e or missing_d:
-        raise ValueError(f"TAESD weights do not fit this autoencoder (missing {list(missing_e)[:3] + list(missing_d)[:3]}...): use the seed preset")
+        raise ValueError(
+            f"TAESD weights do not fit this autoencoder (missing {list(missing_e)[:3] + list(missing_d)[:3]}...)"
+            f": use the seed preset"
+        )
     return [f"encoder.layers.{k}" for k in unexpected_e] + [f"decoder.layers.{k}" for k in unexpected_d]

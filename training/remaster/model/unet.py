@@ -4,6 +4,7 @@ with GroupNorm + SiLU + timestep embedding), with diffusers' state-dict names (`
 `mid_block.resnets.k`, `up_blocks.i.resnets.j`, `up_blocks.i.upsamplers.0.conv`, `conv_norm_out`,
 `conv_out`). No attention (add_attention=False): it would cost O(tokens^2) at 720p.
 """
+
 from __future__ import annotations
 
 import math
@@ -81,7 +82,9 @@ class Upsample2D(nn.Module):
 class DownBlock2D(nn.Module):
     def __init__(self, c_in, c_out, temb, layers, groups, add_downsample):
         super().__init__()
-        self.resnets = nn.ModuleList(ResnetBlock2D(c_in if i == 0 else c_out, c_out, temb, groups) for i in range(layers))
+        self.resnets = nn.ModuleList(
+            ResnetBlock2D(c_in if i == 0 else c_out, c_out, temb, groups) for i in range(layers)
+        )
         self.downsamplers = nn.ModuleList([Downsample2D(c_out)]) if add_downsample else None
 
     def forward(self, x, temb):
@@ -135,7 +138,9 @@ class UNet2DModel(nn.Module):
         self.down_blocks = nn.ModuleList()
         c = ch[0]
         for i, c_out in enumerate(ch):
-            self.down_blocks.append(DownBlock2D(c, c_out, temb, cfg.layers_per_block, cfg.norm_num_groups, add_downsample=i < len(ch) - 1))
+            self.down_blocks.append(
+                DownBlock2D(c, c_out, temb, cfg.layers_per_block, cfg.norm_num_groups, add_downsample=i < len(ch) - 1)
+            )
             c = c_out
         self.mid_block = UNet2DMidBlock(ch[-1], temb, cfg.norm_num_groups) if cfg.mid_block else None
         rev = list(reversed(ch))
@@ -143,7 +148,11 @@ class UNet2DModel(nn.Module):
         prev = rev[0]
         for i, c_out in enumerate(rev):
             c_in = rev[min(i + 1, len(ch) - 1)]
-            self.up_blocks.append(UpBlock2D(c_in, prev, c_out, temb, cfg.layers_per_block + 1, cfg.norm_num_groups, add_upsample=i < len(ch) - 1))
+            self.up_blocks.append(
+                UpBlock2D(
+                    c_in, prev, c_out, temb, cfg.layers_per_block + 1, cfg.norm_num_groups, add_upsample=i < len(ch) - 1
+                )
+            )
             prev = c_out
         self.conv_norm_out = nn.GroupNorm(min(cfg.norm_num_groups, ch[0]), ch[0], eps=1e-5)
         self.conv_out = nn.Conv2d(ch[0], cfg.out_channels, 3, padding=1)
@@ -162,6 +171,6 @@ class UNet2DModel(nn.Module):
             x = self.mid_block(x, temb)
         for block in self.up_blocks:
             n = len(block.resnets)
-            x = block(x, skips[len(skips) - n:], temb)  # the block pops its skips from the end
-            del skips[len(skips) - n:]
+            x = block(x, skips[len(skips) - n :], temb)  # the block pops its skips from the end
+            del skips[len(skips) - n :]
         return self.conv_out(F.silu(self.conv_norm_out(x)))

@@ -36,7 +36,13 @@ try {
     const h = await openHarness(browser, server.url);
     const plan = planPairs(planOptionsFor({ ...DEFAULTS, pairs }));
     const layout = plan[0].layout;
-    await h.init({ engine, width: size, height: size, source: { kind: "demo", layout: layout, seed: 1 }, variants: ["low", "high"] });
+    await h.init({
+      engine,
+      width: size,
+      height: size,
+      source: { kind: "demo", layout: layout, seed: 1 },
+      variants: ["low", "high"],
+    });
     const low = await h.page.evaluate((n) => window.remasterHarness.benchRender("low", n), pairs);
     const high = await h.page.evaluate((n) => window.remasterHarness.benchRender("high", n), pairs);
     await h.page.context().close();
@@ -44,20 +50,42 @@ try {
 
     for (const workers of [1, 2]) {
       const dir = mkdtempSync(join(tmpdir(), "remaster-bench-"));
-      const options: DatasetOptions = { ...DEFAULTS, width: size, height: size, out: dir, workers, engine, pairs, quiet: true };
+      const options: DatasetOptions = {
+        ...DEFAULTS,
+        width: size,
+        height: size,
+        out: dir,
+        workers,
+        engine,
+        pairs,
+        quiet: true,
+      };
       const store = new DatasetStore(join(dir, "ds"));
       store.open(identityFor(options));
       // One layout only, so the steady state is not interrupted by scene rebuilds.
-      const jobs = planPairs(planOptionsFor({ ...options, pairs: pairs * 20 })).filter((j) => j.layout === layout).slice(0, pairs);
+      const jobs = planPairs(planOptionsFor({ ...options, pairs: pairs * 20 }))
+        .filter((j) => j.layout === layout)
+        .slice(0, pairs);
       const stamps: number[] = [];
       const t0 = performance.now();
-      await renderPairs({ browser, baseUrl: server.url, userSceneMount: "/user-scene/", options, store, jobs, onPair: () => stamps.push(performance.now()) });
+      await renderPairs({
+        browser,
+        baseUrl: server.url,
+        userSceneMount: "/user-scene/",
+        options,
+        store,
+        jobs,
+        onPair: () => stamps.push(performance.now()),
+      });
       const wallS = (performance.now() - t0) / 1000;
       rmSync(dir, { recursive: true, force: true });
       // Steady state: from the first committed pair to the last (excludes start-up and warm-up).
       const steadyMs = (stamps[stamps.length - 1] - stamps[workers - 1]) / Math.max(1, stamps.length - workers);
       const row: Record<string, unknown> = {
-        size, engine, workers, pairs,
+        size,
+        engine,
+        workers,
+        pairs,
         pairsPerSecondIncludingStartup: +(pairs / wallS).toFixed(3),
         pairsPerSecondSteady: +(1000 / steadyMs).toFixed(3),
         pureRenderMsPerPair: +pureMs.toFixed(1),
@@ -72,7 +100,13 @@ try {
   await browser.close();
   await server.close();
 }
-const report = { benchmark: "dataset", date: new Date().toISOString(), machine: `${(await import("node:os")).cpus()[0]?.model} x${(await import("node:os")).cpus().length}`, goal: "overheadRatio <= 0.20", results };
+const report = {
+  benchmark: "dataset",
+  date: new Date().toISOString(),
+  machine: `${(await import("node:os")).cpus()[0]?.model} x${(await import("node:os")).cpus().length}`,
+  goal: "overheadRatio <= 0.20",
+  results,
+};
 const outDir = resolve("bench/results");
 mkdirSync(outDir, { recursive: true });
 writeFileAtomic(join(outDir, "dataset.json"), JSON.stringify(report, null, 2) + "\n");

@@ -53,7 +53,9 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   const done = new Set(existing.map((r) => r.id));
   const todo = plan.filter((j) => !done.has(j.id));
   if (!o.quiet) {
-    process.stderr.write(`dataset ${out}: ${plan.length} pairs planned, ${plan.length - todo.length} already done${orphans ? `, ${orphans} orphan images removed` : ""}\n`);
+    process.stderr.write(
+      `dataset ${out}: ${plan.length} pairs planned, ${plan.length - todo.length} already done${orphans ? `, ${orphans} orphan images removed` : ""}\n`,
+    );
   }
   let renderMs = 0;
   let overheadMs = 0;
@@ -64,7 +66,12 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
     const progress = new Progress(todo.length, "pairs", process.stderr, o.quiet);
     try {
       await renderPairs({
-        browser, baseUrl: server.url, userSceneMount: "/user-scene/", options: o, store, jobs: todo,
+        browser,
+        baseUrl: server.url,
+        userSceneMount: "/user-scene/",
+        options: o,
+        store,
+        jobs: todo,
         onPair: (_row, t) => {
           renderMs += t.renderMs;
           overheadMs += t.overheadMs;
@@ -81,7 +88,9 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   const wanted = new Set(plan.map((j) => j.id));
   const inPlan = rows.filter((r) => wanted.has(r.id));
   const exported = o.exportLayouts ? exportLayouts(out, inPlan) : null;
-  const splits = Object.fromEntries(["train", "val", "test"].map((s) => [s, inPlan.filter((r) => r.split === s).length]));
+  const splits = Object.fromEntries(
+    ["train", "val", "test"].map((s) => [s, inPlan.filter((r) => r.split === s).length]),
+  );
   const wallS = (Date.now() - started) / 1000;
   return {
     out,

@@ -13,7 +13,6 @@ import { EDIT_PROMPT, SPLITS, TURBO_FOLDERS } from "./contract.ts";
 import type { ManifestRow } from "./store.ts";
 import { writeFileAtomic } from "./store.ts";
 
-
 function linkOrCopy(from: string, to: string): void {
   rmSync(to, { force: true });
   try {
@@ -42,7 +41,12 @@ export function exportLayouts(dir: string, rows: ManifestRow[]): { turbo: string
     writeFileAtomic(join(turbo, `${folder}_prompts.json`), JSON.stringify(prompts, null, 1) + "\n");
     writeFileAtomic(
       join(columns, `${split}.jsonl`),
-      mine.map((r) => JSON.stringify({ input_image: r.files.low, edited_image: r.files.high, edit_prompt: EDIT_PROMPT }) + "\n").join(""),
+      mine
+        .map(
+          (r) =>
+            JSON.stringify({ input_image: r.files.low, edited_image: r.files.high, edit_prompt: EDIT_PROMPT }) + "\n",
+        )
+        .join(""),
     );
   }
   if (!existsSync(turbo)) throw new Error("export failed");

@@ -4,7 +4,12 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { assertFrameSize, EXTRA_VARIANTS, type EngineKind, type RenderVariant } from "../../../engine-demo/src/contracts.ts";
+import {
+  assertFrameSize,
+  EXTRA_VARIANTS,
+  type EngineKind,
+  type RenderVariant,
+} from "../../../engine-demo/src/contracts.ts";
 import { DEMO_SCENE_NAME, DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
 
 export interface DatasetOptions {
@@ -76,12 +81,25 @@ export const USAGE = `Usage: npm run dataset -- [options]
 const RENAMED_FLAGS: Record<string, string> = { "--test-variant": "--test-layout" };
 
 const FLAGS: Record<string, keyof DatasetOptions> = {
-  "--scene": "scene", "--pairs": "pairs", "--out": "out", "--seed": "seed", "--workers": "workers",
-  "--engine": "engine", "--paths": "pathsPerLayout", "--test-layout": "testLayout",
-  "--val-fraction": "valFraction", "--low-scale": "lowScale", "--extras": "extras", "--min-alignment": "minAlignment",
+  "--scene": "scene",
+  "--pairs": "pairs",
+  "--out": "out",
+  "--seed": "seed",
+  "--workers": "workers",
+  "--engine": "engine",
+  "--paths": "pathsPerLayout",
+  "--test-layout": "testLayout",
+  "--val-fraction": "valFraction",
+  "--low-scale": "lowScale",
+  "--extras": "extras",
+  "--min-alignment": "minAlignment",
 };
 
-function parseNumber(flag: string, raw: string | undefined, { integer = false, min = -Infinity, max = Infinity } = {}): number {
+function parseNumber(
+  flag: string,
+  raw: string | undefined,
+  { integer = false, min = -Infinity, max = Infinity } = {},
+): number {
   if (raw === undefined || raw.startsWith("--")) throw new Error(`${flag} needs a value`);
   const v = Number(raw);
   if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
@@ -96,8 +114,14 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
     const flag = argv[i];
     const next = argv[i + 1];
     if (flag === "--help" || flag === "-h") throw new UsageRequested();
-    if (flag === "--no-export") { o.exportLayouts = false; continue; }
-    if (flag === "--quiet") { o.quiet = true; continue; }
+    if (flag === "--no-export") {
+      o.exportLayouts = false;
+      continue;
+    }
+    if (flag === "--quiet") {
+      o.quiet = true;
+      continue;
+    }
     if (flag === "--size") {
       if (next === undefined) throw new Error("--size needs a value");
       const m = /^(\d+)(?:x(\d+))?$/.exec(next);
@@ -109,18 +133,35 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       i++;
       continue;
     }
-    if (RENAMED_FLAGS[flag]) throw new Error(`${flag} is now ${RENAMED_FLAGS[flag]} (a demo "layout"; "variant" means a render variant such as low or high)`);
+    if (RENAMED_FLAGS[flag])
+      throw new Error(
+        `${flag} is now ${RENAMED_FLAGS[flag]} (a demo "layout"; "variant" means a render variant such as low or high)`,
+      );
     const key = FLAGS[flag];
     if (!key) throw new Error(`unknown option "${flag}"\n${USAGE}`);
     i++;
     switch (key) {
-      case "pairs": o.pairs = parseNumber(flag, next, { integer: true, min: 1 }); break;
-      case "seed": o.seed = parseNumber(flag, next, { integer: true, min: 0, max: 2 ** 31 }); break;
-      case "workers": o.workers = parseNumber(flag, next, { integer: true, min: 1, max: 16 }); break;
-      case "pathsPerLayout": o.pathsPerLayout = parseNumber(flag, next, { integer: true, min: 1, max: 1000 }); break;
-      case "valFraction": o.valFraction = parseNumber(flag, next, { min: 0, max: 0.9 }); break;
-      case "lowScale": o.lowScale = parseNumber(flag, next, { min: 0.125, max: 1 }); break;
-      case "minAlignment": o.minAlignment = parseNumber(flag, next, { min: -1, max: 1 }); break;
+      case "pairs":
+        o.pairs = parseNumber(flag, next, { integer: true, min: 1 });
+        break;
+      case "seed":
+        o.seed = parseNumber(flag, next, { integer: true, min: 0, max: 2 ** 31 });
+        break;
+      case "workers":
+        o.workers = parseNumber(flag, next, { integer: true, min: 1, max: 16 });
+        break;
+      case "pathsPerLayout":
+        o.pathsPerLayout = parseNumber(flag, next, { integer: true, min: 1, max: 1000 });
+        break;
+      case "valFraction":
+        o.valFraction = parseNumber(flag, next, { min: 0, max: 0.9 });
+        break;
+      case "lowScale":
+        o.lowScale = parseNumber(flag, next, { min: 0.125, max: 1 });
+        break;
+      case "minAlignment":
+        o.minAlignment = parseNumber(flag, next, { min: -1, max: 1 });
+        break;
       case "engine":
         if (next !== "webgl2" && next !== "webgpu") throw new Error(`--engine must be webgl2 or webgpu; got "${next}"`);
         o.engine = next;
@@ -128,12 +169,15 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       case "extras": {
         const list = (next ?? "").split(",").filter(Boolean);
         for (const e of list) {
-          if (!EXTRA_VARIANTS.includes(e as RenderVariant)) throw new Error(`--extras: unknown baseline "${e}"; expected ${EXTRA_VARIANTS.join(", ")}`);
+          if (!EXTRA_VARIANTS.includes(e as RenderVariant))
+            throw new Error(`--extras: unknown baseline "${e}"; expected ${EXTRA_VARIANTS.join(", ")}`);
         }
         o.extras = list as RenderVariant[];
         break;
       }
-      case "scene": case "out": case "testLayout":
+      case "scene":
+      case "out":
+      case "testLayout":
         if (next === undefined || next.startsWith("--")) throw new Error(`${flag} needs a value`);
         o[key] = next;
         break;
@@ -143,7 +187,9 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
 }
 
 export class UsageRequested extends Error {
-  constructor() { super(USAGE); }
+  constructor() {
+    super(USAGE);
+  }
 }
 
 export function isGltfScene(scene: string): boolean {
@@ -157,12 +203,17 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
     const path = resolve(o.scene);
     if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: glTF file not found: ${path}`);
   } else if (o.scene !== DEMO_SCENE_NAME) {
-    throw new Error(`--scene: unknown scene "${o.scene}"; expected "${DEMO_SCENE_NAME}" or a path to a .glb/.gltf file`);
+    throw new Error(
+      `--scene: unknown scene "${o.scene}"; expected "${DEMO_SCENE_NAME}" or a path to a .glb/.gltf file`,
+    );
   } else if (!(DEMO_LAYOUTS as readonly string[]).includes(o.testLayout)) {
     throw new Error(`--test-layout: unknown layout "${o.testLayout}"; expected one of ${DEMO_LAYOUTS.join(", ")}`);
   }
   if (o.lowScale !== 1) {
-    for (const [name, v] of [["width", o.width], ["height", o.height]] as const) {
+    for (const [name, v] of [
+      ["width", o.width],
+      ["height", o.height],
+    ] as const) {
       const scaled = v * o.lowScale;
       if (!Number.isInteger(scaled) || scaled % 8 !== 0) {
         throw new Error(`--low-scale ${o.lowScale}: the low frame's ${name} ${scaled} must be a whole multiple of 8`);

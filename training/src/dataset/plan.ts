@@ -41,7 +41,10 @@ export function splitOfPath(o: PlanOptions, layout: string, path: number): Split
     const nVal = o.pathsPerLayout >= 2 ? Math.max(1, Math.round(o.pathsPerLayout * o.valFraction)) : 0;
     return valPaths(o, layout, nVal).has(path) ? "val" : "train";
   }
-  if (o.pathsPerLayout < 3) throw new Error(`a single-layout scene needs at least 3 camera paths to split train/val/test; got --paths ${o.pathsPerLayout}`);
+  if (o.pathsPerLayout < 3)
+    throw new Error(
+      `a single-layout scene needs at least 3 camera paths to split train/val/test; got --paths ${o.pathsPerLayout}`,
+    );
   const nTest = Math.max(1, Math.round(o.pathsPerLayout * 0.2));
   const nVal = Math.max(1, Math.round(o.pathsPerLayout * o.valFraction));
   if (path >= o.pathsPerLayout - nTest) return "test";
@@ -86,7 +89,10 @@ export function planPairs(o: PlanOptions): PairJob[] {
   }
   const jobs: PairJob[] = [];
   const capacity = streams.length * FRAMES_PER_PATH;
-  if (o.pairs > capacity) throw new Error(`--pairs ${o.pairs} exceeds the ${capacity} distinct frames of ${streams.length} paths; add --paths`);
+  if (o.pairs > capacity)
+    throw new Error(
+      `--pairs ${o.pairs} exceeds the ${capacity} distinct frames of ${streams.length} paths; add --paths`,
+    );
   for (let round = 0; jobs.length < o.pairs; round++) {
     for (const s of streams) {
       if (jobs.length >= o.pairs) break;

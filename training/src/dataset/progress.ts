@@ -4,7 +4,12 @@ export class Progress {
   private lastPrint = 0;
   private done = 0;
 
-  constructor(private readonly total: number, private readonly label: string, private readonly out: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {}
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false,
+  ) {}
 
   tick(n = 1): void {
     this.done += n;

@@ -24,10 +24,14 @@ export interface RenderPairsOptions {
   onPair(row: ManifestRow, timing: PairTiming): void;
 }
 
-export interface PairTiming { renderMs: number; overheadMs: number }
+export interface PairTiming {
+  renderMs: number;
+  overheadMs: number;
+}
 
 export function sceneSourceFor(o: DatasetOptions, layout: string, userSceneMount: string): SceneSource {
-  if (isGltfScene(o.scene)) return { kind: "gltf", url: userSceneMount + encodeURIComponent(basename(o.scene)), seed: o.seed };
+  if (isGltfScene(o.scene))
+    return { kind: "gltf", url: userSceneMount + encodeURIComponent(basename(o.scene)), seed: o.seed };
   return { kind: "demo", layout, seed: o.seed };
 }
 
@@ -52,12 +56,18 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
     let presets: Record<string, string[]> = {};
     while (queue.length && !failure) {
       // Prefer a job of the layout this page already has loaded (re-initialising costs seconds).
-      const idx = Math.max(0, queue.findIndex((j) => j.layout === layout));
+      const idx = Math.max(
+        0,
+        queue.findIndex((j) => j.layout === layout),
+      );
       const job = queue.splice(idx, 1)[0];
       if (job.layout !== layout) {
         const info = await h.init({
-          engine: r.options.engine, width: r.options.width, height: r.options.height,
-          source: sceneSourceFor(r.options, job.layout, r.userSceneMount), variants,
+          engine: r.options.engine,
+          width: r.options.width,
+          height: r.options.height,
+          source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
+          variants,
           lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
         });
         presets = Object.fromEntries(Object.entries(info.variants).map(([k, v]) => [k, v.postProcesses]));
@@ -65,7 +75,11 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
       }
       const frames: Partial<Record<RenderVariant, RenderedFrame>> = {};
       for (const variant of variants) {
-        frames[variant] = await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), { frame: job.frame, path: job.path, variant });
+        frames[variant] = await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), {
+          frame: job.frame,
+          path: job.path,
+          variant,
+        });
       }
       const t0 = performance.now();
       const low = toImage(frames.low!);
@@ -93,7 +107,11 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
         presets,
         split: job.split,
         files,
-        validation: { edgeCorrelation: round(check.edgeCorrelation), lowStd: round(check.lowStd), highStd: round(check.highStd) },
+        validation: {
+          edgeCorrelation: round(check.edgeCorrelation),
+          lowStd: round(check.lowStd),
+          highStd: round(check.highStd),
+        },
         renderMs: Object.fromEntries(variants.map((v) => [v, round(frames[v]!.renderMs)])),
       };
       r.store.commitPair(row, images);
@@ -113,10 +131,18 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
       ),
     );
     const offsite = pages.flatMap((p) => p.offsiteRequests);
-    if (offsite.length) throw new Error(`the scene tried to reach the network (blocked): ${offsite.slice(0, 3).join(", ")}`);
+    if (offsite.length)
+      throw new Error(`the scene tried to reach the network (blocked): ${offsite.slice(0, 3).join(", ")}`);
     if (failure) throw failure;
   } finally {
-    await Promise.all(pages.map((p) => p.page.context().close().catch(() => undefined)));
+    await Promise.all(
+      pages.map((p) =>
+        p.page
+          .context()
+          .close()
+          .catch(() => undefined),
+      ),
+    );
   }
 }
 

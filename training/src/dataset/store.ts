@@ -6,7 +6,19 @@
  * Writes are atomic (temp file + rename). A row exists only when every image of its pair does;
  * images without a row (a run killed between renames) are orphans, removed on resume.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { CameraPose, RenderVariant } from "../../../engine-demo/src/contracts.ts";
 import { FORMAT_VERSION, LEGACY_IDENTITY_KEYS, LEGACY_ROW_KEYS, type Split } from "./contract.ts";
@@ -72,10 +84,16 @@ export class DatasetStore {
   open(identity: DatasetIdentity): void {
     const idPath = join(this.dir, "dataset.json");
     if (existsSync(idPath)) {
-      const existing = this.migrate(JSON.parse(readFileSync(idPath, "utf8")) as Record<string, unknown>) as unknown as DatasetIdentity;
-      const diffs = (Object.keys(identity) as Array<keyof DatasetIdentity>).filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(identity[k]));
+      const existing = this.migrate(
+        JSON.parse(readFileSync(idPath, "utf8")) as Record<string, unknown>,
+      ) as unknown as DatasetIdentity;
+      const diffs = (Object.keys(identity) as Array<keyof DatasetIdentity>).filter(
+        (k) => JSON.stringify(existing[k]) !== JSON.stringify(identity[k]),
+      );
       if (diffs.length) {
-        const detail = diffs.map((k) => `${k}: ${JSON.stringify(existing[k])} there, ${JSON.stringify(identity[k])} asked`).join("; ");
+        const detail = diffs
+          .map((k) => `${k}: ${JSON.stringify(existing[k])} there, ${JSON.stringify(identity[k])} asked`)
+          .join("; ");
         throw new Error(`${this.dir} holds a different dataset (${detail}); choose another --out or remove it`);
       }
       return;
@@ -97,7 +115,9 @@ export class DatasetStore {
     const migrated = { ...rename(ident, LEGACY_IDENTITY_KEYS), format: FORMAT_VERSION };
     if (existsSync(this.manifestPath)) {
       const rows: string[] = [];
-      for (const line of readFileSync(this.manifestPath, "utf8").split("\n").filter((l) => l.trim())) {
+      for (const line of readFileSync(this.manifestPath, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())) {
         try {
           rows.push(JSON.stringify(rename(JSON.parse(line), LEGACY_ROW_KEYS)) + "\n");
         } catch {

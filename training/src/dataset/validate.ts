@@ -5,7 +5,11 @@
  * Lighting differs between presets (shadows, AO), so the edge correlation of a good pair is
  * well below 1, but a pair rendered from different cameras or frames falls far lower.
  */
-export interface Image { width: number; height: number; data: Uint8Array }
+export interface Image {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
 
 export interface PairCheck {
   ok: boolean;
@@ -22,7 +26,8 @@ export function lumaAt(img: Image, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
   const fx = img.width / w;
   const fy = img.height / h;
-  if (!Number.isInteger(fx) || !Number.isInteger(fy)) throw new Error(`cannot box-downsample ${img.width}x${img.height} to ${w}x${h}`);
+  if (!Number.isInteger(fx) || !Number.isInteger(fy))
+    throw new Error(`cannot box-downsample ${img.width}x${img.height} to ${w}x${h}`);
   const n = fx * fy;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -65,7 +70,10 @@ export function edgeMap(l: Float32Array, w: number, h: number): Float32Array {
 export function correlation(a: Float32Array, b: Float32Array): number {
   let ma = 0;
   let mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
   ma /= a.length;
   mb /= b.length;
   let sab = 0;
@@ -106,13 +114,19 @@ export interface ValidateOptions {
 
 export function validatePair(low: Image, high: Image, o: ValidateOptions): PairCheck {
   const problems: string[] = [];
-  for (const [name, img] of [["low", low], ["high", high]] as const) {
-    if (img.data.length !== img.width * img.height * 4) problems.push(`${name}: ${img.data.length} bytes for ${img.width}x${img.height} RGBA`);
+  for (const [name, img] of [
+    ["low", low],
+    ["high", high],
+  ] as const) {
+    if (img.data.length !== img.width * img.height * 4)
+      problems.push(`${name}: ${img.data.length} bytes for ${img.width}x${img.height} RGBA`);
   }
   const expectW = Math.round(high.width * o.lowScale);
   const expectH = Math.round(high.height * o.lowScale);
   if (low.width !== expectW || low.height !== expectH) {
-    problems.push(`size: low is ${low.width}x${low.height}, expected ${expectW}x${expectH} (high ${high.width}x${high.height} at scale ${o.lowScale})`);
+    problems.push(
+      `size: low is ${low.width}x${low.height}, expected ${expectW}x${expectH} (high ${high.width}x${high.height} at scale ${o.lowScale})`,
+    );
   }
   if (problems.length) return { ok: false, problems, lowStd: 0, highStd: 0, edgeCorrelation: 0 };
   const [w, h] = analysisSize(low, high);

@@ -35,10 +35,10 @@ function manifestRows(out: string): Array<{ id: string; split: string; files: Re
 const READ_WITH_TRAINER = `
 import json, sys
 from remaster.data import PairedFrames
-from remaster.dataset import read_manifest, split_rows
+from remaster.dataset import read_manifest, split_rows, splits
 root = sys.argv[1]
 rows = read_manifest(root)
-print(json.dumps({"splits": {s: len(split_rows(root, s)) for s in ("train", "val", "test")},
+print(json.dumps({"splits": {s: len(split_rows(root, s)) for s in splits()},
                   "layouts": sorted({r["layout"] for r in rows}),
                   "trainShape": list(PairedFrames(root, "train").pair(0)[0].shape)}))
 `;

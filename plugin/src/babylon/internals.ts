@@ -57,34 +57,29 @@ export function wrapGpuTexture(engine: AbstractEngine, texture: GPUTexture): Int
   return wrapped;
 }
 
+/** readPixels into a pixel-pack buffer + fence; null when the engine cannot (then read synchronously). */
+type ReadPixelsAsync = (
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  format: number,
+  type: number,
+  out: Uint8Array,
+) => Promise<Uint8Array> | null;
+
 /** The WebGL2 side of Babylon's Engine that the asynchronous readback needs. */
 export interface WebGl2Internals {
   gl: WebGL2RenderingContext;
   currentFramebuffer(): WebGLFramebuffer | null;
-  readPixelsAsync(
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    format: number,
-    type: number,
-    out: Uint8Array,
-  ): Promise<Uint8Array> | null;
+  readPixelsAsync: ReadPixelsAsync;
 }
 
 interface WebGl2Engine {
   _gl: WebGL2RenderingContext;
   _currentFramebuffer: WebGLFramebuffer | null;
   webGLVersion: number;
-  _readPixelsAsync(
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    format: number,
-    type: number,
-    out: Uint8Array,
-  ): Promise<Uint8Array> | null;
+  _readPixelsAsync: ReadPixelsAsync;
 }
 
 /** The WebGL2 internals, or null on WebGPU / WebGL1 / an engine that lacks them. */

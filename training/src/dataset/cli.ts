@@ -6,6 +6,7 @@
 import { basename, resolve } from "node:path";
 import { DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
 import { launchChromium, serveDemo } from "../../../engine-demo/node/browser.ts";
+import { SPLITS } from "./contract.ts";
 import { exportLayouts } from "./exportLayouts.ts";
 import { isGltfScene, parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
 import { planPairs, type PlanOptions } from "./plan.ts";
@@ -88,9 +89,7 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   const wanted = new Set(plan.map((j) => j.id));
   const inPlan = rows.filter((r) => wanted.has(r.id));
   const exported = o.exportLayouts ? exportLayouts(out, inPlan) : null;
-  const splits = Object.fromEntries(
-    ["train", "val", "test"].map((s) => [s, inPlan.filter((r) => r.split === s).length]),
-  );
+  const splits = Object.fromEntries(SPLITS.map((s) => [s, inPlan.filter((r) => r.split === s).length]));
   const wallS = (Date.now() - started) / 1000;
   return {
     out,

@@ -31,8 +31,14 @@ export function presetOf(variant: RenderVariant): QualityPreset {
 /** Frames per second of scene time: frame index f is at time f / SCENE_FPS seconds. */
 export const SCENE_FPS = 30;
 
-/** Which scene to build: the procedural demo (one of its layouts) or a user's glTF. */
-export type SceneSource = { kind: "demo"; layout: string; seed: number } | { kind: "gltf"; url: string; seed: number };
+/**
+ * Which scene to build: the procedural demo (one of its layouts), a randomised world (domain
+ * randomisation: `world` picks the world, `seed` the camera paths) or a user's glTF.
+ */
+export type SceneSource =
+  | { kind: "demo"; layout: string; seed: number }
+  | { kind: "random"; world: number; seed: number }
+  | { kind: "gltf"; url: string; seed: number };
 
 /** A camera pose in world space (left-handed, Y up, as Babylon). */
 export interface CameraPose {
@@ -42,12 +48,20 @@ export interface CameraPose {
   fov: number;
 }
 
+/**
+ * The geometry mask of a frame: every surface white (alpha-tested cards by their alpha), the
+ * background black; unlit, no post-processing. Evaluation uses it to score object pixels alone.
+ */
+export const MASK = "mask" as const;
+/** What the harness can render for a frame: a render variant, or the geometry mask. */
+export type FrameKind = RenderVariant | typeof MASK;
+
 export interface FrameRequest {
   /** Frame index; scene time is frame / SCENE_FPS. */
   frame: number;
   /** Camera path index within the scene (seeded, smooth). */
   path: number;
-  variant: RenderVariant;
+  variant: FrameKind;
 }
 
 /** How the render harness is set up: one engine kind, one output size, the variants to render. */
@@ -58,6 +72,8 @@ export interface HarnessOptions {
   height: number;
   source: SceneSource;
   variants: RenderVariant[];
+  /** Also set up the geometry mask (renderFrame with variant "mask"). */
+  mask?: boolean;
   /** URL of the prefiltered environment for the high preset's image-based lighting. */
   envUrl: string;
   /**

@@ -4,8 +4,8 @@
  * browser tests. Exposed as `window.remasterHarness` by harness-page.ts.
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
-import type { FrameRequest, HarnessInfo, HarnessOptions, RenderedFrame, RenderVariant } from "./contracts.ts";
-import { assertFrameSize, RENDER_VARIANTS } from "./contracts.ts";
+import type { FrameKind, FrameRequest, HarnessInfo, HarnessOptions, RenderedFrame } from "./contracts.ts";
+import { assertFrameSize, MASK, RENDER_VARIANTS } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { seedMathRandom } from "./rng.ts";
@@ -19,7 +19,7 @@ interface Slot {
 }
 
 export class RenderHarness {
-  private slots = new Map<RenderVariant, Slot>();
+  private slots = new Map<FrameKind, Slot>();
   private engines: AbstractEngine[] = [];
 
   private constructor(readonly options: HarnessOptions) {}
@@ -35,7 +35,8 @@ export class RenderHarness {
     seedMathRandom(options.source.seed ^ 0x5eed);
     const h = new RenderHarness(options);
     const scale = options.lowRenderScale ?? 1;
-    for (const variant of options.variants) {
+    const kinds: FrameKind[] = [...options.variants, ...(options.mask ? [MASK] : [])];
+    for (const variant of kinds) {
       // Each variant gets its own canvas and engine: a reduced-scale low frame never forces the
       // full-size engine to resize (and reallocate every post-process target) between renders.
       const scaled = variant === "low" && scale !== 1;
@@ -53,7 +54,8 @@ export class RenderHarness {
       const instance = await createSceneInstance({
         engine,
         source: options.source,
-        variant,
+        variant: variant === MASK ? "low" : variant,
+        mask: variant === MASK,
         envUrl: options.envUrl,
         fsrRenderScale: variant === "low_fsr1" ? (options.lowRenderScale ?? 0.5) : undefined,
       });
@@ -70,7 +72,7 @@ export class RenderHarness {
     return { engine: this.options.engine, adapter: first ? first.description : "none", variants };
   }
 
-  private slot(variant: RenderVariant): Slot {
+  private slot(variant: FrameKind): Slot {
     const s = this.slots.get(variant);
     if (!s)
       throw new Error(
@@ -97,7 +99,7 @@ export class RenderHarness {
   }
 
   /** Pure render cost: `frames` renders of one variant, each waited on by a 1x1 readback. */
-  async benchRender(variant: RenderVariant, frames: number, path = 0): Promise<{ msPerFrame: number }> {
+  async benchRender(variant: FrameKind, frames: number, path = 0): Promise<{ msPerFrame: number }> {
     const { engine, instance } = this.slot(variant);
     await instance.warmUp();
     const once = async (f: number) => {

@@ -49,7 +49,8 @@ export function textureLibrary(seed: number): TextureLibrary {
   return lib;
 }
 
-function makeTexture(scene: Scene, data: TextureData, preset: QualityPreset, name: string): RawTexture {
+/** A texture from procedural data, at the preset's resolution and filtering (TEXTURE_QUALITY). */
+export function makeTexture(scene: Scene, data: TextureData, preset: QualityPreset, name: string): RawTexture {
   const q = TEXTURE_QUALITY[preset];
   const src = q.divisor > 1 ? downscale(data, q.divisor) : data;
   const tex = new RawTexture(

@@ -1,16 +1,24 @@
 /**
  * Quality presets, applied to a built scene graph (the demo's or a user's glTF).
  *
- * low : no shadows, no SSAO, no MSAA/FXAA, flat hemispheric ambient instead of image-based
- *       lighting, no bloom, no tone mapping, textures at 1/4 resolution with bilinear filtering
- *       (the texture part is done when the materials are made: see materials.ts).
- * high: PCF shadows (2048 map), SSAO2, MSAA 4x + FXAA, IBL from photoStudio.env (shipped in
- *       the @babylonjs/viewer npm package, served locally), bloom, ACES tone mapping.
+ * What a game's "Low" setting really is: the cheap parts stay, the expensive ones go.
+ * low : image-based lighting from the same environment as high (diffuse spherical harmonics and
+ *       the prefiltered specular cube: one or two texture fetches per pixel, which every engine
+ *       keeps on its lowest setting; without it metals render black and their colour is lost),
+ *       ACES tone mapping in the same HDR image-processing pass as high (one cheap full-screen
+ *       pass; part of the game's look, not a quality feature, and it must treat the background
+ *       like high does); no shadow map (a depth pass plus PCF taps per pixel), no SSAO (a full
+ *       screen pass with 16 samples + blur), no MSAA/FXAA, no bloom (a blur chain), textures at
+ *       1/4 resolution with bilinear filtering and no anisotropy (memory and bandwidth).
+ * high: PCF shadows (2048 map), SSAO2, MSAA 4x + FXAA, bloom, ACES tone mapping in the
+ *       post-process pipeline, full-resolution textures with 16x anisotropy. IBL from
+ *       photoStudio.env (shipped in the @babylonjs/viewer npm package, served locally) in both.
+ * (Format-1 datasets were rendered with an older low: no IBL, a flat hemispheric ambient and no
+ * tone mapping.)
  * Baseline variants add post-processes to low: FXAA + sharpen, or FSR1 upscaling.
  */
 import type { Camera } from "@babylonjs/core/Cameras/camera.js";
 import { DirectionalLight } from "@babylonjs/core/Lights/directionalLight.js";
-import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight.js";
 import { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import { CubeTexture } from "@babylonjs/core/Materials/Textures/cubeTexture.js";
 import { ImageProcessingConfiguration } from "@babylonjs/core/Materials/imageProcessingConfiguration.js";
@@ -56,7 +64,25 @@ export interface QualityOptions {
   sceneRadius: number;
   /** For low_fsr1: the fraction of the output size the scene is rendered at (default 0.5). */
   fsrRenderScale?: number;
+  /** The scene's lighting (randomised scenes vary it); default: the demo's warm sun and studio environment. */
+  lighting?: Partial<Lighting>;
 }
+
+/** Light that is the scene's, not the preset's: both presets use the same. */
+export interface Lighting {
+  sunIntensity: number;
+  sunColor: [number, number, number];
+  environmentIntensity: number;
+  /** Rotation of the environment around Y, radians. */
+  environmentRotation: number;
+}
+
+export const DEFAULT_LIGHTING: Lighting = {
+  sunIntensity: 2.6,
+  sunColor: [1, 0.96, 0.88],
+  environmentIntensity: 0.6,
+  environmentRotation: 0,
+};
 
 /** What the preset created, so tests and the UI can inspect it. */
 export interface AppliedQuality {
@@ -72,14 +98,23 @@ export interface AppliedQuality {
 
 export const SHADOW_MAP_SIZE = 2048;
 
+/** ACES tone mapping at exposure 1 in the pipeline's image-processing pass (both presets). */
+function toneMap(pipeline: DefaultRenderingPipeline): void {
+  pipeline.imageProcessingEnabled = true;
+  pipeline.imageProcessing.toneMappingEnabled = true;
+  pipeline.imageProcessing.toneMappingType = ImageProcessingConfiguration.TONEMAPPING_ACES;
+  pipeline.imageProcessing.exposure = 1.0;
+}
+
 export function applyQuality(o: QualityOptions): AppliedQuality {
   const { scene, camera, variant } = o;
   const preset = presetOf(variant);
+  const light = { ...DEFAULT_LIGHTING, ...o.lighting };
   const dir = new Vector3(...o.sunDirection).normalize();
   const sun = new DirectionalLight("sun", dir, scene);
   sun.position = dir.scale(-o.sceneRadius * 1.5);
-  sun.intensity = 2.6;
-  sun.diffuse = new Color3(1, 0.96, 0.88);
+  sun.intensity = light.sunIntensity;
+  sun.diffuse = new Color3(...light.sunColor);
   const applied: AppliedQuality = {
     variant,
     shadowMapSize: 0,
@@ -91,13 +126,24 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
     postProcesses: [],
   };
 
-  const ip = scene.imageProcessingConfiguration;
+  // Image-based lighting in both presets (see the top of this file).
+  const env = CubeTexture.CreateFromPrefilteredData(o.envUrl, scene);
+  env.rotationY = light.environmentRotation;
+  scene.environmentTexture = env;
+  scene.environmentIntensity = light.environmentIntensity;
+  applied.ibl = true;
+
   if (preset === "low") {
-    // Flat ambient stands in for image-based lighting, as in a game's low setting.
-    const hemi = new HemisphericLight("ambient", new Vector3(0, 1, 0), scene);
-    hemi.intensity = 0.45;
-    hemi.groundColor = new Color3(0.25, 0.23, 0.2);
-    ip.toneMappingEnabled = false;
+    // The same HDR target and ACES tone-mapping pass as high (one cheap full-screen pass), so the
+    // background and every surface go through the same colour transform in both presets;
+    // nothing else of the pipeline (no MSAA, FXAA, bloom).
+    const pipeline = new DefaultRenderingPipeline("low", true, scene, [camera]);
+    pipeline.samples = 1;
+    pipeline.fxaaEnabled = false;
+    pipeline.bloomEnabled = false;
+    toneMap(pipeline);
+    applied.toneMapping = "aces";
+    applied.postProcesses.push("aces");
     if (variant === "low_fxaa_sharpen") {
       new FxaaPostProcess("baseline-fxaa", 1.0, camera);
       const sharpen = new SharpenPostProcess("baseline-sharpen", 1.0, camera);
@@ -129,11 +175,6 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   for (const m of o.receivers) m.receiveShadows = true;
   applied.shadowMapSize = SHADOW_MAP_SIZE;
 
-  const env = CubeTexture.CreateFromPrefilteredData(o.envUrl, scene);
-  scene.environmentTexture = env;
-  scene.environmentIntensity = 0.6;
-  applied.ibl = true;
-
   const ssao = new SSAO2RenderingPipeline("ssao", scene, { ssaoRatio: 1, blurRatio: 1 }, [camera]);
   ssao.radius = 1.2;
   ssao.totalStrength = 1.1;
@@ -149,10 +190,7 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   pipeline.bloomThreshold = 0.9;
   pipeline.bloomWeight = 0.35;
   pipeline.bloomKernel = 48;
-  pipeline.imageProcessingEnabled = true;
-  pipeline.imageProcessing.toneMappingEnabled = true;
-  pipeline.imageProcessing.toneMappingType = ImageProcessingConfiguration.TONEMAPPING_ACES;
-  pipeline.imageProcessing.exposure = 1.0;
+  toneMap(pipeline);
   applied.msaaSamples = 4;
   applied.bloom = true;
   applied.toneMapping = "aces";

@@ -1,11 +1,14 @@
 /**
- * One renderable scene: a scene graph (demo layout or a user's glTF) with one render variant's
- * quality applied, a camera driven by seeded paths, and time driven by a frame index.
+ * One renderable scene: a scene graph (demo layout, randomised world or a user's glTF) with one
+ * render variant's quality applied, a camera driven by seeded paths, and time driven by a frame
+ * index.
  * Rendering a pair = two instances built from the same source, rendered with the same pose.
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
-import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Color3, Color4 } from "@babylonjs/core/Maths/math.color.js";
+import type { Material } from "@babylonjs/core/Materials/material.js";
+import { PBRMaterial } from "@babylonjs/core/Materials/PBR/pbrMaterial.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
@@ -19,7 +22,9 @@ import { presetOf, SCENE_FPS } from "./contracts.ts";
 import { buildScene } from "./buildScene.ts";
 import { buildLayout } from "./layouts.ts";
 import { createMaterials, textureLibrary } from "./materials.ts";
-import { applyQuality, TEXTURE_QUALITY, type AppliedQuality } from "./quality.ts";
+import { applyQuality, TEXTURE_QUALITY, type AppliedQuality, type Lighting } from "./quality.ts";
+import { buildRandomScene } from "./randomScene.ts";
+import { randomWorld } from "./randomWorld.ts";
 import { hashSeed } from "./rng.ts";
 
 export interface SceneInstanceOptions {
@@ -28,6 +33,8 @@ export interface SceneInstanceOptions {
   variant: RenderVariant;
   envUrl: string;
   fsrRenderScale?: number;
+  /** Render the geometry mask instead (contracts.ts MASK): no preset applied. */
+  mask?: boolean;
 }
 
 export interface SceneInstance {
@@ -62,6 +69,7 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
   let receivers: AbstractMesh[];
   let sunDirection: [number, number, number];
   let sceneRadius: number;
+  let lighting: Partial<Lighting> | undefined;
 
   if (o.source.kind === "demo") {
     const layout = buildLayout(o.source.layout, o.source.seed);
@@ -73,6 +81,15 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
     const seed = o.source.seed;
     const pathSeed = hashSeed(layout.name, seed);
     poseAt = (path, frame) => cameraPose({ area: layout.walkArea, seed: pathSeed, path }, frame / SCENE_FPS);
+  } else if (o.source.kind === "random") {
+    const world = randomWorld(o.source.world);
+    ({ casters, receivers, setTime } = buildRandomScene(scene, world, preset));
+    sunDirection = world.sunDirection;
+    sceneRadius = world.bounds.radius * 1.5;
+    lighting = world.lighting;
+    scene.clearColor = new Color4(...world.background, 1);
+    const pathSeed = hashSeed("random-paths", o.source.seed, world.seed);
+    poseAt = (path, frame) => orbitPose(world.bounds, pathSeed, path, frame / SCENE_FPS);
   } else {
     const loaded = await loadModel(scene, o.source.url, preset);
     casters = receivers = loaded.meshes;
@@ -82,17 +99,20 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
     const seed = o.source.seed;
     poseAt = (path, frame) => orbitPose(loaded.bounds, seed, path, frame / SCENE_FPS);
   }
-  const applied = applyQuality({
-    scene,
-    camera,
-    variant: o.variant,
-    envUrl: o.envUrl,
-    sunDirection,
-    casters,
-    receivers,
-    sceneRadius,
-    fsrRenderScale: o.fsrRenderScale,
-  });
+  const applied = o.mask
+    ? maskOnly(scene)
+    : applyQuality({
+        scene,
+        camera,
+        variant: o.variant,
+        envUrl: o.envUrl,
+        sunDirection,
+        casters,
+        receivers,
+        sceneRadius,
+        fsrRenderScale: o.fsrRenderScale,
+        lighting,
+      });
 
   let warm = false;
   return {
@@ -129,6 +149,42 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
     dispose() {
       scene.dispose();
     },
+  };
+}
+
+/** Every surface unlit white (alpha-tested ones keep their alpha test), background black. */
+function maskOnly(scene: Scene): AppliedQuality {
+  scene.clearColor = new Color4(0, 0, 0, 1);
+  const white = new PBRMaterial("mask", scene);
+  white.unlit = true;
+  white.albedoColor = new Color3(1, 1, 1);
+  const cutouts = new Map<Material, PBRMaterial>();
+  for (const mesh of scene.meshes) {
+    const m = mesh.material as PBRMaterial | null;
+    if (m && m.transparencyMode === PBRMaterial.PBRMATERIAL_ALPHATEST && m.albedoTexture) {
+      let cut = cutouts.get(m);
+      if (!cut) {
+        cut = white.clone(`mask-${m.name}`);
+        cut.opacityTexture = m.albedoTexture;
+        cut.transparencyMode = PBRMaterial.PBRMATERIAL_ALPHATEST;
+        cut.alphaCutOff = m.alphaCutOff;
+        cut.backFaceCulling = false;
+        cutouts.set(m, cut);
+      }
+      mesh.material = cut;
+    } else {
+      mesh.material = white;
+    }
+  }
+  return {
+    variant: "low",
+    shadowMapSize: 0,
+    msaaSamples: 1,
+    ssao: false,
+    ibl: false,
+    bloom: false,
+    toneMapping: "none",
+    postProcesses: [],
   };
 }
 

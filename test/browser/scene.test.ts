@@ -41,7 +41,8 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
       });
       assert.deepEqual(Object.keys(info.variants).sort(), [...variants].sort());
       assert.deepEqual(info.variants.high.postProcesses, ["ssao2", "msaa4", "fxaa", "bloom", "aces"]);
-      assert.deepEqual(info.variants.low.postProcesses, []);
+      // The realistic low preset keeps the HDR tone-mapping pass (so the background matches high).
+      assert.deepEqual(info.variants.low.postProcesses, ["aces"]);
     });
     after(async () => {
       await h?.page.context().close();
@@ -112,6 +113,48 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
         assert.ok(meanAbsDiff(low, high) > 3, "glTF low and high look the same");
         assert.ok(validatePair(low, high, { lowScale: 1, minAlignment: 0.35 }).ok);
         assert.deepEqual(g.offsiteRequests, []);
+      } finally {
+        await g.page.context().close();
+      }
+    });
+
+    test("a randomised world renders with both presets, and its geometry mask separates surfaces from the sky", async () => {
+      const g = await openHarness(session.browser, session.server.url);
+      try {
+        const info = await g.init({
+          engine,
+          width: SIZE,
+          height: SIZE,
+          source: { kind: "random", world: 11, seed: 1 },
+          variants: ["low", "high"],
+          mask: true,
+        });
+        assert.deepEqual(info.variants.mask.postProcesses, []);
+        const low = await render(g, { frame: 30, path: 1, variant: "low" });
+        const high = await render(g, { frame: 30, path: 1, variant: "high" });
+        const mask = await render(g, { frame: 30, path: 1, variant: "mask" });
+        assert.ok(stdDev(lumaAt(low, SIZE / 4, SIZE / 4)) > 3, "random world low looks blank");
+        assert.ok(meanAbsDiff(low, high) > 2, "random world low and high look the same");
+        assert.ok(validatePair(low, high, { lowScale: 1, minAlignment: 0.35 }).ok);
+        const values = new Set<number>();
+        for (let i = 0; i < mask.data.length; i += 4) values.add(mask.data[i]);
+        assert.ok(
+          values.has(0) && values.has(255),
+          `the mask should hold sky (0) and surfaces (255): ${[...values].slice(0, 8)}`,
+        );
+        const grey = [...values].filter((v) => v > 8 && v < 247).length;
+        assert.ok(grey <= 2, `the mask is not binary: ${grey} grey levels`);
+        // The sky is where the mask is black: there the low and high frames agree (same background).
+        let skyDiff = 0;
+        let sky = 0;
+        for (let i = 0; i < mask.data.length; i += 4) {
+          if (mask.data[i] !== 0) continue;
+          sky++;
+          for (let c = 0; c < 3; c++) skyDiff += Math.abs(low.data[i + c] - high.data[i + c]) / 3;
+        }
+        assert.ok(sky > 0 && skyDiff / sky < 3, `background differs between presets: ${(skyDiff / sky).toFixed(2)}`);
+        assert.deepEqual(g.offsiteRequests, []);
+        assert.deepEqual(g.pageErrors, []);
       } finally {
         await g.page.context().close();
       }

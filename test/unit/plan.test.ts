@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { SPLITS as SPLIT_NAMES } from "../../training/src/dataset/contract.ts";
+import {
+  checkScene,
+  layoutSplits,
+  layoutsOf,
+  sceneSourceFor,
+  worldSeed,
+} from "../../training/src/dataset/sceneSources.ts";
 import {
   frameOnPath,
   planPairs,
@@ -69,4 +80,47 @@ test("frames stay inside one loop of the path and do not repeat early", () => {
 
 test("asking for more pairs than distinct frames is an error", () => {
   assert.throws(() => planPairs({ ...demo, pathsPerLayout: 1, pairs: 4 * FRAMES_PER_PATH + 1 }), /exceeds/);
+});
+
+test("random worlds and glTF folders hold out whole layouts, never frames of a training layout", () => {
+  const o = { scene: "random", seed: 1, scenes: 10, testLayout: "market", valFraction: 0.2 };
+  const layouts = layoutsOf(o);
+  assert.equal(layouts.length, 10);
+  assert.equal(layouts[0], "world-0000");
+  const splits = layoutSplits(o);
+  assert.deepEqual(
+    SPLIT_NAMES.map((s) => Object.values(splits).filter((v) => v === s).length),
+    [6, 2, 2],
+  );
+  const jobs = planPairs({
+    layouts,
+    testLayout: null,
+    layoutSplits: splits,
+    pathsPerLayout: 3,
+    valFraction: 0.2,
+    seed: 1,
+    pairs: 120,
+  });
+  for (const j of jobs) assert.equal(j.split, splits[j.layout], `${j.id} is not in its world's split`);
+  assert.equal(new Set(jobs.map((j) => j.layout)).size, 10);
+  // World seeds differ per layout and per dataset seed.
+  assert.notEqual(worldSeed(1, "world-0000"), worldSeed(1, "world-0001"));
+  assert.notEqual(worldSeed(1, "world-0000"), worldSeed(2, "world-0000"));
+  assert.deepEqual(layoutSplits({ ...o, scene: "courtyard" }), {});
+  assert.throws(() => checkScene({ ...o, scenes: 2 }), /--scenes must be at least 3/);
+  assert.throws(() => checkScene({ ...o, scene: "/nonexistent/folder" }), /unknown scene "\/nonexistent\/folder"/);
+});
+
+test("a folder of glTF files is a scene whose files are its layouts", () => {
+  const dir = mkdtempSync(join(tmpdir(), "remaster-folder-"));
+  for (const f of ["b.glb", "a.gltf", "c.glb", "notes.txt"]) writeFileSync(join(dir, f), "x");
+  const o = { scene: dir, seed: 1, scenes: 0, testLayout: "market", valFraction: 0.2 };
+  checkScene(o);
+  assert.deepEqual(layoutsOf(o), ["a", "b", "c"]);
+  assert.deepEqual(layoutSplits(o), { a: "train", b: "val", c: "test" });
+  assert.deepEqual(sceneSourceFor(o, "b", "/user-scene/"), { kind: "gltf", url: "/user-scene/b.glb", seed: 1 });
+  assert.throws(() => sceneSourceFor(o, "zz", "/user-scene/"), /no glTF file for layout "zz"/);
+  const lonely = mkdtempSync(join(tmpdir(), "remaster-folder-"));
+  writeFileSync(join(lonely, "only.glb"), "x");
+  assert.throws(() => checkScene({ ...o, scene: lonely }), /at least 2 .glb\/.gltf files/);
 });

@@ -3,22 +3,23 @@
  * Renders the scene twice per frame (low and high presets, same camera and instant) into a paired
  * dataset. Rerunning the same command resumes: finished pairs are skipped.
  */
-import { basename, resolve } from "node:path";
-import { DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
+import { resolve } from "node:path";
 import { launchChromium, serveDemo } from "../../../engine-demo/node/browser.ts";
+import { MASK } from "../../../engine-demo/src/contracts.ts";
 import { SPLITS } from "./contract.ts";
 import { exportLayouts } from "./exportLayouts.ts";
-import { isGltfScene, parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
+import { parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
 import { planPairs, type PlanOptions } from "./plan.ts";
 import { Progress } from "./progress.ts";
-import { renderPairs, userSceneDir } from "./renderPairs.ts";
+import { renderPairs } from "./renderPairs.ts";
+import { layoutSplits, layoutsOf, sceneKind, sceneName, userSceneDir } from "./sceneSources.ts";
 import { DatasetStore, FORMAT_VERSION, type DatasetIdentity } from "./store.ts";
 
 export function planOptionsFor(o: DatasetOptions): PlanOptions {
-  const gltf = isGltfScene(o.scene);
   return {
-    layouts: gltf ? [basename(o.scene).replace(/\.(glb|gltf)$/i, "")] : [...DEMO_LAYOUTS],
-    testLayout: gltf ? null : o.testLayout,
+    layouts: layoutsOf(o),
+    testLayout: sceneKind(o.scene) === "demo" ? o.testLayout : null,
+    layoutSplits: layoutSplits(o),
     pathsPerLayout: o.pathsPerLayout,
     valFraction: o.valFraction,
     seed: o.seed,
@@ -27,18 +28,21 @@ export function planOptionsFor(o: DatasetOptions): PlanOptions {
 }
 
 export function identityFor(o: DatasetOptions): DatasetIdentity {
+  const kind = sceneKind(o.scene);
   return {
     format: FORMAT_VERSION,
-    scene: isGltfScene(o.scene) ? basename(o.scene) : o.scene,
+    scene: sceneName(o.scene),
     seed: o.seed,
     width: o.width,
     height: o.height,
     engine: o.engine,
     pathsPerLayout: o.pathsPerLayout,
-    testLayout: isGltfScene(o.scene) ? null : o.testLayout,
+    testLayout: kind === "demo" ? o.testLayout : null,
     valFraction: o.valFraction,
     lowScale: o.lowScale,
     extras: o.extras,
+    ...(kind === "random" ? { scenes: o.scenes } : {}),
+    ...(o.masks ? { masks: true } : {}),
   };
 }
 
@@ -48,7 +52,7 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   const plan = planPairs(planOptionsFor(o));
   const store = new DatasetStore(out);
   store.open(identityFor(o));
-  const folders = ["low", "high", ...o.extras];
+  const folders = ["low", "high", ...o.extras, ...(o.masks ? [MASK] : [])];
   const existing = store.readManifest();
   const orphans = store.removeOrphans(existing, folders);
   const done = new Set(existing.map((r) => r.id));
@@ -61,7 +65,7 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   let renderMs = 0;
   let overheadMs = 0;
   if (todo.length) {
-    const gltfDir = userSceneDir(o);
+    const gltfDir = userSceneDir(o.scene);
     const server = await serveDemo(gltfDir ? { "/user-scene/": gltfDir } : {});
     const browser = await launchChromium();
     const progress = new Progress(todo.length, "pairs", process.stderr, o.quiet);

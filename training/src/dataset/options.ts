@@ -1,9 +1,7 @@
 /**
  * Dataset renderer options: one typed block of defaults, parsed from argv, validated with
- * errors that name the option. Pure (no I/O besides checking a glTF path exists).
+ * errors that name the option. Pure (no I/O besides checking that a glTF file or folder exists).
  */
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
 import {
   assertFrameSize,
   EXTRA_VARIANTS,
@@ -11,10 +9,13 @@ import {
   type RenderVariant,
 } from "../../../engine-demo/src/contracts.ts";
 import { DEMO_SCENE_NAME, DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
+import { checkScene, RANDOM_SCENE_NAME } from "./sceneSources.ts";
 
 export interface DatasetOptions {
-  /** "courtyard" (the demo scene) or a path to a .glb/.gltf file. */
+  /** "courtyard" (the demo scene), "random" (randomised worlds), a .glb/.gltf file or a folder of them. */
   scene: string;
+  /** Randomised worlds in the dataset (`--scene random`). */
+  scenes: number;
   /** Number of pairs to have in the dataset (rerunning with more extends it). */
   pairs: number;
   width: number;
@@ -37,11 +38,14 @@ export interface DatasetOptions {
   minAlignment: number;
   /** Also write the img2img-turbo folders and columns/ files (other tools; the trainer reads manifest.jsonl). */
   exportLayouts: boolean;
+  /** Render a geometry mask per pair (mask/<id>.png) for object-pixel evaluation. */
+  masks: boolean;
   quiet: boolean;
 }
 
 export const DEFAULTS: DatasetOptions = {
   scene: DEMO_SCENE_NAME,
+  scenes: 40,
   pairs: 200,
   width: 512,
   height: 512,
@@ -56,11 +60,14 @@ export const DEFAULTS: DatasetOptions = {
   extras: [],
   minAlignment: 0.35,
   exportLayouts: true,
+  masks: true,
   quiet: false,
 };
 
 export const USAGE = `Usage: npm run dataset -- [options]
-  --scene NAME|PATH     "${DEMO_SCENE_NAME}" (the demo scene, default) or a .glb/.gltf file
+  --scene NAME|PATH     "${DEMO_SCENE_NAME}" (the demo scene, default), "${RANDOM_SCENE_NAME}" (randomised worlds),
+                        a .glb/.gltf file, or a folder of them (each file a layout; whole files held out)
+  --scenes N            randomised worlds with --scene ${RANDOM_SCENE_NAME} (default ${DEFAULTS.scenes}; whole worlds held out)
   --pairs N             pairs in the dataset (default ${DEFAULTS.pairs}); rerun with more to extend
   --size N | WxH        output size, multiples of 8 (default ${DEFAULTS.width})
   --out DIR             output directory (default ${DEFAULTS.out})
@@ -73,6 +80,7 @@ export const USAGE = `Usage: npm run dataset -- [options]
   --low-scale F         render low at this fraction of the size, e.g. 0.5 (default 1)
   --extras LIST         extra baselines per pair: low_fxaa_sharpen,low_fsr1 (low_fsr1 needs webgpu)
   --min-alignment F     edge correlation a pair needs to pass validation (default ${DEFAULTS.minAlignment})
+  --no-masks            no geometry mask per pair (mask/<id>.png: surfaces white, background black)
   --no-export           skip the img2img-turbo folders and columns/ files (other tools' layouts;
                         the trainer and evaluator read manifest.jsonl either way)
   --quiet               no progress bar`;
@@ -82,6 +90,7 @@ const RENAMED_FLAGS: Record<string, string> = { "--test-variant": "--test-layout
 
 const FLAGS: Record<string, keyof DatasetOptions> = {
   "--scene": "scene",
+  "--scenes": "scenes",
   "--pairs": "pairs",
   "--out": "out",
   "--seed": "seed",
@@ -114,6 +123,10 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
     const flag = argv[i];
     const next = argv[i + 1];
     if (flag === "--help" || flag === "-h") throw new UsageRequested();
+    if (flag === "--no-masks") {
+      o.masks = false;
+      continue;
+    }
     if (flag === "--no-export") {
       o.exportLayouts = false;
       continue;
@@ -143,6 +156,9 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
     switch (key) {
       case "pairs":
         o.pairs = parseNumber(flag, next, { integer: true, min: 1 });
+        break;
+      case "scenes":
+        o.scenes = parseNumber(flag, next, { integer: true, min: 1, max: 10000 });
         break;
       case "seed":
         o.seed = parseNumber(flag, next, { integer: true, min: 0, max: 2 ** 31 });
@@ -192,23 +208,10 @@ export class UsageRequested extends Error {
   }
 }
 
-export function isGltfScene(scene: string): boolean {
-  return /\.(glb|gltf)$/i.test(scene);
-}
-
 export function validateOptions(o: DatasetOptions): DatasetOptions {
   assertFrameSize("width", o.width);
   assertFrameSize("height", o.height);
-  if (isGltfScene(o.scene)) {
-    const path = resolve(o.scene);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: glTF file not found: ${path}`);
-  } else if (o.scene !== DEMO_SCENE_NAME) {
-    throw new Error(
-      `--scene: unknown scene "${o.scene}"; expected "${DEMO_SCENE_NAME}" or a path to a .glb/.gltf file`,
-    );
-  } else if (!(DEMO_LAYOUTS as readonly string[]).includes(o.testLayout)) {
-    throw new Error(`--test-layout: unknown layout "${o.testLayout}"; expected one of ${DEMO_LAYOUTS.join(", ")}`);
-  }
+  checkScene(o);
   if (o.lowScale !== 1) {
     for (const [name, v] of [
       ["width", o.width],

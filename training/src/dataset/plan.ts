@@ -26,6 +26,8 @@ export interface PlanOptions {
   layouts: string[];
   /** Layout held out as test; null for single-layout scenes (paths are held out instead). */
   testLayout: string | null;
+  /** Splits fixed per layout (whole layouts held out: random worlds, glTF files); wins over the rest. */
+  layoutSplits?: Record<string, Split>;
   pathsPerLayout: number;
   valFraction: number;
   seed: number;
@@ -36,6 +38,8 @@ export interface PlanOptions {
 export const FRAMES_PER_PATH = DEFAULT_PATH_PERIOD * SCENE_FPS;
 
 export function splitOfPath(o: PlanOptions, layout: string, path: number): Split {
+  const fixed = o.layoutSplits?.[layout];
+  if (fixed) return fixed;
   if (o.testLayout !== null) {
     if (layout === o.testLayout) return "test";
     const nVal = o.pathsPerLayout >= 2 ? Math.max(1, Math.round(o.pathsPerLayout * o.valFraction)) : 0;

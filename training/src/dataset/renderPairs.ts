@@ -2,12 +2,11 @@
  * Renders planned pairs with parallel workers, one browser page each, and commits each pair
  * (validated, PNG-encoded, written atomically) as soon as it is done.
  */
-import { basename, dirname, resolve } from "node:path";
 import type { Browser } from "playwright-core";
-import type { RenderedFrame, RenderVariant, SceneSource } from "../../../engine-demo/src/contracts.ts";
+import { MASK, type RenderedFrame, type RenderVariant } from "../../../engine-demo/src/contracts.ts";
 import { openHarness, type HarnessPage } from "../../../engine-demo/node/browser.ts";
 import type { DatasetOptions } from "./options.ts";
-import { isGltfScene } from "./options.ts";
+import { sceneSourceFor } from "./sceneSources.ts";
 import type { PairJob } from "./plan.ts";
 import { encodePng } from "./png.ts";
 import type { DatasetStore, ManifestRow } from "./store.ts";
@@ -27,16 +26,6 @@ export interface RenderPairsOptions {
 export interface PairTiming {
   renderMs: number;
   overheadMs: number;
-}
-
-export function sceneSourceFor(o: DatasetOptions, layout: string, userSceneMount: string): SceneSource {
-  if (isGltfScene(o.scene))
-    return { kind: "gltf", url: userSceneMount + encodeURIComponent(basename(o.scene)), seed: o.seed };
-  return { kind: "demo", layout, seed: o.seed };
-}
-
-export function userSceneDir(o: DatasetOptions): string | null {
-  return isGltfScene(o.scene) ? dirname(resolve(o.scene)) : null;
 }
 
 /** A frame from the harness (base64 RGBA8) as an Image for validation and encoding. */
@@ -68,9 +57,14 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
           height: r.options.height,
           source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
           variants,
+          mask: r.options.masks,
           lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
         });
-        presets = Object.fromEntries(Object.entries(info.variants).map(([k, v]) => [k, v.postProcesses]));
+        presets = Object.fromEntries(
+          Object.entries(info.variants)
+            .filter(([k]) => k !== MASK)
+            .map(([k, v]) => [k, v.postProcesses]),
+        );
         layout = job.layout;
       }
       const frames: Partial<Record<RenderVariant, RenderedFrame>> = {};
@@ -81,6 +75,13 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
           variant,
         });
       }
+      const mask = r.options.masks
+        ? await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), {
+            frame: job.frame,
+            path: job.path,
+            variant: MASK,
+          })
+        : null;
       const t0 = performance.now();
       const low = toImage(frames.low!);
       const high = toImage(frames.high!);
@@ -93,6 +94,8 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
         files[variant] = rel;
         images[rel] = encodePng(variant === "low" ? low : variant === "high" ? high : toImage(frames[variant]!));
       }
+      const maskFile = mask ? `${MASK}/${job.id}.png` : undefined;
+      if (mask) images[maskFile!] = encodePng(toImage(mask));
       const row: ManifestRow = {
         id: job.id,
         scene: r.options.scene,
@@ -107,6 +110,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
         presets,
         split: job.split,
         files,
+        ...(maskFile ? { mask: maskFile } : {}),
         validation: {
           edgeCorrelation: round(check.edgeCorrelation),
           lowStd: round(check.lowStd),

@@ -39,6 +39,15 @@ export interface DatasetIdentity {
   valFraction: number;
   lowScale: number;
   extras: RenderVariant[];
+  /** Randomised worlds (`--scene random` only). */
+  scenes?: number;
+  /** Whether pairs have geometry masks (absent in datasets made before masks). */
+  masks?: boolean;
+}
+
+/** Every file of a pair: its variants' images and its mask. */
+function filesOf(r: ManifestRow): string[] {
+  return [...Object.values(r.files), ...(r.mask ? [r.mask] : [])];
 }
 
 export interface ManifestRow {
@@ -56,6 +65,8 @@ export interface ManifestRow {
   presets: Record<string, string[]>;
   split: Split;
   files: Record<string, string>;
+  /** The geometry mask PNG (white: surfaces, black: background), when rendered with masks. */
+  mask?: string;
   validation: { edgeCorrelation: number; lowStd: number; highStd: number };
   renderMs: Record<string, number>;
 }
@@ -152,7 +163,7 @@ export class DatasetStore {
       offset = end;
     }
     if (goodBytes < Buffer.byteLength(text)) truncateSync(this.manifestPath, goodBytes);
-    const complete = rows.filter((r) => Object.values(r.files).every((f) => existsSync(join(this.dir, f))));
+    const complete = rows.filter((r) => filesOf(r).every((f) => existsSync(join(this.dir, f))));
     if (complete.length !== rows.length) this.rewriteManifest(complete);
     return complete;
   }
@@ -163,7 +174,7 @@ export class DatasetStore {
 
   /** Removes images and temp files that no manifest row refers to. Returns how many. */
   removeOrphans(rows: ManifestRow[], folders: string[]): number {
-    const referenced = new Set(rows.flatMap((r) => Object.values(r.files)));
+    const referenced = new Set(rows.flatMap(filesOf));
     let removed = 0;
     for (const folder of folders) {
       const dir = join(this.dir, folder);

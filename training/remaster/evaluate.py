@@ -1,56 +1,47 @@
-"""Evaluate a model on the held-out test split, next to the baselines, on the same frames.
+"""Evaluate a model on held-out frames, next to the baselines, on the same frames, per scene.
 
     python -m remaster.evaluate --checkpoint runs/realtime/checkpoints/step_N.pt [--onnx model.onnx] \
-        --dataset-dir data/courtyard --out runs/realtime/eval-test
+        --dataset-dir data/courtyard --out runs/realtime/eval-test [--split test|val|train|all]
 
 Methods: `low` (the input frame itself), every baseline the dataset has (`low_fxaa_sharpen`,
 `low_fsr1`), and the model (`remaster`, from a checkpoint via PyTorch or an exported ONNX file via
-onnxruntime). Each is compared with `high`. Writes results.json, results.md, results.html and
-grid.png (rows of low | baselines | remaster | high).
+onnxruntime). Each is compared with `high`, on the whole frame and, where the dataset has geometry
+masks, on object pixels alone (`<metric>_obj`). Results per scene (the manifest's `layout`: a demo
+layout, a random world, a glTF file) and over all frames. Writes results.json, results.md,
+results.html and grid.png (a row per scene: low | baselines | remaster | high).
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import json
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .data import SOURCE, TARGET, load_png, to_tensor
-from .dataset import baseline_variants, split_rows, splits
+from .dataset import baseline_variants, read_manifest, split_rows, splits
+from .eval_report import write_report
 from .losses.lpips import LPIPS, load_lpips
-from .metrics import METRICS, MetricSuite
+from .metrics import METRICS, OBJ, MetricSuite, lower_is_better
+from .runners import OnnxRunner, TorchRunner
 from .weights import WeightsUnavailable
 
-
-class TorchRunner:
-    def __init__(self, checkpoint: str):
-        from .export import load_checkpoint_model
-
-        self.model, _ = load_checkpoint_model(checkpoint)
-        self.name = f"checkpoint {checkpoint}"
-
-    @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+ALL = "all"
+# Per scene, the remastered frame must beat the low frame on these (issue #10's bar).
+SCENE_CHECKS = ("lpips" + OBJ, "de2000" + OBJ)
 
 
-class OnnxRunner:
-    def __init__(self, path: str):
-        import onnxruntime as ort
+def load_mask(path: Path) -> torch.Tensor:
+    """(1, 1, H, W) bool: true on surfaces (the renderer's mask PNG is white there)."""
+    return torch.from_numpy(load_png(path)[..., 0] > 127)[None, None]
 
-        self.sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        self.dtype = np.float16 if self.sess.get_inputs()[0].type == "tensor(float16)" else np.float32
-        self.name = f"onnx {path}"
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.sess.run(["output"], {"input": x.numpy().astype(self.dtype)})[0]
-        return torch.from_numpy(out.astype(np.float32))
+def _means(per: dict[str, list[float]]) -> dict[str, float]:
+    return {k: float(np.nanmean(v)) if not np.all(np.isnan(v)) else float("nan") for k, v in per.items()}
 
 
 def evaluate(
@@ -60,21 +51,28 @@ def evaluate(
     lpips_model: LPIPS | None,
     lpips_error: str | None,
     limit: int | None = None,
-    grid_rows: int = 4,
+    grid_scenes: int = 12,
     split: str = "test",
 ):
-    rows = split_rows(dataset_dir, split, need=(SOURCE, TARGET))
+    rows = (
+        [r for r in read_manifest(dataset_dir)]
+        if split == ALL
+        else split_rows(dataset_dir, split, need=(SOURCE, TARGET))
+    )
+    if not rows:
+        raise ValueError(f"{dataset_dir}: no rows")
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
     methods = [SOURCE, *baseline_variants(rows[0])] + (["remaster"] if runner else [])
-    per: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
+    per: dict[str, dict[str, list[float]]] = {m: defaultdict(list) for m in methods}
+    scenes: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: {m: defaultdict(list) for m in methods})
     ms: dict[str, list[float]] = {m: [] for m in methods}
-    grid = []
-    for i, r in enumerate(rows):
+    grid: dict[str, torch.Tensor] = {}
+    for r in rows:
+        scene = str(r.get("layout", r.get("scene", "all")))
         high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
-        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[
-            None
-        ]  # decoded once: a method and the model's input
+        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]  # decoded once: a method and the input
+        mask = load_mask(dataset_dir / r["mask"]) if r.get("mask") else None
         outs = {}
         for m in methods:
             if m == "remaster":
@@ -89,53 +87,51 @@ def evaluate(
                     )
                 outs[m] = img
                 ms[m].append(float(r.get("renderMs", {}).get(m, float("nan"))))
-            for k, v in suite.per_image(outs[m], high).items():
-                per[m].setdefault(k, []).extend(v)
-        if i < grid_rows:
-            grid.append(torch.cat([outs[m][0] for m in methods] + [high[0]], dim=2))
-    table = {}
-    for m in methods:
-        table[m] = {k: float(np.mean(v)) for k, v in per[m].items()}
-        table[m]["ms_per_frame"] = float(np.nanmean(ms[m])) if ms[m] else None
+            for k, v in suite.per_image(outs[m], high, mask).items():
+                per[m][k].extend(v)
+                scenes[scene][m][k].extend(v)
+        if scene not in grid and len(grid) < grid_scenes:
+            grid[scene] = torch.cat([outs[m][0] for m in methods] + [high[0]], dim=2)  # (3, H, W * columns)
+    table = {m: {**_means(per[m]), "ms_per_frame": float(np.nanmean(ms[m])) if ms[m] else None} for m in methods}
+    scene_tables = {
+        s: {m: {**_means(v[m]), "frames": len(next(iter(v[m].values()), []))} for m in methods}
+        for s, v in scenes.items()
+    }
+    render_ms = {
+        v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
+        for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
+        if any(v in r.get("renderMs", {}) for r in rows)
+    }
     return {
         "frames": len(rows),
         "split": split,
-        "size": rows[0]["size"],
+        "size": rows[0].get("size"),
+        "masked_frames": sum(1 for r in rows if r.get("mask")),
         "methods": methods,
         "table": table,
+        "scenes": scene_tables,
+        "checks": scene_checks(scene_tables) if runner else {},
         "unavailable": suite.unavailable,
         "model": runner.name if runner else None,
-        "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime)"
-        "; others: the renderer's render ms from the manifest",
+        "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms",
         # Mean render ms per variant over these frames (high included: the cost the model replaces).
-        "render_ms": {
-            v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
-            for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
-            if any(v in r.get("renderMs", {}) for r in rows)
-        },
+        "render_ms": render_ms,
         "engine": rows[0].get("engine"),
-    }, (torch.cat(grid, dim=1) if grid else None)
+    }, (torch.cat(list(grid.values()), dim=1) if grid else None)
 
 
-def to_markdown(res: dict) -> str:
-    metrics = [k for k in next(iter(res["table"].values())) if k != "ms_per_frame"]
-    head = (
-        "| method | "
-        + " | ".join(f"{m} {'↓' if METRICS[m].lower_is_better else '↑'}" for m in metrics)
-        + " | ms/frame |"
-    )
-    lines = [head, "|" + " --- |" * (len(metrics) + 2)]
-    for method, vals in res["table"].items():
-        cells = [f"{vals[m]:.4f}" if m != "psnr" else f"{vals[m]:.2f}" for m in metrics]
-        msv = vals["ms_per_frame"]
-        lines.append(
-            f"| {method} | " + " | ".join(cells) + f" | {msv:.1f} |"
-            if msv == msv and msv is not None
-            else f"| {method} | " + " | ".join(cells) + " | n/a |"
-        )
-    for k, why in res["unavailable"].items():
-        lines.append(f"\n{k}: unavailable ({why})")
-    return "\n".join(lines) + "\n"
+def scene_checks(scene_tables: dict) -> dict[str, dict[str, bool | None]]:
+    """Per scene: does the remastered frame beat the low frame on each of SCENE_CHECKS (None: not measured)."""
+    out = {}
+    for scene, t in scene_tables.items():
+        out[scene] = {}
+        for k in SCENE_CHECKS:
+            a, b = t["remaster"].get(k), t[SOURCE].get(k)
+            if a is None or b is None or a != a or b != b:
+                out[scene][k] = None
+            else:
+                out[scene][k] = bool(a < b) if lower_is_better(k) else bool(a > b)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lpips-backbone")
     ap.add_argument("--lpips-heads")
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--split", default="test", choices=splits())
+    ap.add_argument("--grid-scenes", type=int, default=12, help="scenes in grid.png (a row each)")
+    ap.add_argument("--split", default="test", choices=(*splits(), ALL))
     args = ap.parse_args(argv)
     if args.checkpoint and args.onnx:
         print("evaluate: pass --checkpoint or --onnx, not both", file=sys.stderr)
@@ -159,24 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         lp = load_lpips("alex", args.lpips_backbone, args.lpips_heads)
     except WeightsUnavailable as e:
         err = str(e)
-    res, grid = evaluate(Path(args.dataset_dir), runner, args.metrics.split(","), lp, err, args.limit, split=args.split)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(res, indent=1) + "\n")
-    md = to_markdown(res)
-    (out / "results.md").write_text(md)
-    if grid is not None:
-        from PIL import Image
-
-        Image.fromarray((grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")).save(out / "grid.png")
-    cols = " | ".join(res["methods"] + ["high"])
-    (out / "results.html").write_text(
-        f"<!doctype html><meta charset=utf-8><title>Remaster evaluation</title>"
-        f"<body style='font:14px system-ui;margin:24px'>"
-        f"<h1>Split '{res['split']}': {res['frames']} frames</h1><pre>{html.escape(md)}</pre>"
-        f"<h2>{html.escape(cols)}</h2><img src='grid.png' style='max-width:100%'></body>"
+    res, grid = evaluate(
+        Path(args.dataset_dir), runner, args.metrics.split(","), lp, err, args.limit, args.grid_scenes, split=args.split
     )
-    print(md)
+    print(write_report(Path(args.out), res, grid))
     return 0
 
 

@@ -1,5 +1,10 @@
 """Image-quality metrics on (B, 3, H, W) tensors in [0, 1]. A metric whose weights are missing is
-reported as unavailable with the reason, never skipped silently or faked."""
+reported as unavailable with the reason, never skipped silently or faked.
+
+With a geometry mask ((B, 1, H, W), true on surfaces, false on the background), every available
+metric is also reported on object pixels alone as `<name>_obj`, from its per-pixel map: the whole
+frame can improve because the background was repainted while the objects got worse.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .flip import flip
+from .colour import delta_e2000
+from .flip import flip, flip_map
 from .losses.lpips import lpips_01
 
 
@@ -26,8 +32,9 @@ def _gaussian(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return g / g.sum()
 
 
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, per channel, valid region, mean."""
+def ssim_map(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, per channel, valid region:
+    (B, 3, H, W) -> (B, 1, H - 10, W - 10), the channel mean."""
     c = a.shape[1]
     g = _gaussian().to(a)
     w = (g[:, None] * g[None, :]).expand(c, 1, 11, 11)
@@ -38,7 +45,20 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     sab = blur(a * b) - mu_a * mu_b
     c1, c2 = 0.01**2, 0.03**2
     s = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (saa + sbb + c2))
-    return s.mean(dim=(1, 2, 3))
+    return s.mean(dim=1, keepdim=True)
+
+
+def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return ssim_map(a, b).mean(dim=(1, 2, 3))
+
+
+def masked_mean(m: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of a (B, 1, h, w) map over the pixels where `mask` (B, 1, H, W) is true, per image;
+    a map smaller than the mask (SSIM's valid region) takes the mask's centre. NaN where empty."""
+    dy, dx = (mask.shape[-2] - m.shape[-2]) // 2, (mask.shape[-1] - m.shape[-1]) // 2
+    k = mask[..., dy : dy + m.shape[-2], dx : dx + m.shape[-1]].to(m.dtype)
+    n = k.sum(dim=(1, 2, 3))
+    return torch.where(n > 0, (m * k).sum(dim=(1, 2, 3)) / n.clamp_min(1), torch.full_like(n, float("nan")))
 
 
 @dataclass(frozen=True)
@@ -55,12 +75,27 @@ METRICS: dict[str, Metric] = {
     "mse": Metric(lower_is_better=True),
     "lpips": Metric(lower_is_better=True),
     "flip": Metric(lower_is_better=True),
+    "de2000": Metric(lower_is_better=True),  # CIEDE2000 colour difference (colour.py)
     "dists": Metric(True, "DISTS needs VGG16 + DISTS alpha/beta weights, which are not available offline here"),
     "fid": Metric(True, "FID needs Inception-v3 (pt_inception) weights, which are not available offline here"),
 }
 
 # (pred, target) -> (B,) for the metrics that need no model of their own.
-_PLAIN = {"mse": mse, "psnr": psnr, "ssim": ssim, "flip": flip}
+_PLAIN = {
+    "mse": mse,
+    "psnr": psnr,
+    "ssim": ssim,
+    "flip": flip,
+    "de2000": lambda a, b: delta_e2000(a, b).mean(dim=(1, 2, 3)),
+}
+
+
+def lower_is_better(name: str) -> bool:
+    """For a metric name or its object-pixel twin (`lpips_obj`)."""
+    return METRICS[name.removesuffix(OBJ)].lower_is_better
+
+
+OBJ = "_obj"
 
 
 class MetricSuite:
@@ -77,13 +112,35 @@ class MetricSuite:
             self.unavailable["lpips"] = lpips_error or "LPIPS weights not loaded"
 
     @torch.no_grad()
-    def per_image(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, list[float]]:
+    def per_image(
+        self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> dict[str, list[float]]:
+        """Whole-frame values, and `<name>_obj` on the mask's pixels when a mask is given."""
         out: dict[str, list[float]] = {}
         for n in self.names:
             if n in self.unavailable:
                 continue
             v = lpips_01(self.lpips, pred, target) if n == "lpips" else _PLAIN[n](pred, target)
             out[n] = [float(x) for x in v]
+        if mask is not None:
+            for n, v in self._object_values(pred, target, mask).items():
+                out[n + OBJ] = [float(x) for x in v]
+        return out
+
+    def _object_values(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each metric's per-pixel map, averaged over the mask's pixels: (B,) per metric."""
+        sq_err = lambda: ((pred - target) ** 2).mean(dim=1, keepdim=True)  # noqa: E731
+        maps = {
+            "mse": sq_err,
+            "psnr": sq_err,  # turned into dB below
+            "ssim": lambda: ssim_map(pred, target),
+            "lpips": lambda: lpips_01(self.lpips, pred, target, spatial=True),
+            "flip": lambda: flip_map(pred, target),
+            "de2000": lambda: delta_e2000(pred, target),
+        }
+        out = {n: masked_mean(maps[n](), mask) for n in self.names if n in maps and n not in self.unavailable}
+        if "psnr" in out:
+            out["psnr"] = 10 * torch.log10(1.0 / out["psnr"].clamp_min(1e-10))
         return out
 
 

@@ -24,7 +24,8 @@ def _pattern(rng: np.random.Generator, size: int) -> np.ndarray:
 
 
 def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = True) -> Path:
-    """high = a smooth colour pattern; low = a darker, blockier version (a learnable mapping)."""
+    """high = a smooth colour pattern; low = a darker, blockier version (a learnable mapping).
+    Test pairs alternate between two scenes (layouts) and carry a geometry mask (left half)."""
     rng = np.random.default_rng(0)
     manifest = []
     for split, n in zip(("train", "val", "test"), counts, strict=True):
@@ -40,11 +41,19 @@ def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = Tr
             for k, a in imgs.items():
                 (root / k).mkdir(parents=True, exist_ok=True)
                 Image.fromarray((np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)).save(root / files[k])
+            extra = {}
+            if split == "test":
+                (root / "mask").mkdir(exist_ok=True)
+                m = np.zeros((size, size, 3), np.uint8)
+                m[:, : size // 2] = 255
+                Image.fromarray(m).save(root / f"mask/{pid}.png")
+                extra["mask"] = f"mask/{pid}.png"
             manifest.append(
                 {
+                    **extra,
                     "id": pid,
                     "split": split,
-                    "layout": "synthetic",
+                    "layout": f"scene-{'ab'[i % 2]}" if split == "test" else "synthetic",
                     "files": files,
                     "size": {"width": size, "height": size},
                     "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5},

@@ -42,7 +42,17 @@ def test_evaluate_reports_model_and_baselines_on_the_test_split(dataset, tmp_pat
     res = json.loads((out / "results.json").read_text())
     assert res["frames"] == 2 and res["methods"] == ["low", "low_fxaa_sharpen", "remaster"]
     for method in res["methods"]:
-        assert {"psnr", "ssim", "mse", "lpips", "flip", "ms_per_frame"} <= set(res["table"][method])
+        assert {"psnr", "ssim", "mse", "lpips", "flip", "de2000", "ms_per_frame"} <= set(res["table"][method])
+        # Object-pixel twins from the masks (left half of each test frame).
+        assert {"psnr_obj", "ssim_obj", "lpips_obj", "flip_obj", "de2000_obj"} <= set(res["table"][method])
+    assert res["masked_frames"] == 2
+    # One table per scene, and the per-scene check of the remastered frame against low.
+    assert sorted(res["scenes"]) == ["scene-a", "scene-b"]
+    assert res["scenes"]["scene-a"]["low"]["frames"] == 1
+    assert set(res["checks"]["scene-a"]) == {"lpips_obj", "de2000_obj"}
+    assert all(isinstance(v, bool) for c in res["checks"].values() for v in c.values())
+    md = (out / "results.md").read_text()
+    assert "| scene-a | 1 | remaster |" in md and "Scenes where remaster beats low" in md
     assert set(res["unavailable"]) == {"dists", "fid"}
     assert "unavailable" in (out / "results.md").read_text()
     assert (out / "grid.png").stat().st_size > 0

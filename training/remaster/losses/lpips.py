@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..weights import load_state_dict, resolve_weights
@@ -135,19 +136,24 @@ class LPIPS(nn.Module):
                 break
         return out
 
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def forward(self, a: torch.Tensor, b: torch.Tensor, spatial: bool = False) -> torch.Tensor:
+        """(B,) distances; with `spatial`, the (B, 1, H, W) map instead (each layer's distance map
+        upsampled bilinearly to the input size and summed: LPIPS's own spatial mode)."""
         total = 0
         for i, (fa, fb) in enumerate(zip(self._feats(a), self._feats(b), strict=True)):
             na = fa / (fa.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
             nb = fb / (fb.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
             d = getattr(self, f"lin{i}").model[1]((na - nb) ** 2)  # (B, 1, h, w)
-            total = total + d.mean(dim=(1, 2, 3))
+            if spatial:
+                total = total + F.interpolate(d, size=a.shape[-2:], mode="bilinear", align_corners=False)
+            else:
+                total = total + d.mean(dim=(1, 2, 3))
         return total
 
 
-def lpips_01(model: LPIPS, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """LPIPS for images in [0, 1]."""
-    return model(a * 2 - 1, b * 2 - 1)
+def lpips_01(model: LPIPS, a: torch.Tensor, b: torch.Tensor, spatial: bool = False) -> torch.Tensor:
+    """LPIPS for images in [0, 1] (the one place the [-1, 1] rescale happens)."""
+    return model(a * 2 - 1, b * 2 - 1, spatial=spatial)
 
 
 def load_lpips(

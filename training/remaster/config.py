@@ -24,7 +24,8 @@ RENAMED_KEYS: dict[str, str] = {"source_column": "source_variant", "target_colum
 @dataclass
 class TrainConfig:
     # --- data: a dataset folder (manifest.jsonl) written by `npm run dataset` or remaster.import_pairs ---
-    dataset_dir: str = "data/courtyard"
+    # One dataset folder, or several (a list, or comma-separated) whose pairs are trained on together.
+    dataset_dir: list[str] = field(default_factory=lambda: ["data/courtyard"])
     source_variant: str = SOURCE  # the manifest's render variant fed to the network
     target_variant: str = TARGET  # the render variant it learns to produce
     resolution: int = 512  # training crop size (multiple of 8); frames smaller than this are used whole

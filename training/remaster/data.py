@@ -31,15 +31,24 @@ def to_tensor(a: np.ndarray) -> torch.Tensor:
 
 
 class PairedFrames:
+    """The pairs of one split of one or several datasets (e.g. randomised worlds + the courtyard)."""
+
     def __init__(
-        self, root: str | Path, split: str, source: str = SOURCE, target: str = TARGET, limit: int | None = None
+        self,
+        roots: str | Path | list[str] | list[Path],
+        split: str,
+        source: str = SOURCE,
+        target: str = TARGET,
+        limit: int | None = None,
     ):
-        self.root = Path(root)
-        rows = split_rows(self.root, split, need=(source, target))
-        rows = rows[:limit] if limit else rows
-        self.names = [r["id"] for r in rows]
-        self.low = [load_png(self.root / r["files"][source]) for r in rows]  # (H, W, 3) uint8
-        self.high = [load_png(self.root / r["files"][target]) for r in rows]
+        self.roots = [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]
+        self.root = self.roots[0]
+        found = [(root, r) for root in self.roots for r in split_rows(root, split, need=(source, target))]
+        # A limit takes frames from every dataset in turn, so validation sees each of them.
+        found = interleave(found, len(self.roots))[:limit] if limit else found
+        self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
+        self.low = [load_png(root / r["files"][source]) for root, r in found]  # (H, W, 3) uint8
+        self.high = [load_png(root / r["files"][target]) for root, r in found]
         for n, lo, hi in zip(self.names, self.low, self.high, strict=True):
             if (
                 hi.shape[0] % lo.shape[0]
@@ -47,6 +56,10 @@ class PairedFrames:
                 or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]
             ):
                 raise ValueError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")
+            if hi.shape[0] // lo.shape[0] != self.high[0].shape[0] // self.low[0].shape[0]:
+                raise ValueError(
+                    f"pair {n}: high/low scale differs from pair {self.names[0]}'s (datasets of one scale only)"
+                )
 
     def __len__(self) -> int:
         return len(self.low)
@@ -77,6 +90,17 @@ class PairedFrames:
             lows.append(to_tensor(lo_crop))
             highs.append(to_tensor(hi_crop))
         return torch.stack(lows), torch.stack(highs)
+
+
+def interleave(items: list, groups: int) -> list:
+    """Items of `groups` consecutive runs (one per dataset), reordered round-robin."""
+    runs: dict[Path, list] = {}
+    for item in items:
+        runs.setdefault(item[0], []).append(item)
+    out, lists = [], list(runs.values())
+    for i in range(max((len(x) for x in lists), default=0)):
+        out += [x[i] for x in lists if i < len(x)]
+    return out
 
 
 def batch_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:

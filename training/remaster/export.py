@@ -180,10 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     model, ckpt = load_checkpoint_model(args.checkpoint)
     cfg = ckpt["config"]
-    dataset_id = None
-    ds_json = Path(cfg["dataset_dir"]) / "dataset.json"
-    if ds_json.is_file():
-        dataset_id = json.loads(ds_json.read_text())
+    dirs = cfg["dataset_dir"] if isinstance(cfg["dataset_dir"], list) else [cfg["dataset_dir"]]  # str: older runs
+    ids = [json.loads((Path(d) / "dataset.json").read_text()) for d in dirs if (Path(d) / "dataset.json").is_file()]
+    dataset_id = ids[0] if len(ids) == 1 else ids or None
     # Weight paths are machine-specific: keep only their file names in the shipped metadata.
     cfg = {k: (Path(v).name if k in WEIGHT_PATH_KEYS and v else v) for k, v in cfg.items()}
     extra = {"training_config": cfg, "training_step": ckpt["step"], "dataset": dataset_id}

@@ -95,3 +95,13 @@ def test_import_errors_name_the_file_and_leave_nothing_behind(tmp_path, capsys):
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(ImportPairsError, match="exists and is not empty"):
         import_pairs(_turbo_folder(tmp_path / "d"), tmp_path / "full")
+
+
+def test_several_datasets_train_together_and_validation_draws_from_each(tmp_path):
+    from conftest import make_dataset
+
+    a, b = make_dataset(tmp_path / "a"), make_dataset(tmp_path / "b")
+    both = PairedFrames([a, b], "train")
+    assert len(both) == 12 and both.names[0] == "a/train-00"
+    val = PairedFrames([a, b], "val", limit=2)
+    assert [n.split("/")[0] for n in val.names] == ["a", "b"]

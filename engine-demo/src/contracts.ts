@@ -62,6 +62,8 @@ export interface FrameRequest {
   /** Camera path index within the scene (seeded, smooth). */
   path: number;
   variant: FrameKind;
+  /** Mask frames of a harness set up with `depth`: also read the depth back. */
+  withDepth?: boolean;
 }
 
 /** How the render harness is set up: one engine kind, one output size, the variants to render. */
@@ -74,6 +76,8 @@ export interface HarnessOptions {
   variants: RenderVariant[];
   /** Also set up the geometry mask (renderFrame with variant "mask"). */
   mask?: boolean;
+  /** With `mask`: the mask frame also carries camera-space depth (RenderedFrame.depthBase64). */
+  depth?: boolean;
   /** URL of the prefiltered environment for the high preset's image-based lighting. */
   envUrl: string;
   /**
@@ -99,6 +103,13 @@ export interface RenderedFrame {
   renderMs: number;
   /** Milliseconds spent reading the pixels back and encoding them for transfer. */
   readbackMs: number;
+  /**
+   * Mask frames of a harness set up with `depth`: camera-space depth in metres (view z, along the
+   * view direction), float32 little-endian, top row first, 0 on the background; base64.
+   */
+  depthBase64?: string;
+  /** The camera's near and far planes (depth beyond them is clipped). */
+  depthRange?: [number, number];
 }
 
 /** Checks that a size is a positive multiple of 8; throws naming the field otherwise. */

@@ -10,12 +10,46 @@ import { createEngine } from "./engine.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
+import type { DepthRenderer } from "@babylonjs/core/Rendering/depthRenderer.js";
+import "@babylonjs/core/Rendering/depthRendererSceneComponent.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+
+/** A depth renderer writing camera-space z (metres) into a float target, 0 where nothing is drawn. */
+function cameraSpaceDepth(instance: SceneInstance): DepthRenderer {
+  const r = instance.scene.enableDepthRenderer(instance.camera, false, true, undefined, true);
+  r.clearColor = new Color4(0, 0, 0, 0);
+  return r;
+}
+
+/** The depth map rendered with the last frame, top row first, as RenderedFrame's depth fields. */
+async function readDepth(
+  r: DepthRenderer,
+  width: number,
+  height: number,
+  instance: SceneInstance,
+): Promise<Pick<RenderedFrame, "depthBase64" | "depthRange">> {
+  const view = (await r.getDepthMap().readPixels()) as Float32Array;
+  // WebGL reads the target back as RGBA, WebGPU as its single R channel; rows bottom-up on both
+  // (the browser test checks against the mask). Normalise to top-first, R only.
+  const channels = view.length / (width * height);
+  if (channels !== 1 && channels !== 4)
+    throw new Error(`depth readback of ${view.length} values for ${width}x${height}`);
+  const z = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) z[y * width + x] = view[((height - 1 - y) * width + x) * channels];
+  }
+  return {
+    depthBase64: bytesToBase64(new Uint8Array(z.buffer)),
+    depthRange: [instance.camera.minZ, instance.camera.maxZ],
+  };
+}
 
 interface Slot {
   engine: AbstractEngine;
   instance: SceneInstance;
   width: number;
   height: number;
+  depth?: DepthRenderer;
 }
 
 export class RenderHarness {
@@ -59,7 +93,8 @@ export class RenderHarness {
         envUrl: options.envUrl,
         fsrRenderScale: variant === "low_fsr1" ? (options.lowRenderScale ?? 0.5) : undefined,
       });
-      h.slots.set(variant, { engine, instance, width, height });
+      const depth = variant === MASK && options.depth ? cameraSpaceDepth(instance) : undefined;
+      h.slots.set(variant, { engine, instance, width, height, depth });
     }
     return h;
   }
@@ -83,7 +118,7 @@ export class RenderHarness {
 
   /** Renders one frame of one variant and returns its pixels (RGBA8, top row first, sRGB). */
   async renderFrame(req: FrameRequest): Promise<RenderedFrame> {
-    const { engine, instance, width, height } = this.slot(req.variant);
+    const { engine, instance, width, height, depth } = this.slot(req.variant);
     const pose = instance.poseAt(req.path, req.frame);
     instance.setFrame(req.frame, pose);
     await instance.warmUp();
@@ -95,7 +130,8 @@ export class RenderHarness {
     const rgba = await pending;
     const t1 = performance.now();
     const rgbaBase64 = bytesToBase64(rgba);
-    return { width, height, rgbaBase64, pose, renderMs: t1 - t0, readbackMs: performance.now() - t1 };
+    const extra = depth && req.withDepth ? await readDepth(depth, width, height, instance) : {};
+    return { width, height, rgbaBase64, pose, renderMs: t1 - t0, readbackMs: performance.now() - t1, ...extra };
   }
 
   /** Pure render cost: `frames` renders of one variant, each waited on by a 1x1 readback. */

@@ -14,6 +14,9 @@ import type { SurfaceName } from "./layouts.ts";
 import type { Lighting } from "./quality.ts";
 import { createRng, hashSeed, intRange, range } from "./rng.ts";
 
+/** Bumped whenever a seed's world changes: datasets record it, so a resume never mixes two. */
+export const RANDOM_WORLD_VERSION = 2;
+
 export type RandomShape = "box" | "sphere" | "cylinder" | "torus" | "capsule" | "knot" | "pole" | "wall" | "card";
 export type Motion = "none" | "spin" | "bob" | "orbit";
 
@@ -98,6 +101,7 @@ export function randomWorld(seed: number): RandomWorld {
   const count = intRange(rng, 10, 24);
   for (let i = 0; i < count; i++) {
     const shape = SHAPES[intRange(rng, 0, SHAPES.length - 1)];
+    // Everything stays inside 0.8 spread, and the orbit camera never comes closer than 1.12 spread.
     const r = spread * Math.sqrt(rng());
     const a = range(rng, 0, Math.PI * 2);
     const s = range(rng, 0.4, 2.2);
@@ -110,11 +114,12 @@ export function randomWorld(seed: number): RandomWorld {
             ? [s * 1.5, s * 1.5, 0]
             : [s, s * range(rng, 0.5, 1.8), s];
     size[2] ||= size[0];
+    const reach = Math.min(r, Math.max(0, spread * 0.8 - Math.hypot(size[0], size[2]) / 2));
     const stacked = (shape === "box" || shape === "sphere") && rng() < 0.25; // an assembly: one on another
     const motionRoll = rng();
     const base: RandomObject = {
       shape,
-      position: [Math.cos(a) * r, size[1] / 2, Math.sin(a) * r],
+      position: [Math.cos(a) * reach, size[1] / 2, Math.sin(a) * reach],
       rotationY: range(rng, 0, Math.PI * 2),
       size,
       material: intRange(rng, 0, materials.length - 1),

@@ -128,11 +128,29 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
           source: { kind: "random", world: 11, seed: 1 },
           variants: ["low", "high"],
           mask: true,
+          depth: true,
         });
         assert.deepEqual(info.variants.mask.postProcesses, []);
         const low = await render(g, { frame: 30, path: 1, variant: "low" });
         const high = await render(g, { frame: 30, path: 1, variant: "high" });
-        const mask = await render(g, { frame: 30, path: 1, variant: "mask" });
+        const maskFrame = await g.page.evaluate((q) => window.remasterHarness.renderFrame(q), {
+          frame: 30,
+          path: 1,
+          variant: "mask" as const,
+          withDepth: true,
+        });
+        const mask = toImage(maskFrame);
+        // Depth (camera-space z, top row first) is positive exactly where the mask shows geometry.
+        const buf = Buffer.from(maskFrame.depthBase64!, "base64");
+        const depth = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+        assert.equal(depth.length, SIZE * SIZE);
+        let agree = 0;
+        for (let i = 0; i < depth.length; i++) if (depth[i] > 0 === mask.data[i * 4] > 127) agree++;
+        assert.ok(
+          agree / depth.length > 0.99,
+          `depth and mask disagree on ${(100 - (100 * agree) / depth.length).toFixed(1)}% of pixels`,
+        );
+        assert.deepEqual(maskFrame.depthRange, [0.1, 250]);
         assert.ok(stdDev(lumaAt(low, SIZE / 4, SIZE / 4)) > 3, "random world low looks blank");
         assert.ok(meanAbsDiff(low, high) > 2, "random world low and high look the same");
         assert.ok(validatePair(low, high, { lowScale: 1, minAlignment: 0.35 }).ok);

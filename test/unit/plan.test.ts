@@ -13,6 +13,7 @@ import {
 } from "../../training/src/dataset/sceneSources.ts";
 import {
   frameOnPath,
+  planClips,
   planPairs,
   splitOfPath,
   FRAMES_PER_PATH,
@@ -123,4 +124,25 @@ test("a folder of glTF files is a scene whose files are its layouts", () => {
   const lonely = mkdtempSync(join(tmpdir(), "remaster-folder-"));
   writeFileSync(join(lonely, "only.glb"), "x");
   assert.throws(() => checkScene({ ...o, scene: lonely }), /at least 2 .glb\/.gltf files/);
+});
+
+test("clips are consecutive frames of test paths, with ids apart from the pairs'", () => {
+  const o = { ...demo, pairs: 40 };
+  const clips = planClips(o, { clips: 3, clipLength: 5 });
+  assert.equal(clips.length, 15);
+  for (const j of clips) assert.equal(j.split, "test");
+  const first = clips.filter((j) => j.clip!.name === "clip00");
+  assert.deepEqual(
+    first.map((j) => j.frame - first[0].frame),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    first.map((j) => j.clip!.index),
+    [0, 1, 2, 3, 4],
+  );
+  assert.equal(new Set(clips.map((j) => j.id)).size, 15);
+  const pairIds = new Set(planPairs(o).map((j) => j.id));
+  assert.ok(clips.every((j) => !pairIds.has(j.id)));
+  assert.deepEqual(planClips(o, { clips: 0, clipLength: 5 }), []);
+  assert.throws(() => planClips(o, { clips: 1, clipLength: 1 }), /--clip-length must be in/);
 });

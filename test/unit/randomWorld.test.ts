@@ -72,3 +72,18 @@ function hueOf([r, g, b]: [number, number, number]): number {
   const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
   return h / 6;
 }
+
+test("every object stays clear of the orbit camera (no frame from inside a wall)", () => {
+  for (const w of worlds) {
+    const spread = w.bounds.radius / 0.7;
+    for (const o of w.objects) {
+      const reach = Math.hypot(o.position[0], o.position[2]) + Math.hypot(o.size[0], o.size[2]) / 2;
+      assert.ok(
+        reach <= spread * 0.8 + 1e-9,
+        `world ${w.seed}: a ${o.shape} reaches ${reach.toFixed(2)} m, limit ${(spread * 0.8).toFixed(2)}`,
+      );
+    }
+    // The orbit camera (cameraPaths.orbitPose) circles at >= 1.6 bounds radii = 1.12 spread.
+    assert.ok(1.6 * w.bounds.radius > spread * 0.8 + 1);
+  }
+});

@@ -65,6 +65,17 @@ def to_markdown(res: dict) -> str:
             f"Scenes where remaster beats low on {' and '.join(next(iter(res['checks'].values())))}: "
             f"{measured - len(bad)} of {measured}" + (f"; worse on: {'; '.join(bad)}" if bad else ""),
         ]
+    t = res.get("temporal")
+    if t:
+        lines += [
+            "",
+            f"Temporal, over {len(t['clips'])} clips ({t['units']})",
+            "",
+            "| method | tLP x100 ↓ | warping error x1000 ↓ |",
+            "| --- | --- | --- |",
+        ]
+        for method, v in t["methods"].items():
+            lines.append(f"| {method} | {_cell('tlp', v.get('tlp'))} | {_cell('warp', v.get('warp_error'))} |")
     for k, why in res["unavailable"].items():
         lines.append(f"\n{k}: unavailable ({why})")
     return "\n".join(lines) + "\n"

@@ -25,9 +25,10 @@ import torch
 from .data import SOURCE, TARGET, load_png, to_tensor
 from .dataset import baseline_variants, read_manifest, split_rows, splits
 from .eval_report import write_report
-from .losses.lpips import LPIPS, load_lpips
+from .losses.lpips import LPIPS, load_lpips, lpips_01
 from .metrics import METRICS, OBJ, MetricSuite, lower_is_better
 from .runners import OnnxRunner, TorchRunner
+from .temporal import clip_metrics, load_depth
 from .weights import WeightsUnavailable
 
 ALL = "all"
@@ -61,6 +62,8 @@ def evaluate(
     )
     if not rows:
         raise ValueError(f"{dataset_dir}: no rows")
+    clip_rows = [r for r in rows if r.get("clip")]
+    rows = [r for r in rows if not r.get("clip")]  # clips are scored for time, below
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
     methods = [SOURCE, *baseline_variants(rows[0])] + (["remaster"] if runner else [])
@@ -92,6 +95,7 @@ def evaluate(
                 scenes[scene][m][k].extend(v)
         if scene not in grid and len(grid) < grid_scenes:
             grid[scene] = torch.cat([outs[m][0] for m in methods] + [high[0]], dim=2)  # (3, H, W * columns)
+    temporal = temporal_metrics(dataset_dir, clip_rows, runner, methods, lpips_model) if clip_rows else {}
     table = {m: {**_means(per[m]), "ms_per_frame": float(np.nanmean(ms[m])) if ms[m] else None} for m in methods}
     scene_tables = {
         s: {m: {**_means(v[m]), "frames": len(next(iter(v[m].values()), []))} for m in methods}
@@ -111,6 +115,7 @@ def evaluate(
         "table": table,
         "scenes": scene_tables,
         "checks": scene_checks(scene_tables) if runner else {},
+        "temporal": temporal,
         "unavailable": suite.unavailable,
         "model": runner.name if runner else None,
         "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms",
@@ -118,6 +123,44 @@ def evaluate(
         "render_ms": render_ms,
         "engine": rows[0].get("engine"),
     }, (torch.cat(list(grid.values()), dim=1) if grid else None)
+
+
+def temporal_metrics(dataset_dir: Path, clip_rows: list[dict], runner, methods: list[str], lpips_model) -> dict:
+    """tLP x100 and warping error x1000 per method (high included), over every clip: means, and per clip."""
+    clips: dict[str, list[dict]] = defaultdict(list)
+    for r in clip_rows:
+        clips[r["clip"]["name"]].append(r)
+    lp = (lambda a, b: lpips_01(lpips_model, a, b)) if lpips_model is not None else None
+    total: dict[str, dict[str, list[float]]] = {}
+    per_clip = {}
+    for name, rs in sorted(clips.items()):
+        frames = []
+        here = [m for m in methods if m in ("remaster", SOURCE) or m in rs[0]["files"]]  # baselines it has
+        for r in sorted(rs, key=lambda r: r["clip"]["index"]):
+            high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
+            low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]
+            outs = {
+                m: (
+                    runner(low).float().clamp(0, 1)
+                    if m == "remaster"
+                    else low
+                    if m == SOURCE
+                    else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
+                )
+                for m in here
+            }
+            depth = load_depth(dataset_dir / r["depth"], high.shape[-2], high.shape[-1])
+            frames.append({"outs": outs, "high": high, "depth": depth, "pose": r["camera"]})
+        m = clip_metrics(frames, lp)
+        per_clip[name] = {"layout": rs[0].get("layout"), "frames": len(rs), **{k: _means(v) for k, v in m.items()}}
+        for k, v in m.items():
+            for metric, xs in v.items():
+                total.setdefault(k, defaultdict(list))[metric].extend(xs)
+    return {
+        "methods": {k: _means(v) for k, v in total.items()},
+        "clips": per_clip,
+        "units": "tlp: |dLPIPS| x100 (0 = the reference's change); warp_error: MSE x1000 on reprojected pixels",
+    }
 
 
 def scene_checks(scene_tables: dict) -> dict[str, dict[str, bool | None]]:

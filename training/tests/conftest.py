@@ -59,9 +59,38 @@ def make_dataset(root: Path, size: int = 32, counts=(6, 2, 2), extras: bool = Tr
                     "renderMs": {"low": 1.0, "high": 9.0, "low_fxaa_sharpen": 1.5},
                 }
             )
+    manifest += _clip(root, rng, size) if counts[2] else []
     (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in manifest))
     (root / "dataset.json").write_text(json.dumps({"format": 2, "scene": "synthetic", "seed": 0}))
     return root
+
+
+def _clip(root: Path, rng: np.random.Generator, size: int, frames: int = 3) -> list[dict]:
+    """A still-camera clip of a plane 10 m away (depth maps and poses as `--clips` writes them)."""
+    high = _pattern(rng, size)
+    low = 0.7 * high
+    pose = {"position": [0.0, 1.0, -10.0], "target": [0.0, 1.0, 0.0], "fov": 0.8}
+    rows = []
+    (root / "depth").mkdir(exist_ok=True)
+    for i in range(frames):
+        pid = f"clip00-f{i:02d}"
+        files = {"low": f"low/{pid}.png", "high": f"high/{pid}.png"}
+        for k, a in (("low", low), ("high", high)):
+            Image.fromarray((np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)).save(root / files[k])
+        np.full((size, size), 10.0, "<f4").tofile(root / f"depth/{pid}.f32")
+        rows.append(
+            {
+                "id": pid,
+                "split": "test",
+                "layout": "scene-a",
+                "files": files,
+                "camera": pose,
+                "clip": {"name": "clip00", "index": i},
+                "depth": f"depth/{pid}.f32",
+                "depthRange": [0.1, 250],
+            }
+        )
+    return rows
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,11 @@ def test_evaluate_reports_model_and_baselines_on_the_test_split(dataset, tmp_pat
     assert res["scenes"]["scene-a"]["low"]["frames"] == 1
     assert set(res["checks"]["scene-a"]) == {"lpips_obj", "de2000_obj"}
     assert all(isinstance(v, bool) for c in res["checks"].values() for v in c.values())
+    # The clip is scored for time (not in the per-frame tables): every method, high as the reference.
+    t = res["temporal"]
+    assert set(t["methods"]) == {"high", "low", "remaster"}  # the clip has no baseline renders
+    assert t["methods"]["high"]["tlp"] == 0 and t["methods"]["low"]["warp_error"] < 1e-6  # a still clip
+    assert t["clips"]["clip00"]["frames"] == 3
     md = (out / "results.md").read_text()
     assert "| scene-a | 1 | remaster |" in md and "Scenes where remaster beats low" in md
     assert set(res["unavailable"]) == {"dists", "fid"}

@@ -6,10 +6,12 @@
 import { resolve } from "node:path";
 import { launchChromium, serveDemo } from "../../../engine-demo/node/browser.ts";
 import { MASK } from "../../../engine-demo/src/contracts.ts";
+import { RANDOM_WORLD_VERSION } from "../../../engine-demo/src/randomWorld.ts";
+import { DEPTH } from "./renderPairs.ts";
 import { SPLITS } from "./contract.ts";
 import { exportLayouts } from "./exportLayouts.ts";
 import { parseDatasetArgs, UsageRequested, type DatasetOptions } from "./options.ts";
-import { planPairs, type PlanOptions } from "./plan.ts";
+import { planClips, planPairs, type PlanOptions } from "./plan.ts";
 import { Progress } from "./progress.ts";
 import { renderPairs } from "./renderPairs.ts";
 import { layoutSplits, layoutsOf, sceneKind, sceneName, userSceneDir } from "./sceneSources.ts";
@@ -41,18 +43,20 @@ export function identityFor(o: DatasetOptions): DatasetIdentity {
     valFraction: o.valFraction,
     lowScale: o.lowScale,
     extras: o.extras,
-    ...(kind === "random" ? { scenes: o.scenes } : {}),
+    ...(kind === "random" ? { scenes: o.scenes, worldVersion: RANDOM_WORLD_VERSION } : {}),
     ...(o.masks ? { masks: true } : {}),
+    ...(o.clips > 0 ? { clips: o.clips, clipLength: o.clipLength } : {}),
   };
 }
 
 export async function runDataset(o: DatasetOptions): Promise<Record<string, unknown>> {
   const started = Date.now();
   const out = resolve(o.out);
-  const plan = planPairs(planOptionsFor(o));
+  const planOpts = planOptionsFor(o);
+  const plan = [...planPairs(planOpts), ...planClips(planOpts, o)];
   const store = new DatasetStore(out);
   store.open(identityFor(o));
-  const folders = ["low", "high", ...o.extras, ...(o.masks ? [MASK] : [])];
+  const folders = ["low", "high", ...o.extras, ...(o.masks ? [MASK] : []), ...(o.clips > 0 ? [DEPTH] : [])];
   const existing = store.readManifest();
   const orphans = store.removeOrphans(existing, folders);
   const done = new Set(existing.map((r) => r.id));

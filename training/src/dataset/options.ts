@@ -40,6 +40,9 @@ export interface DatasetOptions {
   exportLayouts: boolean;
   /** Render a geometry mask per pair (mask/<id>.png) for object-pixel evaluation. */
   masks: boolean;
+  /** Clips of consecutive test frames with depth, for temporal metrics (0: none). */
+  clips: number;
+  clipLength: number;
   quiet: boolean;
 }
 
@@ -61,6 +64,8 @@ export const DEFAULTS: DatasetOptions = {
   minAlignment: 0.35,
   exportLayouts: true,
   masks: true,
+  clips: 0,
+  clipLength: 16,
   quiet: false,
 };
 
@@ -80,6 +85,9 @@ export const USAGE = `Usage: npm run dataset -- [options]
   --low-scale F         render low at this fraction of the size, e.g. 0.5 (default 1)
   --extras LIST         extra baselines per pair: low_fxaa_sharpen,low_fsr1 (low_fsr1 needs webgpu)
   --min-alignment F     edge correlation a pair needs to pass validation (default ${DEFAULTS.minAlignment})
+  --clips N             also N clips of consecutive test frames with depth, for temporal metrics
+                        (tLP, warping error; default 0)
+  --clip-length N       frames per clip (default ${DEFAULTS.clipLength})
   --no-masks            no geometry mask per pair (mask/<id>.png: surfaces white, background black)
   --no-export           skip the img2img-turbo folders and columns/ files (other tools' layouts;
                         the trainer and evaluator read manifest.jsonl either way)
@@ -91,6 +99,8 @@ const RENAMED_FLAGS: Record<string, string> = { "--test-variant": "--test-layout
 const FLAGS: Record<string, keyof DatasetOptions> = {
   "--scene": "scene",
   "--scenes": "scenes",
+  "--clips": "clips",
+  "--clip-length": "clipLength",
   "--pairs": "pairs",
   "--out": "out",
   "--seed": "seed",
@@ -157,6 +167,12 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       case "pairs":
         o.pairs = parseNumber(flag, next, { integer: true, min: 1 });
         break;
+      case "clips":
+        o.clips = parseNumber(flag, next, { integer: true, min: 0, max: 1000 });
+        break;
+      case "clipLength":
+        o.clipLength = parseNumber(flag, next, { integer: true, min: 2, max: 720 });
+        break;
       case "scenes":
         o.scenes = parseNumber(flag, next, { integer: true, min: 1, max: 10000 });
         break;
@@ -212,6 +228,7 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
   assertFrameSize("width", o.width);
   assertFrameSize("height", o.height);
   checkScene(o);
+  if (o.clips > 0 && !o.masks) throw new Error("--clips needs masks (their pass renders the depth): drop --no-masks");
   if (o.lowScale !== 1) {
     for (const [name, v] of [
       ["width", o.width],

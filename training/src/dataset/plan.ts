@@ -20,6 +20,8 @@ export interface PairJob {
   path: number;
   frame: number;
   split: Split;
+  /** Frames of a clip (consecutive frames of one test path, for temporal metrics). */
+  clip?: { name: string; index: number };
 }
 
 export interface PlanOptions {
@@ -104,6 +106,48 @@ export function planPairs(o: PlanOptions): PairJob[] {
       while (s.seen.has(frame)) frame = frameOnPath(o.seed, s.layout, s.path, s.k++);
       s.seen.add(frame);
       jobs.push({ id: pairId(s.layout, s.path, frame), layout: s.layout, path: s.path, frame, split: s.split });
+    }
+  }
+  return jobs;
+}
+
+export interface ClipOptions {
+  /** Clips to render (0: none). */
+  clips: number;
+  /** Consecutive frames per clip. */
+  clipLength: number;
+}
+
+/**
+ * Clips for temporal metrics: clip k is `clipLength` consecutive frames of the k-th (layout, path)
+ * of the test split (round-robin, path-major), from a seeded start. Test split only: a clip is
+ * held-out material like every test frame.
+ */
+export function planClips(o: PlanOptions, c: ClipOptions): PairJob[] {
+  if (c.clips <= 0) return [];
+  if (c.clipLength < 2 || c.clipLength > FRAMES_PER_PATH) {
+    throw new Error(`--clip-length must be in [2, ${FRAMES_PER_PATH}]; got ${c.clipLength}`);
+  }
+  const streams: Array<{ layout: string; path: number }> = [];
+  for (let path = 0; path < o.pathsPerLayout; path++) {
+    for (const layout of o.layouts) if (splitOfPath(o, layout, path) === "test") streams.push({ layout, path });
+  }
+  if (!streams.length) throw new Error("--clips: the test split has no camera path to take clips from");
+  const jobs: PairJob[] = [];
+  for (let k = 0; k < c.clips; k++) {
+    const { layout, path } = streams[k % streams.length];
+    const start = Math.floor(createRng(hashSeed("clip", o.seed, k))() * (FRAMES_PER_PATH - c.clipLength));
+    const name = `clip${String(k).padStart(2, "0")}`;
+    for (let i = 0; i < c.clipLength; i++) {
+      const frame = start + i;
+      jobs.push({
+        id: `${name}-${pairId(layout, path, frame)}`,
+        layout,
+        path,
+        frame,
+        split: "test",
+        clip: { name, index: i },
+      });
     }
   }
   return jobs;

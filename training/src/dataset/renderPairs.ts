@@ -12,6 +12,9 @@ import { encodePng } from "./png.ts";
 import type { DatasetStore, ManifestRow } from "./store.ts";
 import { validatePair, type Image } from "./validate.ts";
 
+/** Folder of the clips' depth maps: raw float32 little-endian, H x W, camera-space z in metres, 0 = background. */
+export const DEPTH = "depth";
+
 export interface RenderPairsOptions {
   browser: Browser;
   baseUrl: string;
@@ -58,6 +61,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
           source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
           variants,
           mask: r.options.masks,
+          depth: r.options.clips > 0,
           lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
         });
         presets = Object.fromEntries(
@@ -80,6 +84,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             frame: job.frame,
             path: job.path,
             variant: MASK,
+            withDepth: !!job.clip,
           })
         : null;
       const t0 = performance.now();
@@ -96,6 +101,8 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
       }
       const maskFile = mask ? `${MASK}/${job.id}.png` : undefined;
       if (mask) images[maskFile!] = encodePng(toImage(mask));
+      const depthFile = mask?.depthBase64 ? `${DEPTH}/${job.id}.f32` : undefined;
+      if (depthFile) images[depthFile] = Buffer.from(mask!.depthBase64!, "base64");
       const row: ManifestRow = {
         id: job.id,
         scene: r.options.scene,
@@ -111,6 +118,8 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
         split: job.split,
         files,
         ...(maskFile ? { mask: maskFile } : {}),
+        ...(job.clip ? { clip: job.clip } : {}),
+        ...(depthFile ? { depth: depthFile, depthRange: mask!.depthRange } : {}),
         validation: {
           edgeCorrelation: round(check.edgeCorrelation),
           lowStd: round(check.lowStd),

@@ -39,15 +39,16 @@ export interface DatasetIdentity {
   valFraction: number;
   lowScale: number;
   extras: RenderVariant[];
-  /** Randomised worlds (`--scene random` only). */
+  /** Randomised worlds (`--scene random` only), and the generator's version. */
   scenes?: number;
+  worldVersion?: number;
   /** Whether pairs have geometry masks (absent in datasets made before masks). */
   masks?: boolean;
 }
 
 /** Every file of a pair: its variants' images and its mask. */
 function filesOf(r: ManifestRow): string[] {
-  return [...Object.values(r.files), ...(r.mask ? [r.mask] : [])];
+  return [...Object.values(r.files), ...(r.mask ? [r.mask] : []), ...(r.depth ? [r.depth] : [])];
 }
 
 export interface ManifestRow {
@@ -67,6 +68,11 @@ export interface ManifestRow {
   files: Record<string, string>;
   /** The geometry mask PNG (white: surfaces, black: background), when rendered with masks. */
   mask?: string;
+  /** Clip frames: which clip and where in it (consecutive frames of one test path). */
+  clip?: { name: string; index: number };
+  /** Clip frames: camera-space depth (raw float32, H x W, metres, 0 = background) and the camera's near/far. */
+  depth?: string;
+  depthRange?: [number, number];
   validation: { edgeCorrelation: number; lowStd: number; highStd: number };
   renderMs: Record<string, number>;
 }

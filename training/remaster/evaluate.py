@@ -54,6 +54,7 @@ def evaluate(
     limit: int | None = None,
     grid_scenes: int = 12,
     split: str = "test",
+    grid_tile: int = 0,
 ):
     rows = (
         [r for r in read_manifest(dataset_dir)]
@@ -94,7 +95,10 @@ def evaluate(
                 per[m][k].extend(v)
                 scenes[scene][m][k].extend(v)
         if scene not in grid and len(grid) < grid_scenes:
-            grid[scene] = torch.cat([outs[m][0] for m in methods] + [high[0]], dim=2)  # (3, H, W * columns)
+            tiles = [outs[m] for m in methods] + [high]
+            if grid_tile:  # smaller tiles for a model card
+                tiles = [torch.nn.functional.interpolate(t, size=(grid_tile, grid_tile), mode="area") for t in tiles]
+            grid[scene] = torch.cat([t[0] for t in tiles], dim=2)  # (3, H, W * columns)
     temporal = temporal_metrics(dataset_dir, clip_rows, runner, methods, lpips_model) if clip_rows else {}
     table = {m: {**_means(per[m]), "ms_per_frame": float(np.nanmean(ms[m])) if ms[m] else None} for m in methods}
     scene_tables = {
@@ -188,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lpips-heads")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--grid-scenes", type=int, default=12, help="scenes in grid.png (a row each)")
+    ap.add_argument("--grid-tile", type=int, default=0, help="grid tiles resized to N x N (0: frame size)")
     ap.add_argument("--split", default="test", choices=(*splits(), ALL))
     args = ap.parse_args(argv)
     if args.checkpoint and args.onnx:
@@ -200,7 +205,15 @@ def main(argv: list[str] | None = None) -> int:
     except WeightsUnavailable as e:
         err = str(e)
     res, grid = evaluate(
-        Path(args.dataset_dir), runner, args.metrics.split(","), lp, err, args.limit, args.grid_scenes, split=args.split
+        Path(args.dataset_dir),
+        runner,
+        args.metrics.split(","),
+        lp,
+        err,
+        args.limit,
+        args.grid_scenes,
+        split=args.split,
+        grid_tile=args.grid_tile,
     )
     print(write_report(Path(args.out), res, grid))
     return 0

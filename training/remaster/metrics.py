@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from .colour import delta_e2000
-from .flip import flip, flip_map
+from .flip import flip_map
 from .losses.lpips import lpips_01
 
 
@@ -80,14 +80,8 @@ METRICS: dict[str, Metric] = {
     "fid": Metric(True, "FID needs Inception-v3 (pt_inception) weights, which are not available offline here"),
 }
 
-# (pred, target) -> (B,) for the metrics that need no model of their own.
-_PLAIN = {
-    "mse": mse,
-    "psnr": psnr,
-    "ssim": ssim,
-    "flip": flip,
-    "de2000": lambda a, b: delta_e2000(a, b).mean(dim=(1, 2, 3)),
-}
+# (pred, target) -> (B, 1, h, w) per-pixel maps of the metrics that need no model of their own.
+_MAPS = {"ssim": ssim_map, "flip": flip_map, "de2000": delta_e2000}
 
 
 def lower_is_better(name: str) -> bool:
@@ -115,33 +109,29 @@ class MetricSuite:
     def per_image(
         self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
     ) -> dict[str, list[float]]:
-        """Whole-frame values, and `<name>_obj` on the mask's pixels when a mask is given."""
-        out: dict[str, list[float]] = {}
+        """Whole-frame values, and `<name>_obj` on the mask's pixels when a mask is given. Each
+        per-pixel map is computed once and serves both."""
+        sq_err = None
+        out: dict[str, torch.Tensor] = {}
         for n in self.names:
             if n in self.unavailable:
                 continue
-            v = lpips_01(self.lpips, pred, target) if n == "lpips" else _PLAIN[n](pred, target)
-            out[n] = [float(x) for x in v]
-        if mask is not None:
-            for n, v in self._object_values(pred, target, mask).items():
-                out[n + OBJ] = [float(x) for x in v]
-        return out
-
-    def _object_values(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Each metric's per-pixel map, averaged over the mask's pixels: (B,) per metric."""
-        sq_err = lambda: ((pred - target) ** 2).mean(dim=1, keepdim=True)  # noqa: E731
-        maps = {
-            "mse": sq_err,
-            "psnr": sq_err,  # turned into dB below
-            "ssim": lambda: ssim_map(pred, target),
-            "lpips": lambda: lpips_01(self.lpips, pred, target, spatial=True),
-            "flip": lambda: flip_map(pred, target),
-            "de2000": lambda: delta_e2000(pred, target),
-        }
-        out = {n: masked_mean(maps[n](), mask) for n in self.names if n in maps and n not in self.unavailable}
-        if "psnr" in out:
-            out["psnr"] = 10 * torch.log10(1.0 / out["psnr"].clamp_min(1e-10))
-        return out
+            if n in ("mse", "psnr"):
+                sq_err = ((pred - target) ** 2).mean(dim=1, keepdim=True) if sq_err is None else sq_err
+                m = sq_err
+            elif n == "lpips":
+                out[n] = lpips_01(self.lpips, pred, target)
+                m = lpips_01(self.lpips, pred, target, spatial=True) if mask is not None else None
+            else:
+                m = _MAPS[n](pred, target)
+            if n != "lpips":
+                out[n] = m.mean(dim=(1, 2, 3))
+            if mask is not None:
+                out[n + OBJ] = masked_mean(m, mask)
+        for key in ("psnr", "psnr" + OBJ):
+            if key in out:  # from the squared-error mean to dB
+                out[key] = 10 * torch.log10(1.0 / out[key].clamp_min(1e-10))
+        return {k: [float(x) for x in v] for k, v in out.items()}
 
 
 def summarise(per_image: dict[str, list[float]], unavailable: dict[str, str]) -> dict:

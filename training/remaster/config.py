@@ -32,6 +32,7 @@ class TrainConfig:
     # --- model ---
     model_preset: str = "realtime"  # realtime | seed | tiny
     skip_connections: bool = False  # encoder->decoder skips through zero-init 1x1 convs
+    residual: bool = False  # output = input + the network's correction (see model/remaster.py)
     upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
     vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
     # --- optimisation (values of the original setup; from scratch, raise learning_rate) ---

@@ -55,6 +55,7 @@ def evaluate(
     grid_scenes: int = 12,
     split: str = "test",
     grid_tile: int = 0,
+    frames_per_scene: int = 0,
 ):
     rows = (
         [r for r in read_manifest(dataset_dir)]
@@ -65,6 +66,7 @@ def evaluate(
         raise ValueError(f"{dataset_dir}: no rows")
     clip_rows = [r for r in rows if r.get("clip")]
     rows = [r for r in rows if not r.get("clip")]  # clips are scored for time, below
+    rows = per_scene_sample(rows, frames_per_scene) if frames_per_scene else rows
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
     methods = [SOURCE, *baseline_variants(rows[0])] + (["remaster"] if runner else [])
@@ -127,6 +129,18 @@ def evaluate(
         "render_ms": render_ms,
         "engine": rows[0].get("engine"),
     }, (torch.cat(list(grid.values()), dim=1) if grid else None)
+
+
+def per_scene_sample(rows: list[dict], n: int) -> list[dict]:
+    """At most n frames of each scene, evenly spaced over its frames (ids in order)."""
+    by_scene: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_scene[str(r.get("layout"))].append(r)
+    out = []
+    for rs in by_scene.values():
+        step = max(1, len(rs) / n)
+        out += [rs[int(i * step)] for i in range(min(n, len(rs)))]
+    return out
 
 
 def temporal_metrics(dataset_dir: Path, clip_rows: list[dict], runner, methods: list[str], lpips_model) -> dict:
@@ -193,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--grid-scenes", type=int, default=12, help="scenes in grid.png (a row each)")
     ap.add_argument("--grid-tile", type=int, default=0, help="grid tiles resized to N x N (0: frame size)")
+    ap.add_argument("--frames-per-scene", type=int, default=0, help="score at most N frames per scene (0: all)")
     ap.add_argument("--split", default="test", choices=(*splits(), ALL))
     args = ap.parse_args(argv)
     if args.checkpoint and args.onnx:
@@ -214,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         args.grid_scenes,
         split=args.split,
         grid_tile=args.grid_tile,
+        frames_per_scene=args.frames_per_scene,
     )
     print(write_report(Path(args.out), res, grid))
     return 0

@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = saved
 
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale)
+    model = build_model(
+        cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale, residual=cfg.residual
+    )
     if cfg.vae_init and ckpt is None:
         load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
     disc = MultiScaleDiscriminator()

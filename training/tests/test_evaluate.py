@@ -64,3 +64,12 @@ def test_evaluate_reports_model_and_baselines_on_the_test_split(dataset, tmp_pat
     # The low frame's own PSNR is what the synthetic data says it is.
     low = res["table"]["low"]
     assert 5 < low["psnr"] < 40
+
+
+def test_per_scene_sampling_keeps_every_scene():
+    from remaster.evaluate import per_scene_sample
+
+    rows = [{"id": f"{s}-{i}", "layout": s} for s in "abc" for i in range(10)]
+    picked = per_scene_sample(rows, 3)
+    assert [r["id"] for r in picked] == ["a-0", "a-3", "a-6", "b-0", "b-3", "b-6", "c-0", "c-3", "c-6"]
+    assert per_scene_sample(rows[:2], 5) == rows[:2]

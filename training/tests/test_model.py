@@ -98,3 +98,17 @@ def test_taesd_weights_load_in_both_layouts():
     with pytest.raises(ValueError, match="do not fit"):
         small = build_model("realtime")
         load_taesd_weights(small.encoder, small.decoder, diffusers)
+
+
+def test_the_residual_model_starts_as_the_identity_and_keeps_old_checkpoints_loadable():
+    import torch
+
+    from remaster.model.remaster import ModelConfig
+
+    x = torch.rand(1, 3, 32, 32)
+    m = build_model("tiny", residual=True)
+    with torch.no_grad():
+        assert torch.equal(m(x), x)
+    old = build_model("tiny").cfg.to_dict()
+    del old["residual"]  # a checkpoint from before the option
+    assert ModelConfig.from_dict(old).residual is False

@@ -139,7 +139,8 @@ async function main() {
       errors,
       counters: { ...counters },
       postProcesses: scene.postProcesses.length,
-      cameraPostProcesses: scene.activeCamera?._postProcesses.filter(Boolean).length ?? 0,
+      // The plugin's passes on the camera (the low preset's own tone-mapping pass is not counted).
+      cameraPostProcesses: scene.activeCamera?._postProcesses.filter((p) => p === remaster).length ?? 0,
     }),
     dispose: () => remaster.dispose(),
     codecCheck: ([dtype, flipY]: ["float32" | "float16", boolean]) => codecCheck(gpuDevice(engine), dtype, flipY),

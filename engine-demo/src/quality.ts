@@ -98,6 +98,20 @@ export interface AppliedQuality {
 
 export const SHADOW_MAP_SIZE = 2048;
 
+/** A variant with no quality feature on yet (what the presets, and the geometry mask, start from). */
+export function nothingApplied(variant: RenderVariant): AppliedQuality {
+  return {
+    variant,
+    shadowMapSize: 0,
+    msaaSamples: 1,
+    ssao: false,
+    ibl: false,
+    bloom: false,
+    toneMapping: "none",
+    postProcesses: [],
+  };
+}
+
 /** ACES tone mapping at exposure 1 in the pipeline's image-processing pass (both presets). */
 function toneMap(pipeline: DefaultRenderingPipeline): void {
   pipeline.imageProcessingEnabled = true;
@@ -115,16 +129,7 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   sun.position = dir.scale(-o.sceneRadius * 1.5);
   sun.intensity = light.sunIntensity;
   sun.diffuse = new Color3(...light.sunColor);
-  const applied: AppliedQuality = {
-    variant,
-    shadowMapSize: 0,
-    msaaSamples: 1,
-    ssao: false,
-    ibl: false,
-    bloom: false,
-    toneMapping: "none",
-    postProcesses: [],
-  };
+  const applied = nothingApplied(variant);
 
   // Image-based lighting in both presets (see the top of this file).
   const env = CubeTexture.CreateFromPrefilteredData(o.envUrl, scene);

@@ -22,7 +22,7 @@ import { presetOf, SCENE_FPS } from "./contracts.ts";
 import { buildScene } from "./buildScene.ts";
 import { buildLayout } from "./layouts.ts";
 import { createMaterials, textureLibrary } from "./materials.ts";
-import { applyQuality, TEXTURE_QUALITY, type AppliedQuality, type Lighting } from "./quality.ts";
+import { applyQuality, nothingApplied, TEXTURE_QUALITY, type AppliedQuality, type Lighting } from "./quality.ts";
 import { buildRandomScene } from "./randomScene.ts";
 import { randomWorld } from "./randomWorld.ts";
 import { hashSeed } from "./rng.ts";
@@ -176,16 +176,7 @@ function maskOnly(scene: Scene): AppliedQuality {
       mesh.material = white;
     }
   }
-  return {
-    variant: "low",
-    shadowMapSize: 0,
-    msaaSamples: 1,
-    ssao: false,
-    ibl: false,
-    bloom: false,
-    toneMapping: "none",
-    postProcesses: [],
-  };
+  return nothingApplied("low");
 }
 
 interface LoadedModel {

@@ -26,7 +26,6 @@ function shapeMesh(name: string, o: RandomObject, scene: Scene): Mesh {
   const [w, h, d] = o.size;
   switch (o.shape) {
     case "box":
-      return MeshBuilder.CreateBox(name, { width: w, height: h, depth: d }, scene);
     case "wall":
       return MeshBuilder.CreateBox(name, { width: w, height: h, depth: d }, scene);
     case "sphere":

@@ -21,6 +21,16 @@ const gltfDir = mkdtempSync(join(tmpdir(), "remaster-gltf-"));
 writeTestGltf(join(gltfDir, "blocks.gltf"));
 const session = useBrowserSession({ "/user-scene/": gltfDir });
 
+/** Opens a harness page of its own, runs `fn` on it, and closes it whatever happens. */
+async function withHarness(fn: (h: HarnessPage) => Promise<void>): Promise<void> {
+  const h = await openHarness(session.browser, session.server.url);
+  try {
+    await fn(h);
+  } finally {
+    await h.page.context().close();
+  }
+}
+
 async function render(h: HarnessPage, req: FrameRequest) {
   return toImage(await h.page.evaluate((q) => window.remasterHarness.renderFrame(q), req));
 }
@@ -75,8 +85,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
 
     test("a freshly loaded page renders the same pixels", async () => {
       const a = await render(h, { frame: 60, path: 0, variant: "high" });
-      const other = await openHarness(session.browser, session.server.url);
-      try {
+      await withHarness(async (other) => {
         await other.init({
           engine,
           width: SIZE,
@@ -85,9 +94,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
           variants: ["low", "high"],
         });
         assert.equal(meanAbsDiff(a, await render(other, { frame: 60, path: 0, variant: "high" })), 0);
-      } finally {
-        await other.page.context().close();
-      }
+      });
     });
 
     test("frames from another camera fail the alignment check", async () => {
@@ -98,8 +105,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
     });
 
     test("a user's glTF renders with both presets and an orbit camera", async () => {
-      const g = await openHarness(session.browser, session.server.url);
-      try {
+      await withHarness(async (g) => {
         await g.init({
           engine,
           width: SIZE,
@@ -113,14 +119,11 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
         assert.ok(meanAbsDiff(low, high) > 3, "glTF low and high look the same");
         assert.ok(validatePair(low, high, { lowScale: 1, minAlignment: 0.35 }).ok);
         assert.deepEqual(g.offsiteRequests, []);
-      } finally {
-        await g.page.context().close();
-      }
+      });
     });
 
     test("a randomised world renders with both presets, and its geometry mask separates surfaces from the sky", async () => {
-      const g = await openHarness(session.browser, session.server.url);
-      try {
+      await withHarness(async (g) => {
         const info = await g.init({
           engine,
           width: SIZE,
@@ -173,9 +176,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
         assert.ok(sky > 0 && skyDiff / sky < 3, `background differs between presets: ${(skyDiff / sky).toFixed(2)}`);
         assert.deepEqual(g.offsiteRequests, []);
         assert.deepEqual(g.pageErrors, []);
-      } finally {
-        await g.page.context().close();
-      }
+      });
     });
 
     test("no request left localhost and the page logged no errors", () => {
@@ -186,8 +187,7 @@ for (const engine of ["webgl2", "webgpu"] as EngineKind[]) {
 }
 
 test("a missing glTF is a clear error", async () => {
-  const h = await openHarness(session.browser, session.server.url);
-  try {
+  await withHarness(async (h) => {
     await assert.rejects(
       h.init({
         engine: "webgl2",
@@ -198,7 +198,5 @@ test("a missing glTF is a clear error", async () => {
       }),
       /could not load the glTF scene \/user-scene\/missing.glb/,
     );
-  } finally {
-    await h.page.context().close();
-  }
+  });
 });

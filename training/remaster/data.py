@@ -45,7 +45,7 @@ class PairedFrames:
         self.root = self.roots[0]
         found = [(root, r) for root in self.roots for r in split_rows(root, split, need=(source, target))]
         # A limit takes frames from every dataset in turn, so validation sees each of them.
-        found = interleave(found, len(self.roots))[:limit] if limit else found
+        found = interleave(found)[:limit] if limit else found
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
         self.low = [load_png(root / r["files"][source]) for root, r in found]  # (H, W, 3) uint8
         self.high = [load_png(root / r["files"][target]) for root, r in found]
@@ -92,8 +92,8 @@ class PairedFrames:
         return torch.stack(lows), torch.stack(highs)
 
 
-def interleave(items: list, groups: int) -> list:
-    """Items of `groups` consecutive runs (one per dataset), reordered round-robin."""
+def interleave(items: list) -> list:
+    """(root, row) items reordered round-robin over their roots (one run per dataset)."""
     runs: dict[Path, list] = {}
     for item in items:
         runs.setdefault(item[0], []).append(item)

@@ -57,11 +57,7 @@ def evaluate(
     grid_tile: int = 0,
     frames_per_scene: int = 0,
 ):
-    rows = (
-        [r for r in read_manifest(dataset_dir)]
-        if split == ALL
-        else split_rows(dataset_dir, split, need=(SOURCE, TARGET))
-    )
+    rows = read_manifest(dataset_dir) if split == ALL else split_rows(dataset_dir, split, need=(SOURCE, TARGET))
     if not rows:
         raise ValueError(f"{dataset_dir}: no rows")
     clip_rows = [r for r in rows if r.get("clip")]

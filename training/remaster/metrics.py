@@ -18,14 +18,6 @@ from .flip import flip_map
 from .losses.lpips import lpips_01
 
 
-def mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return ((a - b) ** 2).mean(dim=(1, 2, 3))
-
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return 10 * torch.log10(1.0 / mse(a, b).clamp_min(1e-10))
-
-
 def _gaussian(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     x = torch.arange(size, dtype=torch.float32) - size // 2
     g = torch.exp(-(x**2) / (2 * sigma**2))
@@ -46,10 +38,6 @@ def ssim_map(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     c1, c2 = 0.01**2, 0.03**2
     s = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (saa + sbb + c2))
     return s.mean(dim=1, keepdim=True)
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return ssim_map(a, b).mean(dim=(1, 2, 3))
 
 
 def masked_mean(m: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

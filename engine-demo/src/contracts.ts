@@ -33,12 +33,15 @@ export const SCENE_FPS = 30;
 
 /**
  * Which scene to build: the procedural demo (one of its layouts), a randomised world (domain
- * randomisation: `world` picks the world, `seed` the camera paths) or a user's glTF.
+ * randomisation: `world` picks the world, `seed` the camera paths), a user's glTF, or a game's
+ * own scene module (sceneModule.ts: the one bundled into the harness page; `assetsUrl` is where
+ * its folder is served).
  */
 export type SceneSource =
   | { kind: "demo"; layout: string; seed: number }
   | { kind: "random"; world: number; seed: number }
-  | { kind: "gltf"; url: string; seed: number };
+  | { kind: "gltf"; url: string; seed: number }
+  | { kind: "module"; assetsUrl: string; seed: number };
 
 /** A camera pose in world space (left-handed, Y up, as Babylon). */
 export interface CameraPose {

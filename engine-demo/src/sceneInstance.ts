@@ -1,5 +1,6 @@
 /**
- * One renderable scene: a scene graph (demo layout, randomised world or a user's glTF) with one
+ * One renderable scene: a scene graph (demo layout, randomised world, a user's glTF or a game's
+ * own scene module) with one
  * render variant's quality applied, a camera driven by seeded paths, and time driven by a frame
  * index.
  * Rendering a pair = two instances built from the same source, rendered with the same pose.
@@ -26,6 +27,7 @@ import { applyQuality, nothingApplied, TEXTURE_QUALITY, type AppliedQuality, typ
 import { buildRandomScene } from "./randomScene.ts";
 import { randomWorld } from "./randomWorld.ts";
 import { hashSeed } from "./rng.ts";
+import { sceneModule, type SceneModuleContext } from "./sceneModule.ts";
 
 export interface SceneInstanceOptions {
   engine: AbstractEngine;
@@ -54,13 +56,10 @@ export interface SceneInstance {
 const SKY = new Color4(0.58, 0.72, 0.9, 1);
 
 export async function createSceneInstance(o: SceneInstanceOptions): Promise<SceneInstance> {
+  if (o.source.kind === "module") return createModuleInstance(o, o.source);
   const scene = new Scene(o.engine);
   scene.clearColor = SKY;
-  scene.animationsEnabled = false; // time comes from the frame index alone
-  scene.skipPointerMovePicking = true;
-  const camera = new FreeCamera("camera", new Vector3(0, 2, -10), scene);
-  camera.minZ = 0.1;
-  camera.maxZ = 250;
+  const camera = rendererCamera(scene);
   const preset = presetOf(o.variant);
 
   let setTime: (t: number) => void;
@@ -113,7 +112,70 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
         fsrRenderScale: o.fsrRenderScale,
         lighting,
       });
+  return instanceOf(o, scene, camera, applied, poseAt, setTime);
+}
 
+/** The camera the renderer drives (poses come from paths), made the scene's active camera. */
+function rendererCamera(scene: Scene): FreeCamera {
+  scene.animationsEnabled = false; // time comes from the frame index alone
+  scene.skipPointerMovePicking = true;
+  const camera = new FreeCamera("camera", new Vector3(0, 2, -10), scene);
+  camera.minZ = 0.1;
+  camera.maxZ = 250;
+  scene.activeCamera = camera;
+  return camera;
+}
+
+/** A game's own scene module (sceneModule.ts): its scene, its quality menu, its paths or orbits. */
+async function createModuleInstance(
+  o: SceneInstanceOptions,
+  source: Extract<SceneSource, { kind: "module" }>,
+): Promise<SceneInstance> {
+  const { name, module } = sceneModule();
+  const context: SceneModuleContext = { seed: source.seed, assetsUrl: source.assetsUrl, environmentUrl: o.envUrl };
+  let scene: Scene;
+  try {
+    scene = await module.createScene(o.engine, context);
+  } catch (e) {
+    throw new Error(`scene module ${name}: createScene failed: ${(e as Error).message}`, { cause: e });
+  }
+  if (!(scene instanceof Scene) || scene.getEngine() !== o.engine)
+    throw new Error(`scene module ${name}: createScene must return a Scene built on the engine it was given`);
+  const camera = rendererCamera(scene);
+  const preset = presetOf(o.variant);
+  let applied: AppliedQuality;
+  if (o.mask) {
+    applied = maskOnly(scene);
+  } else {
+    try {
+      await module.applyQuality(scene, preset, camera, context);
+    } catch (e) {
+      throw new Error(`scene module ${name}: applyQuality(${preset}) failed: ${(e as Error).message}`, { cause: e });
+    }
+    // What the game's quality menu put on the camera, by name (recorded in the manifest).
+    const postProcesses = camera._postProcesses.filter((p) => p).map((p) => p!.name);
+    applied = { ...nothingApplied(o.variant), postProcesses };
+  }
+  const seed = source.seed;
+  const bounds = module.cameraPose
+    ? null
+    : meshBounds(scene.meshes.filter((m) => m.getTotalVertices() > 0 && !m.infiniteDistance));
+  const poseAt = (path: number, frame: number): CameraPose =>
+    module.cameraPose
+      ? module.cameraPose(path, frame / SCENE_FPS, context)
+      : orbitPose(bounds!, seed, path, frame / SCENE_FPS);
+  const setTime = (t: number) => module.setTime?.(scene, t);
+  return instanceOf(o, scene, camera, applied, poseAt, setTime);
+}
+
+function instanceOf(
+  o: SceneInstanceOptions,
+  scene: Scene,
+  camera: FreeCamera,
+  applied: AppliedQuality,
+  poseAt: (path: number, frame: number) => CameraPose,
+  setTime: (t: number) => void,
+): SceneInstance {
   let warm = false;
   return {
     scene,
@@ -152,9 +214,14 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
   };
 }
 
-/** Every surface unlit white (alpha-tested ones keep their alpha test), background black. */
+/**
+ * Every surface unlit white (alpha-tested ones keep their alpha test), background black. Sky
+ * boxes and domes (meshes at infinite distance, as Babylon's skybox recipe makes them) are
+ * background: hidden.
+ */
 function maskOnly(scene: Scene): AppliedQuality {
   scene.clearColor = new Color4(0, 0, 0, 1);
+  for (const mesh of scene.meshes) if (mesh.infiniteDistance) mesh.setEnabled(false);
   const white = new PBRMaterial("mask", scene);
   white.unlit = true;
   white.albedoColor = new Color3(1, 1, 1);
@@ -179,6 +246,21 @@ function maskOnly(scene: Scene): AppliedQuality {
   return nothingApplied("low");
 }
 
+/** The sphere around `meshes` (world space) that the automatic orbit paths circle. */
+function meshBounds(meshes: AbstractMesh[]): ModelBounds {
+  if (meshes.length === 0) throw new Error("the scene has no meshes to frame the camera on");
+  let min = new Vector3(Infinity, Infinity, Infinity);
+  let max = new Vector3(-Infinity, -Infinity, -Infinity);
+  for (const m of meshes) {
+    m.computeWorldMatrix(true);
+    const bb = m.getBoundingInfo().boundingBox;
+    min = Vector3.Minimize(min, bb.minimumWorld);
+    max = Vector3.Maximize(max, bb.maximumWorld);
+  }
+  const center = min.add(max).scale(0.5);
+  return { center: [center.x, center.y, center.z], radius: Math.max(max.subtract(min).length() / 2, 1e-3) };
+}
+
 interface LoadedModel {
   meshes: AbstractMesh[];
   bounds: ModelBounds;
@@ -194,16 +276,7 @@ async function loadModel(scene: Scene, url: string, preset: "low" | "high"): Pro
   }
   const meshes = result.meshes.filter((m) => m.getTotalVertices() > 0);
   if (meshes.length === 0) throw new Error(`the glTF scene ${url} has no meshes`);
-  let min = new Vector3(Infinity, Infinity, Infinity);
-  let max = new Vector3(-Infinity, -Infinity, -Infinity);
-  for (const m of meshes) {
-    m.computeWorldMatrix(true);
-    const bb = m.getBoundingInfo().boundingBox;
-    min = Vector3.Minimize(min, bb.minimumWorld);
-    max = Vector3.Maximize(max, bb.maximumWorld);
-  }
-  const center = min.add(max).scale(0.5);
-  const radius = Math.max(max.subtract(min).length() / 2, 1e-3);
+  const bounds = meshBounds(meshes);
   // The preset's texture filtering (glTF textures keep their resolution: see README).
   const q = TEXTURE_QUALITY[preset];
   for (const t of scene.textures) {
@@ -216,7 +289,7 @@ async function loadModel(scene: Scene, url: string, preset: "low" | "high"): Pro
   for (const g of groups) g.stop();
   return {
     meshes,
-    bounds: { center: [center.x, center.y, center.z], radius },
+    bounds,
     setTime(t) {
       for (const g of groups) {
         const frameRate = g.targetedAnimations[0]?.animation.framePerSecond ?? 60;

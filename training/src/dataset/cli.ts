@@ -15,6 +15,7 @@ import { planClips, planPairs, type PlanOptions } from "./plan.ts";
 import { Progress } from "./progress.ts";
 import { renderPairs } from "./renderPairs.ts";
 import { layoutSplits, layoutsOf, sceneKind, sceneName, userSceneDir } from "./sceneSources.ts";
+import { bundleSceneModule, sceneModuleHash } from "./sceneModuleBundle.ts";
 import { DatasetStore, FORMAT_VERSION, type DatasetIdentity } from "./store.ts";
 
 export function planOptionsFor(o: DatasetOptions): PlanOptions {
@@ -44,6 +45,7 @@ export function identityFor(o: DatasetOptions): DatasetIdentity {
     lowScale: o.lowScale,
     extras: o.extras,
     ...(kind === "random" ? { scenes: o.scenes, worldVersion: RANDOM_WORLD_VERSION } : {}),
+    ...(kind === "module" ? { sceneModuleSha256: sceneModuleHash(o.scene) } : {}),
     ...(o.masks ? { masks: true } : {}),
     ...(o.clips > 0 ? { clips: o.clips, clipLength: o.clipLength } : {}),
   };
@@ -69,8 +71,13 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
   let renderMs = 0;
   let overheadMs = 0;
   if (todo.length) {
-    const gltfDir = userSceneDir(o.scene);
-    const server = await serveDemo(gltfDir ? { "/user-scene/": gltfDir } : {});
+    const userDir = userSceneDir(o.scene);
+    // A scene module gets its own harness page (the module bundled in), served as the site root.
+    const bundle = sceneKind(o.scene) === "module" ? await bundleSceneModule(o.scene) : null;
+    const server = await serveDemo({
+      ...(userDir ? { "/user-scene/": userDir } : {}),
+      ...(bundle ? { "/": bundle.dir } : {}),
+    });
     const browser = await launchChromium();
     const progress = new Progress(todo.length, "pairs", process.stderr, o.quiet);
     try {
@@ -91,6 +98,7 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
       progress.finish();
       await browser.close().catch(() => undefined);
       await server.close();
+      bundle?.dispose();
     }
   }
   const rows = store.readManifest();

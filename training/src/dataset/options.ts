@@ -9,10 +9,10 @@ import {
   type RenderVariant,
 } from "../../../engine-demo/src/contracts.ts";
 import { DEMO_SCENE_NAME, DEMO_LAYOUTS } from "../../../engine-demo/src/layouts.ts";
-import { checkScene, RANDOM_SCENE_NAME } from "./sceneSources.ts";
+import { checkScene, RANDOM_SCENE_NAME, sceneKind } from "./sceneSources.ts";
 
 export interface DatasetOptions {
-  /** "courtyard" (the demo scene), "random" (randomised worlds), a .glb/.gltf file or a folder of them. */
+  /** "courtyard" (the demo scene), "random" (randomised worlds), a .glb/.gltf file or a folder of them, or a scene module (.ts/.js). */
   scene: string;
   /** Randomised worlds in the dataset (`--scene random`). */
   scenes: number;
@@ -71,7 +71,8 @@ export const DEFAULTS: DatasetOptions = {
 
 export const USAGE = `Usage: npm run dataset -- [options]
   --scene NAME|PATH     "${DEMO_SCENE_NAME}" (the demo scene, default), "${RANDOM_SCENE_NAME}" (randomised worlds),
-                        a .glb/.gltf file, or a folder of them (each file a layout; whole files held out)
+                        a .glb/.gltf file, or a folder of them (each file a layout; whole files held out),
+                        or your game's scene module, a .ts/.js file (see engine-demo/src/sceneModule.ts)
   --scenes N            randomised worlds with --scene ${RANDOM_SCENE_NAME} (default ${DEFAULTS.scenes}; whole worlds held out)
   --pairs N             pairs in the dataset (default ${DEFAULTS.pairs}); rerun with more to extend
   --size N | WxH        output size, multiples of 8 (default ${DEFAULTS.width})
@@ -239,6 +240,9 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
         throw new Error(`--low-scale ${o.lowScale}: the low frame's ${name} ${scaled} must be a whole multiple of 8`);
       }
     }
+  }
+  if (o.extras.length && sceneKind(o.scene) === "module") {
+    throw new Error("--extras: the baselines are built on the demo's own presets; a scene module has its own low/high");
   }
   if (o.extras.includes("low_fsr1") && o.engine !== "webgpu") {
     throw new Error("--extras low_fsr1 needs --engine webgpu (Babylon's FSR1 shaders exist in WGSL only)");

@@ -5,6 +5,8 @@
  *   random           randomised worlds world-0000 ... (`--scenes N`), whole worlds held out
  *   path/file.glb    one glTF scene: camera paths held out
  *   path/folder/     every .glb/.gltf in the folder is a layout: whole files held out
+ *   path/scene.ts    a game's scene module (engine-demo/src/sceneModule.ts; also .js/.mjs/.mts):
+ *                    one layout, camera paths held out
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -12,12 +14,13 @@ import type { SceneSource } from "../../../engine-demo/src/contracts.ts";
 import { DEMO_LAYOUTS, DEMO_SCENE_NAME } from "../../../engine-demo/src/layouts.ts";
 import { hashSeed } from "../../../engine-demo/src/rng.ts";
 import type { Split } from "./contract.ts";
+import { isSceneModule } from "./sceneModuleBundle.ts";
 
 export const RANDOM_SCENE_NAME = "random";
 /** Share of whole layouts (random worlds, glTF files) held out as the test split. */
 export const TEST_LAYOUT_FRACTION = 0.2;
 
-export type SceneKind = "demo" | "random" | "gltf" | "gltf-folder";
+export type SceneKind = "demo" | "random" | "gltf" | "gltf-folder" | "module";
 
 export interface SceneOptions {
   scene: string;
@@ -37,6 +40,7 @@ export function isGltfScene(scene: string): boolean {
 export function sceneKind(scene: string): SceneKind {
   if (scene === DEMO_SCENE_NAME) return "demo";
   if (scene === RANDOM_SCENE_NAME) return "random";
+  if (isSceneModule(scene)) return "module";
   return isGltfScene(scene) ? "gltf" : "gltf-folder";
 }
 
@@ -55,9 +59,10 @@ export function checkScene(o: SceneOptions): void {
   }
   if (kind === "random" && o.scenes < 3)
     throw new Error(`--scenes must be at least 3 (train, val and test worlds); got ${o.scenes}`);
-  if (kind === "gltf") {
+  if (kind === "gltf" || kind === "module") {
     const path = resolve(o.scene);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: glTF file not found: ${path}`);
+    const what = kind === "gltf" ? "glTF file" : "scene module";
+    if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--scene: ${what} not found: ${path}`);
   }
   if (kind === "gltf-folder") {
     const path = resolve(o.scene);
@@ -72,6 +77,12 @@ export function checkScene(o: SceneOptions): void {
   }
 }
 
+/** A scene module's one layout: its file stem, or its folder's name for a generic stem (scene.ts, index.ts). */
+export function moduleLayoutName(path: string): string {
+  const stem = basename(path).replace(/\.[^.]+$/, "");
+  return ["scene", "index", "main"].includes(stem) ? basename(dirname(resolve(path))) : stem;
+}
+
 /** The layouts of a dataset: demo layout names, world-NNNN, or glTF file stems. */
 export function layoutsOf(o: SceneOptions): string[] {
   switch (sceneKind(o.scene)) {
@@ -81,6 +92,8 @@ export function layoutsOf(o: SceneOptions): string[] {
       return Array.from({ length: o.scenes }, (_, k) => `world-${String(k).padStart(4, "0")}`);
     case "gltf":
       return [basename(o.scene).replace(GLTF, "")];
+    case "module":
+      return [moduleLayoutName(o.scene)];
     case "gltf-folder":
       return gltfFolderFiles(o.scene).map((f) => f.replace(GLTF, ""));
   }
@@ -93,7 +106,7 @@ export function layoutsOf(o: SceneOptions): string[] {
  */
 export function layoutSplits(o: SceneOptions): Record<string, Split> {
   const kind = sceneKind(o.scene);
-  if (kind === "demo" || kind === "gltf") return {};
+  if (kind === "demo" || kind === "gltf" || kind === "module") return {};
   const layouts = layoutsOf(o);
   const n = layouts.length;
   const nTest = Math.max(1, Math.round(n * TEST_LAYOUT_FRACTION));
@@ -122,17 +135,20 @@ export function sceneSourceFor(o: SceneOptions, layout: string, mount: string): 
       if (!file) throw new Error(`no glTF file for layout "${layout}" in ${resolve(o.scene)}`);
       return { kind: "gltf", url: mount + encodeURIComponent(file), seed: o.seed };
     }
+    case "module":
+      return { kind: "module", assetsUrl: mount, seed: o.seed };
   }
 }
 
-/** The folder served to the page for a user's glTF scene(s), or null. */
+/** The folder served to the page for a user's glTF scene(s) or scene module's files, or null. */
 export function userSceneDir(scene: string): string | null {
   const kind = sceneKind(scene);
-  return kind === "gltf" ? dirname(resolve(scene)) : kind === "gltf-folder" ? resolve(scene) : null;
+  if (kind === "gltf" || kind === "module") return dirname(resolve(scene));
+  return kind === "gltf-folder" ? resolve(scene) : null;
 }
 
 /** The scene's name in dataset.json and the manifest. */
 export function sceneName(scene: string): string {
   const kind = sceneKind(scene);
-  return kind === "gltf" || kind === "gltf-folder" ? basename(resolve(scene)) : scene;
+  return kind === "gltf" || kind === "gltf-folder" || kind === "module" ? basename(resolve(scene)) : scene;
 }

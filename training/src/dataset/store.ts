@@ -44,6 +44,8 @@ export interface DatasetIdentity {
   worldVersion?: number;
   /** Whether pairs have geometry masks (absent in datasets made before masks). */
   masks?: boolean;
+  /** A scene module's source hash (`--scene scene.ts`): an edited scene is another dataset. */
+  sceneModuleSha256?: string;
 }
 
 /** Every file of a pair: its variants' images and its mask. */

@@ -35,6 +35,15 @@ class TrainConfig:
     residual: bool = False  # output = input + the network's correction (see model/remaster.py)
     upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
     vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
+    # --- starting point and adapters (remaster.adapt, configs/adapt.yaml) ---
+    # Weights to start from: a training checkpoint (.pt) or base weights (.safetensors, written by
+    # remaster.export beside the ONNX file). The base's own model config replaces model_preset & co.
+    base: str = ""
+    lora_rank: int = 0  # 0: every weight trains (from a base: a full fine-tune); N: LoRA adapters (remaster/lora.py)
+    lora_rank_ae: int = -1  # autoencoder layers' rank; -1: half of lora_rank (pix2pix-Turbo: 8 UNet, 4 autoencoder)
+    lora_targets: list[str] = field(default_factory=lambda: ["encoder", "unet", "decoder"])
+    train_pairs: int = 0  # 0: every training pair; N: N pairs per dataset, taken evenly over camera paths
+    path_val_fraction: float = 0.0  # > 0: the dataset's train+val pairs split again, this share of camera paths val
     # --- optimisation (values of the original setup; from scratch, raise learning_rate) ---
     learning_rate: float = 5e-6
     lr_scheduler_type: str = "constant_with_warmup"  # constant | constant_with_warmup | linear | cosine
@@ -152,6 +161,14 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     ):
         if getattr(cfg, k) < 1:
             raise ConfigError(f"{k} must be >= 1, got {getattr(cfg, k)}")
+    if cfg.lora_rank < 0:
+        raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
+    if cfg.lora_rank > 0 and not cfg.base:
+        raise ConfigError("lora_rank needs base: adapters train on top of a trained network (base=PATH)")
+    if cfg.train_pairs < 0:
+        raise ConfigError(f"train_pairs must be >= 0 (0: all), got {cfg.train_pairs}")
+    if not 0 <= cfg.path_val_fraction <= 0.9:
+        raise ConfigError(f"path_val_fraction must be in [0, 0.9], got {cfg.path_val_fraction}")
     bad = [m for m in cfg.metrics_list if m not in METRICS]
     if bad:
         raise ConfigError(f"metrics_list: unknown metric(s) {bad}; known: {sorted(METRICS)}")

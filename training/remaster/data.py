@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .dataset import contract, split_rows
+from .dataset import contract, resplit_by_path, split_rows, take_evenly
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
@@ -40,10 +40,25 @@ class PairedFrames:
         source: str = SOURCE,
         target: str = TARGET,
         limit: int | None = None,
+        path_val_fraction: float = 0.0,
+        max_pairs: int = 0,
+        seed: int = 0,
     ):
+        """`path_val_fraction` > 0: train/val are the dataset's train+val rows split again by camera
+        path (dataset.resplit_by_path); `max_pairs` > 0: only that many rows per dataset, taken
+        evenly over its camera paths (dataset.take_evenly)."""
         self.roots = [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]
         self.root = self.roots[0]
-        found = [(root, r) for root in self.roots for r in split_rows(root, split, need=(source, target))]
+        need = (source, target)
+
+        def rows_of(root: Path) -> list[dict]:
+            if path_val_fraction > 0 and split in ("train", "val"):
+                rows = resplit_by_path(root, path_val_fraction, seed, need)[split]
+            else:
+                rows = split_rows(root, split, need=need)
+            return take_evenly(rows, max_pairs)
+
+        found = [(root, r) for root in self.roots for r in rows_of(root)]
         # A limit takes frames from every dataset in turn, so validation sees each of them.
         found = interleave(found)[:limit] if limit else found
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]

@@ -89,3 +89,44 @@ def baseline_variants(row: dict[str, Any]) -> list[str]:
     """The render variants of a pair other than the source and target (e.g. low_fxaa_sharpen)."""
     pair = contract()["pairVariants"]
     return [v for v in row["files"] if v not in (pair["source"], pair["target"])]
+
+
+def path_of(row: dict[str, Any]) -> tuple[str, Any]:
+    """A pair's camera path: (layout, path); an imported pair without one is its own path."""
+    return (str(row.get("layout", "")), row["path"] if "path" in row else row["id"])
+
+
+def resplit_by_path(
+    root: str | Path, fraction: float, seed: int, need: tuple[str, ...] = ()
+) -> dict[str, list[dict[str, Any]]]:
+    """The dataset's train and val rows pooled and split again by camera path: a seeded
+    `fraction` of the paths (at least one) is val, the rest train; test rows stay out of it.
+    For adapting on a game's own pairs (remaster.adapt: 80:20)."""
+    import random
+
+    rows = [r for s in ("train", "val") for r in split_rows(root, s, need)] if fraction > 0 else []
+    paths = sorted({path_of(r) for r in rows}, key=str)
+    if len(paths) < 2:
+        raise ValueError(
+            f"{root}: {len(paths)} camera path(s) outside the test split; a split by path needs at least 2"
+        )
+    random.Random(seed).shuffle(paths)
+    val = set(paths[: max(1, round(len(paths) * fraction))])
+    return {
+        "train": [r for r in rows if path_of(r) not in val],
+        "val": [r for r in rows if path_of(r) in val],
+    }
+
+
+def take_evenly(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The first `n` rows taken round-robin over camera paths (every path represented), in id order."""
+    if n <= 0 or n >= len(rows):
+        return rows
+    by_path: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_path.setdefault(path_of(r), []).append(r)
+    lists = [by_path[k] for k in sorted(by_path, key=str)]
+    out: list[dict[str, Any]] = []
+    for i in range(max(len(x) for x in lists)):
+        out += [x[i] for x in lists if i < len(x)]
+    return sorted(out[:n], key=lambda r: r["id"])

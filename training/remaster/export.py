@@ -1,8 +1,13 @@
 """Export a trained checkpoint to ONNX for the plugin.
 
     python -m remaster.export --checkpoint runs/realtime/checkpoints/step_N.pt --out ../models/remaster-realtime.onnx
+    python -m remaster.export --adapter runs/my-game/adapter [--base PATH] --out my-game.onnx
 
-Writes <out> (fp32) and <out minus .onnx>.fp16.onnx, opset 17, dynamic height and width.
+Writes <out> (fp32) and <out minus .onnx>.fp16.onnx, opset 17, dynamic height and width, and
+<out minus .onnx>.base.safetensors: the weights adapters start from (remaster.adapt --base).
+With --adapter: the adapter (remaster.adapt) merged into its base (the one it names, or --base;
+refused when the base's weights hash differs from the one it was trained on): the same graph
+and cost as the base, metadata naming both.
 Contract (also in the model's metadata under the key "remaster"):
   input  "input":  (1, 3, H, W) RGB, sRGB-encoded values in [0, 1], H and W multiples of 8;
                    float32 (float16 in the fp16 file)
@@ -24,10 +29,12 @@ import numpy as np
 import onnx
 import torch
 
-from .model.remaster import ModelConfig, RemasterNet, describe
+from .base_model import base_path_for, load_base, load_checkpoint_model, save_base
+from .lora import AdapterError, apply_adapter
+from .model.remaster import RemasterNet, describe
 
 OPSET = 17
-WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights"}
+WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights", "base"}
 CONTRACT = {
     "input": {
         "name": "input",
@@ -45,14 +52,6 @@ CONTRACT = {
         "color_space": "sRGB-encoded (as the canvas pixels)",
     },
 }
-
-
-def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
-    model.load_state_dict(ckpt["model"])
-    model.eval()
-    return model, ckpt
 
 
 def _export(model: torch.nn.Module, dtype: torch.dtype, path: Path, sample: int = 64) -> None:
@@ -168,27 +167,73 @@ def export_model(
     return results
 
 
+def _training_extra(cfg: dict, step) -> dict:
+    dirs = cfg["dataset_dir"] if isinstance(cfg["dataset_dir"], list) else [cfg["dataset_dir"]]  # str: older runs
+    ids = [json.loads((Path(d) / "dataset.json").read_text()) for d in dirs if (Path(d) / "dataset.json").is_file()]
+    # Weight paths are machine-specific: keep only their file names in the shipped metadata.
+    cfg = {k: (Path(v).name if k in WEIGHT_PATH_KEYS and v else v) for k, v in cfg.items()}
+    return {"training_config": cfg, "training_step": step, "dataset": ids[0] if len(ids) == 1 else ids or None}
+
+
+def _adapter_name(p: Path) -> str:
+    """The run's name for an adapter folder called "adapter" (runs/adapt-my-game/adapter)."""
+    p = p.resolve()
+    p = p.parent if p.name == "adapter.safetensors" else p
+    return p.parent.name if p.name == "adapter" else p.name
+
+
+def _adapted(adapter: str, base_arg: str | None) -> tuple[RemasterNet, dict]:
+    from .lora import read_adapter
+
+    config, _ = read_adapter(adapter)
+    base_file = base_arg or config["base"]["path"]
+    base, base_info = load_base(base_file)
+    model, config = apply_adapter(base, base_info["sha256"], adapter)
+    extra = _training_extra(config["training_config"], config["training_step"])
+    extra["adapter"] = {
+        "name": _adapter_name(Path(adapter)),
+        "parameters": config["parameters"],
+        "ranks": sorted(set(config["ranks"].values())),
+        "base": {"file": Path(base_file).name, "sha256": base_info["sha256"]},
+    }
+    return model, extra
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint", help="a training checkpoint (train or adapt)")
+    src.add_argument("--adapter", help="an adapter folder written by remaster.adapt (merged into its base)")
+    ap.add_argument("--base", help="with --adapter: the base it was trained on (default: the path it records)")
     ap.add_argument("--out", required=True, help="fp32 .onnx path; the fp16 file goes beside it")
     ap.add_argument("--metrics", help="JSON from remaster.evaluate to embed in the metadata")
     ap.add_argument("--no-fp16", action="store_true")
+    ap.add_argument("--no-base", action="store_true", help="do not write the .base.safetensors file")
     args = ap.parse_args(argv)
     if not args.out.endswith(".onnx"):
         print("export: --out must end in .onnx", file=sys.stderr)
         return 2
-    model, ckpt = load_checkpoint_model(args.checkpoint)
-    cfg = ckpt["config"]
-    dirs = cfg["dataset_dir"] if isinstance(cfg["dataset_dir"], list) else [cfg["dataset_dir"]]  # str: older runs
-    ids = [json.loads((Path(d) / "dataset.json").read_text()) for d in dirs if (Path(d) / "dataset.json").is_file()]
-    dataset_id = ids[0] if len(ids) == 1 else ids or None
-    # Weight paths are machine-specific: keep only their file names in the shipped metadata.
-    cfg = {k: (Path(v).name if k in WEIGHT_PATH_KEYS and v else v) for k, v in cfg.items()}
-    extra = {"training_config": cfg, "training_step": ckpt["step"], "dataset": dataset_id}
+    if args.base and not args.adapter:
+        print("export: --base goes with --adapter", file=sys.stderr)
+        return 2
+    try:
+        if args.adapter:
+            model, extra = _adapted(args.adapter, args.base)
+        else:
+            model, ckpt = load_checkpoint_model(args.checkpoint)
+            extra = _training_extra(ckpt["config"], ckpt["step"])
+    except (AdapterError, ValueError, FileNotFoundError) as e:
+        print(f"export: {e}", file=sys.stderr)
+        return 2
     if args.metrics:
         extra["metrics"] = json.loads(Path(args.metrics).read_text())
-    print(json.dumps(export_model(model, Path(args.out), extra, fp16=not args.no_fp16), indent=1))
+    out = Path(args.out)
+    results = export_model(model, out, extra, fp16=not args.no_fp16)
+    if not args.no_base:
+        base_file = base_path_for(out)
+        save_base(model, base_file, {k: extra[k] for k in ("training_config", "training_step") if k in extra})
+        results["base"] = str(base_file)
+    print(json.dumps(results, indent=1))
     return 0
 
 

@@ -70,6 +70,20 @@ def write_report(run_dir: str | Path) -> Path:
             f"<h2>Validation frames at {grids[-1].stem.replace('_', ' ')}: low | remastered | high</h2>"
             f'<img style="max-width:100%" src="data:image/png;base64,{b64}">'
         )
+    compare = run / "eval" / "compare.png"  # remaster.adapt
+    if compare.is_file():
+        b64 = base64.b64encode(compare.read_bytes()).decode()
+        grid_html += (
+            "<h2>Validation frames: low | base | adapted | high</h2>"
+            f'<img style="max-width:100%" src="data:image/png;base64,{b64}">'
+        )
+    load = {
+        k: [(r["step"], r[k]) for r in train if isinstance(r.get(k), (int, float))]
+        for k in ("cpu_percent", "rss_mb", "gpu_mem_mb", "gpu_util_percent")
+    }
+    for k, s in load.items():
+        if s:
+            charts.append(_svg_chart(f"machine load: {k}", {k: s}))
     last_eval = html.escape(json.dumps(evals[-1]["eval"], indent=1)) if evals else "no evaluation yet"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Remaster run {html.escape(run.name)}</title>
 <style>body{{font:14px system-ui;margin:24px;max-width:1200px}}figure{{display:inline-block;margin:8px}}

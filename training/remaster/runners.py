@@ -9,7 +9,7 @@ import torch
 
 class TorchRunner:
     def __init__(self, checkpoint: str):
-        from .export import load_checkpoint_model
+        from .base_model import load_checkpoint_model
 
         self.model, _ = load_checkpoint_model(checkpoint)
         self.name = f"checkpoint {checkpoint}"

@@ -28,7 +28,9 @@ from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
 from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
 from .metrics import MetricSuite
-from .model.remaster import build_model, describe
+from .base_model import load_base
+from .lora import AdapterError, add_adapters, plan_ranks
+from .model.remaster import ModelConfig, RemasterNet, build_model, describe
 from .model.taesd import load_taesd_weights
 from .runtime import LoadMeter, autocast, init_distributed, pick_device
 from .validation import evaluate_model, save_eval_grid
@@ -48,6 +50,36 @@ def lr_lambda(cfg: TrainConfig):
         return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
     return f
+
+
+def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dict | None]:
+    """The network a run trains: from its checkpoint's config (resume), its base (adapt, fine-tune)
+    or the preset (from scratch); with lora_rank, the base frozen under LoRA adapters.
+    Returns (network, the base's {path, sha256, ...} or None)."""
+    base_info = None
+    if ckpt is not None:
+        model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
+        base_info = ckpt.get("base")
+    elif cfg.base:
+        model, base_info = load_base(cfg.base)
+        model.train()
+        # The base decides the network: the saved config says what was trained.
+        mc = model.cfg
+        cfg.model_preset, cfg.skip_connections, cfg.residual, cfg.upscale = (
+            mc.preset,
+            mc.skip_connections,
+            mc.residual,
+            mc.ae.upscale,
+        )
+    else:
+        model = build_model(
+            cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale, residual=cfg.residual
+        )
+        if cfg.vae_init:
+            load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
+    if cfg.lora_rank > 0:
+        add_adapters(model, plan_ranks(model, cfg.lora_rank, cfg.lora_rank_ae, cfg.lora_targets))
+    return model, base_info
 
 
 def build_lpips(cfg: TrainConfig) -> tuple[LPIPS | None, str | None]:
@@ -109,19 +141,20 @@ def main(argv: list[str] | None = None) -> int:
         cfg = saved
 
     torch.manual_seed(cfg.seed)
-    model = build_model(
-        cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale, residual=cfg.residual
-    )
-    if cfg.vae_init and ckpt is None:
-        load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
+    try:
+        model, base_info = build_network(cfg, ckpt)
+    except (AdapterError, ValueError, FileNotFoundError) as e:
+        print(f"train: {e}", file=sys.stderr)
+        return 2
     disc = MultiScaleDiscriminator()
     model.to(device)
     disc.to(device)
     if cfg.channels_last:
         model.to(memory_format=torch.channels_last)
         disc.to(memory_format=torch.channels_last)
+    trainable = [p for p in model.parameters() if p.requires_grad]  # adapters: the LoRA and skip convs only
     opt = torch.optim.AdamW(
-        model.parameters(),
+        trainable,
         lr=cfg.learning_rate,
         betas=(cfg.adam_beta1, cfg.adam_beta2),
         eps=cfg.adam_epsilon,
@@ -160,8 +193,17 @@ def main(argv: list[str] | None = None) -> int:
         lpips.to(device)
     suite = MetricSuite([m for m in cfg.metrics_list], lpips, lpips_error)
 
-    train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
-    val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
+    split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed}
+    try:
+        train = PairedFrames(
+            cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant, max_pairs=cfg.train_pairs, **split
+        )
+        val = PairedFrames(
+            cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images, **split
+        )
+    except (ValueError, KeyError, FileNotFoundError) as e:
+        print(f"train: dataset: {e}", file=sys.stderr)
+        return 2
     if train.scale != cfg.upscale:
         print(
             f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}",
@@ -176,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "config": to_dict(cfg),
                     "model": describe(model),
+                    "trainable_parameters": sum(p.numel() for p in trainable),
+                    "base": base_info,
                     "train_pairs": len(train),
                     "val_pairs": len(val),
                     "device": str(device),
@@ -219,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 parts |= d_parts
             for k, v in parts.items():
                 logs[k] += v / cfg.gradient_accumulation_steps
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
         opt.step()
         sched.step()
         if use_gan:
@@ -268,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                     "step": step,
                     "config": to_dict(cfg),
                     "model_config": model.cfg.to_dict(),
+                    "base": base_info,
                 },
                 checkpoint_dir(out) / f"step_{step}.pt",
             )

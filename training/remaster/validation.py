@@ -14,13 +14,14 @@ from .model.remaster import RemasterNet
 from .runtime import autocast
 
 
-def save_eval_grid(path: Path, low: torch.Tensor, pred: torch.Tensor, high: torch.Tensor) -> None:
-    """Rows of low | remastered | high (low upsampled to the output size when smaller)."""
+def save_eval_grid(path: Path, *columns: torch.Tensor) -> None:
+    """Rows of the columns side by side, e.g. low | remastered | high; each (N, 3, H, W) in [0, 1]
+    (a smaller one, low with upscale, is upsampled to the last column's size)."""
     from PIL import Image
 
-    if low.shape[-1] != pred.shape[-1]:
-        low = torch.nn.functional.interpolate(low, size=pred.shape[-2:], mode="nearest")
-    rows = [torch.cat([lo, p, hi], dim=2) for lo, p, hi in zip(low, pred, high, strict=True)]  # (3, H, 3W)
+    size = columns[-1].shape[-2:]
+    cols = [c if c.shape[-2:] == size else torch.nn.functional.interpolate(c, size=size, mode="nearest") for c in columns]
+    rows = [torch.cat(list(frames), dim=2) for frames in zip(*cols, strict=True)]  # (3, H, len(cols) * W)
     grid = torch.cat(rows, dim=1).clamp(0, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray((grid.permute(1, 2, 0).float().numpy() * 255 + 0.5).astype("uint8")).save(path)

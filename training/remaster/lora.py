@@ -1,0 +1,192 @@
+"""LoRA adapters on a RemasterNet (pix2pix-Turbo's recipe, scaled to this network), with peft.
+
+Every Conv2d under the targeted parts (`lora_targets`: encoder, unet, decoder) gets a low-rank
+update W + B @ A (peft's Conv2d LoRA: A is a conv with the layer's kernel and `rank` outputs,
+B a 1x1 conv back to the layer's outputs, B zero-initialised so training starts at the base).
+UNet layers get `lora_rank`, autoencoder layers `lora_rank_ae` (-1: half, pix2pix-Turbo's 8/4).
+The encoder->decoder skip convs are trained fully (as in pix2pix-Turbo); everything else is frozen.
+A layer's rank is capped at its full rank min(out, in*k*k): more adds parameters, not capacity.
+
+The adapter alone is saved (adapter.safetensors + adapter.json: ranks, targets, the base's
+weights hash); `merge` folds it into plain conv weights, so the exported graph is the base's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .model.remaster import RemasterNet
+
+ADAPTER_FORMAT = 1
+ADAPTER_FILE = "adapter.safetensors"
+ADAPTER_CONFIG = "adapter.json"
+TARGETS = ("encoder", "unet", "decoder")
+SKIP_PREFIX = "decoder.skip_convs."
+
+
+class AdapterError(ValueError):
+    pass
+
+
+def weights_hash(model: nn.Module) -> str:
+    """sha256 over the state dict (sorted names, float32 little-endian bytes): the same weights
+    give the same hash whether they came from a checkpoint or a safetensors file."""
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().to(torch.float32).contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def full_rank(conv: nn.Conv2d) -> int:
+    return min(conv.out_channels, conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1] // conv.groups)
+
+
+def plan_ranks(model: RemasterNet, rank: int, rank_ae: int, targets: list[str]) -> dict[str, int]:
+    """The rank of every adapted Conv2d (full module name -> rank). Errors name what is wrong."""
+    if rank < 1:
+        raise AdapterError(f"lora_rank must be >= 1 for adapters (0 means a full fine-tune); got {rank}")
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown or not targets:
+        raise AdapterError(f"lora_targets must name some of {', '.join(TARGETS)}; got {targets}")
+    ae = rank // 2 if rank_ae < 0 else rank_ae
+    ranks: dict[str, int] = {}
+    for name, m in model.named_modules():
+        if not isinstance(m, nn.Conv2d) or name.startswith(SKIP_PREFIX) or name.split(".")[0] not in targets:
+            continue
+        r = rank if name.startswith("unet.") else ae
+        if r >= 1:
+            ranks[name] = min(r, full_rank(m))
+    if not ranks:
+        raise AdapterError(f"no layer to adapt: lora_targets {targets} with lora_rank_ae {ae}")
+    widest = max(full_rank(m) for n, m in model.named_modules() if n in ranks)
+    if rank > widest:
+        raise AdapterError(
+            f"lora_rank {rank} does not fit this network: its widest adapted layer has full rank {widest}"
+            f" (a rank that high is a full fine-tune with extra steps: use lora_rank=0)"
+        )
+    return ranks
+
+
+def add_adapters(model: RemasterNet, ranks: dict[str, int]) -> RemasterNet:
+    """Injects peft LoRA layers in place, freezes the base, leaves the adapters and skip convs trainable."""
+    from peft import LoraConfig, inject_adapter_in_model
+
+    # One config: exact module names as targets; per-layer ranks (alpha = rank: scale 1).
+    first = next(iter(ranks.values()))
+    pattern = {f"^{n.replace('.', '[.]')}$": r for n, r in ranks.items()}
+    cfg = LoraConfig(
+        r=first,
+        lora_alpha=first,
+        target_modules=list(ranks),
+        rank_pattern=pattern,
+        alpha_pattern=dict(pattern),
+        lora_dropout=0.0,
+        init_lora_weights=True,
+    )
+    inject_adapter_in_model(cfg, model)
+    for name, p in model.named_parameters():
+        p.requires_grad = "lora_" in name or name.startswith(SKIP_PREFIX)
+    got = {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
+    if got != ranks:
+        raise RuntimeError(f"peft made adapters {got}, expected {ranks}")
+    return model
+
+
+def adapter_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """What the adapter is: the LoRA matrices and the skip convs (everything trainable)."""
+    return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items() if _is_adapter_key(k)}
+
+
+def _is_adapter_key(k: str) -> bool:
+    return "lora_" in k or k.startswith(SKIP_PREFIX)
+
+
+def adapter_parameters(model: nn.Module) -> int:
+    return sum(v.numel() for v in adapter_state(model).values())
+
+
+def load_adapter_state(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    unknown = list(unexpected)
+    lacking = [k for k in missing if _is_adapter_key(k)]
+    if unknown or lacking:
+        raise AdapterError(
+            f"{source} does not fit the adapted network: unknown tensors {unknown[:4]}, missing {lacking[:4]}"
+        )
+
+
+def merge(model: RemasterNet) -> RemasterNet:
+    """Folds every LoRA update into its conv (W += scale * B @ A) and removes the peft wrappers:
+    a plain RemasterNet with the base's graph and cost."""
+    from peft.tuners.lora import LoraLayer
+
+    for name, module in list(model.named_modules()):
+        if isinstance(module, LoraLayer):
+            module.merge(safe_merge=True)
+            parent_name, _, child = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, child, module.get_base_layer())
+    for p in model.parameters():
+        p.requires_grad = True
+    return model
+
+
+def save_adapter(model: nn.Module, out_dir: Path, config: dict) -> dict:
+    """adapter.safetensors (tensors; the config in its metadata too) + adapter.json, atomically."""
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = adapter_state(model)
+    meta = {"format": ADAPTER_FORMAT, **config, "parameters": sum(v.numel() for v in state.values())}
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(state, tmp, metadata={"remaster_adapter": json.dumps(meta)})
+        os.replace(tmp, out_dir / ADAPTER_FILE)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    meta["bytes"] = (out_dir / ADAPTER_FILE).stat().st_size
+    tmp_json = out_dir / (ADAPTER_CONFIG + ".tmp")
+    tmp_json.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp_json, out_dir / ADAPTER_CONFIG)
+    return meta
+
+
+def read_adapter(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """An adapter folder (or its adapter.safetensors): (config, tensors)."""
+    from safetensors import safe_open
+
+    p = Path(path)
+    file = p / ADAPTER_FILE if p.is_dir() else p
+    if not file.is_file():
+        raise AdapterError(f"{path}: no {ADAPTER_FILE} (an adapter folder written by `npm run adapt`)")
+    with safe_open(str(file), framework="pt") as f:
+        meta = (f.metadata() or {}).get("remaster_adapter")
+        if meta is None:
+            raise AdapterError(f"{file}: no remaster_adapter metadata: not an adapter written by `npm run adapt`")
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    config = json.loads(meta)
+    if config.get("format") != ADAPTER_FORMAT:
+        raise AdapterError(f"{file}: adapter format {config.get('format')}, this version reads {ADAPTER_FORMAT}")
+    return config, tensors
+
+
+def apply_adapter(base: RemasterNet, base_sha256: str, adapter_path: str | Path) -> tuple[RemasterNet, dict]:
+    """The base with the adapter at `adapter_path` merged in; refuses an adapter trained on another base."""
+    config, tensors = read_adapter(adapter_path)
+    if config["base"]["sha256"] != base_sha256:
+        raise AdapterError(
+            f"{adapter_path} was trained on another base (weights sha256 {config['base']['sha256'][:12]}...,"
+            f" from {config['base'].get('path')}); the base given has {base_sha256[:12]}..."
+        )
+    model = add_adapters(base, {k: int(v) for k, v in config["ranks"].items()})
+    load_adapter_state(model, tensors, str(adapter_path))
+    return merge(model), config

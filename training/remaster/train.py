@@ -21,15 +21,15 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
+from .base_model import load_base
 from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, rng_state, set_rng_state, trim_metrics
 from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides, to_dict
 from .data import PairedFrames, batch_generator
+from .lora import AdapterError, add_adapters, plan_ranks
 from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
 from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
 from .metrics import MetricSuite
-from .base_model import load_base
-from .lora import AdapterError, add_adapters, plan_ranks
 from .model.remaster import ModelConfig, RemasterNet, build_model, describe
 from .model.taesd import load_taesd_weights
 from .runtime import LoadMeter, autocast, init_distributed, pick_device

@@ -20,7 +20,9 @@ def save_eval_grid(path: Path, *columns: torch.Tensor) -> None:
     from PIL import Image
 
     size = columns[-1].shape[-2:]
-    cols = [c if c.shape[-2:] == size else torch.nn.functional.interpolate(c, size=size, mode="nearest") for c in columns]
+    cols = [
+        c if c.shape[-2:] == size else torch.nn.functional.interpolate(c, size=size, mode="nearest") for c in columns
+    ]
     rows = [torch.cat(list(frames), dim=2) for frames in zip(*cols, strict=True)]  # (3, H, len(cols) * W)
     grid = torch.cat(rows, dim=1).clamp(0, 1)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,9 @@ export async function bundleSceneModule(modulePath: string): Promise<SceneModule
     rmSync(dir, { recursive: true, force: true });
     const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
     const detail = errors?.length
-      ? errors.map((x) => (x.location ? `${x.location.file}:${x.location.line}: ${x.text}` : x.text)).join("; ")
+      ? errors
+          .map((x) => (x.location ? `${resolve(x.location.file)}:${x.location.line}: ${x.text}` : x.text))
+          .join("; ")
       : (e as Error).message;
     throw new Error(`scene module ${module} does not build: ${detail}`, { cause: e });
   }

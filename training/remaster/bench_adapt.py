@@ -1,0 +1,286 @@
+"""The adaptation table: base alone, LoRA ranks x pair counts, a full fine-tune and training from
+scratch on the same pairs, each scored on the scene's held-out camera paths (test split).
+
+    python -m remaster.bench_adapt --scene crypt=data/adapt-crypt --scene workshop=data/adapt-workshop \\
+        --base models/remaster-realtime.base.safetensors --lpips-backbone PATH --lpips-heads PATH
+
+Every run is `remaster.adapt` (or `remaster.train` from scratch) in its own process, timed (CPU
+minutes = wall minutes of that process on this machine), with the same steps; then
+`remaster.evaluate`'s scoring on the test split (whole frame and object pixels). Resumable: a
+finished run (checkpoint at the last step and its scores) is not run again.
+Writes bench/results/adapt.json, adapt.md (the table) and adapt.svg (LPIPS against minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from .base_model import load_base, load_checkpoint_model
+from .checkpoint import latest_checkpoint
+from .evaluate import evaluate
+from .losses.lpips import load_lpips
+
+ROOT = Path(__file__).resolve().parents[2]
+METRICS = ["lpips", "psnr", "flip", "de2000"]
+COLUMNS = ["lpips", "psnr", "flip", "de2000_obj", "lpips_obj"]
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    kind: str  # base | lora | full | scratch
+    rank: int = 0
+    pairs: int = 0
+
+
+def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
+    runs = [Run("base", "base")]
+    for n in pair_counts:
+        runs += [Run(f"lora-r{r}-{n}p", "lora", r, n) for r in ranks]
+        runs.append(Run(f"full-{n}p", "full", 0, n))
+    runs.append(Run(f"scratch-{max(pair_counts)}p", "scratch", 0, max(pair_counts)))
+    return runs
+
+
+def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: list[str]) -> list[str]:
+    py = sys.executable
+    common = [f"train_pairs={run.pairs}", f"max_steps={steps}", f"save_steps={steps}", f"eval_steps={steps}", *lpips]
+    if run.kind == "scratch":
+        return [
+            py,
+            "-m",
+            "remaster.train",
+            "--config",
+            str(ROOT / "training/configs/realtime.yaml"),
+            f"dataset_dir={dataset}",
+            f"output_dir={out}",
+            "path_val_fraction=0.2",
+            f"lpips_start_step={steps // 3}",
+            "num_eval_images=16",
+            "metrics_list=lpips,mse,ssim,psnr",
+            *common,
+        ]
+    rank = run.rank if run.kind == "lora" else 0
+    return [
+        py,
+        "-m",
+        "remaster.adapt",
+        "--base",
+        base,
+        "--dataset-dir",
+        dataset,
+        "--rank",
+        str(rank),
+        "--out",
+        str(out),
+    ] + common
+
+
+class Runner:
+    """Base weights (.safetensors) or a run's checkpoint (adapters merged) as evaluate's runner."""
+
+    def __init__(self, path: str | Path):
+        self.model = load_base(path)[0] if str(path).endswith(".safetensors") else load_checkpoint_model(path)[0]
+        self.name = str(path)
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def finished(out: Path, steps: int) -> Path | None:
+    ck = latest_checkpoint(out)
+    return ck if ck is not None and int(ck.stem.split("_")[1]) >= steps else None
+
+
+def score(dataset: Path, runner, lp, frames: int) -> dict:
+    res, _ = evaluate(dataset, runner, METRICS, lp, None, split="test", frames_per_scene=frames)
+    return {"remaster": res["table"]["remaster"], "low": res["table"]["low"], "frames": res["frames"]}
+
+
+def adapter_size(out: Path) -> dict:
+    cfg = out / "adapter" / "adapter.json"
+    if not cfg.is_file():
+        return {}
+    meta = json.loads(cfg.read_text())
+    return {
+        "adapter_parameters": meta["parameters"],
+        "adapter_bytes": meta["bytes"],
+        "base_parameters": meta["base_parameters"],
+    }
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    for scene, s in results["scenes"].items():
+        low = s["low"]
+        lines += [
+            f"**{scene}** ({s['frames']} held-out frames; low: LPIPS {low['lpips']:.4f}, PSNR {low['psnr']:.2f} dB,"
+            f" FLIP {low['flip']:.4f}, object CIEDE2000 {low['de2000_obj']:.2f})",
+            "",
+            "| run | pairs | CPU min | adapter params (% of base) | LPIPS | PSNR dB | FLIP | dE2000 obj | LPIPS obj"
+            " | LPIPS gain vs full FT |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        base = s["runs"]["base"]["scores"]
+        for name, r in s["runs"].items():
+            sc = r["scores"]
+            full = s["runs"].get(f"full-{r['pairs']}p")
+            gain = ""
+            if r["kind"] == "lora" and full:
+                denom = base["lpips"] - full["scores"]["lpips"]
+                gain = f"{100 * (base['lpips'] - sc['lpips']) / denom:.0f}%" if denom > 0 else "n/a (full FT no gain)"
+            size = (
+                f"{r['adapter_parameters']} ({100 * r['adapter_parameters'] / r['base_parameters']:.1f}%)"
+                if r.get("adapter_parameters")
+                else "-"
+            )
+            minutes = f"{r['minutes']:.1f}" if r.get("minutes") else "-"
+            lines.append(
+                f"| {name} | {r['pairs'] or '-'} | {minutes} | {size} | {sc['lpips']:.4f} | {sc['psnr']:.2f} |"
+                f" {sc['flip']:.4f} | {sc['de2000_obj']:.2f} | {sc['lpips_obj']:.4f} | {gain} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def svg(results: dict, width: int = 640, height: int = 300) -> str:
+    """LPIPS on held-out paths against CPU minutes, a panel per scene; base and low as dashed lines."""
+    panels = []
+    colours = {"lora": "#2563eb", "full": "#dc2626", "scratch": "#16a34a", "base": "#6b7280"}
+    scenes = list(results["scenes"].items())
+    pw = width // max(1, len(scenes))
+    for i, (scene, s) in enumerate(scenes):
+        pts = [(r.get("minutes") or 0.0, r["scores"]["lpips"], r) for r in s["runs"].values()]
+        ys = [p[1] for p in pts] + [s["low"]["lpips"]]
+        x1 = max(p[0] for p in pts) * 1.1 or 1
+        y0, y1 = min(ys) * 0.95, max(ys) * 1.05
+        ox = i * pw
+
+        def sx(x: float, ox: int = ox, x1: float = x1) -> float:
+            return ox + 45 + x / x1 * (pw - 60)
+
+        def sy(y: float, y0: float = y0, y1: float = y1) -> float:
+            return height - 30 - (y - y0) / (y1 - y0) * (height - 60)
+
+        title = f"{scene}: LPIPS (held-out) vs CPU minutes"
+        g = [f'<text x="{ox + 45}" y="16" font-size="12" font-weight="600">{title}</text>']
+        for label, y in (("low", s["low"]["lpips"]), ("base", s["runs"]["base"]["scores"]["lpips"])):
+            g.append(
+                f'<line x1="{sx(0)}" x2="{sx(x1)}" y1="{sy(y):.1f}" y2="{sy(y):.1f}"'
+                ' stroke="#999" stroke-dasharray="4 3"/>'
+            )
+            g.append(f'<text x="{sx(x1) - 30:.0f}" y="{sy(y) - 3:.1f}" font-size="10" fill="#666">{label}</text>')
+        for x, y, r in pts:
+            if r["kind"] == "base":
+                continue
+            rad = 3 + (r.get("pairs", 0) or 0) / 50
+            colour = colours[r["kind"]]
+            g.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="{rad:.1f}" fill="{colour}" fill-opacity="0.7"/>')
+            label = f"r{r['rank']}" if r["kind"] == "lora" else r["kind"]
+            g.append(f'<text x="{sx(x) + rad + 2:.1f}" y="{sy(y) + 3:.1f}" font-size="9">{label}/{r["pairs"]}</text>')
+        g.append(f'<text x="{ox + 2}" y="{sy(y1) + 4:.0f}" font-size="10">{y1:.3f}</text>')
+        g.append(f'<text x="{ox + 2}" y="{sy(y0):.0f}" font-size="10">{y0:.3f}</text>')
+        g.append(f'<text x="{sx(x1) - 40:.0f}" y="{height - 8}" font-size="10">{x1:.1f} min</text>')
+        panels.append("".join(g))
+    legend = " ".join(
+        f'<text x="{10 + k * 90}" y="{height - 8}" font-size="10" fill="{c}">{n}</text>'
+        for k, (n, c) in enumerate(colours.items())
+        if n != "base"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" style="background:#fff">'
+        f"{''.join(panels)}{legend}</svg>\n"
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scene", action="append", required=True, help="NAME=DATASET_DIR (repeatable)")
+    ap.add_argument("--base", default=str(ROOT / "models/remaster-realtime.base.safetensors"))
+    ap.add_argument("--ranks", default="4,8,16")
+    ap.add_argument("--pairs", default="50,200")
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--frames", type=int, default=24, help="held-out frames scored per scene")
+    ap.add_argument("--runs-dir", default=str(ROOT / "runs/bench-adapt"))
+    ap.add_argument("--out", default=str(ROOT / "bench/results/adapt"))
+    ap.add_argument("--only", help="comma-separated run names")
+    ap.add_argument("--lpips-backbone", required=True)
+    ap.add_argument("--lpips-heads", required=True)
+    args = ap.parse_args(argv)
+    args.base = str(Path(args.base).resolve())
+    lp = load_lpips("alex", args.lpips_backbone, args.lpips_heads)
+    lpips_keys = [
+        f"lpips_backbone={Path(args.lpips_backbone).resolve()}",
+        f"lpips_heads={Path(args.lpips_heads).resolve()}",
+    ]
+    runs = plan([int(r) for r in args.ranks.split(",")], [int(n) for n in args.pairs.split(",")])
+    if args.only:
+        runs = [r for r in runs if r.name in args.only.split(",") or r.kind == "base"]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results_path = out.with_suffix(".json")
+    results = json.loads(results_path.read_text()) if results_path.is_file() else {"scenes": {}}
+    results.update({"steps": args.steps, "base": Path(args.base).name, "machine": f"{os.cpu_count()} CPU cores"})
+    for spec in args.scene:
+        scene, dataset = spec.split("=", 1)
+        dataset = str(Path(dataset).resolve())
+        s = results["scenes"].setdefault(scene, {"dataset": dataset, "runs": {}})
+        for run in runs:
+            prev = s["runs"].get(run.name)
+            run_dir = Path(args.runs_dir) / scene / run.name
+            if prev and (run.kind == "base" or finished(run_dir, args.steps)):
+                continue
+            minutes = None
+            if run.kind == "base":
+                runner = Runner(args.base)
+            else:
+                if not finished(run_dir, args.steps):
+                    print(f"bench_adapt: {scene} {run.name} ...", file=sys.stderr, flush=True)
+                    t0 = time.time()
+                    cmd = command(run, dataset, args.base, run_dir, args.steps, lpips_keys)
+                    log = run_dir.with_suffix(".log")
+                    log.parent.mkdir(parents=True, exist_ok=True)
+                    with open(log, "w") as f:
+                        rc = subprocess.call(cmd, cwd=ROOT / "training", stdout=f, stderr=subprocess.STDOUT)
+                    if rc != 0:
+                        print(f"bench_adapt: {run.name} failed (exit {rc}); see {log}", file=sys.stderr)
+                        return 1
+                    minutes = (time.time() - t0) / 60
+                elif prev:
+                    minutes = prev.get("minutes")
+                runner = Runner(finished(run_dir, args.steps))
+            scores = score(Path(dataset), runner, lp, args.frames)
+            s["low"] = scores["low"]
+            s["frames"] = scores["frames"]
+            s["runs"][run.name] = {
+                **asdict(run),
+                "minutes": minutes,
+                "scores": scores["remaster"],
+                **adapter_size(run_dir),
+            }
+            write_atomic(results_path, json.dumps(results, indent=1))
+            print(f"bench_adapt: {scene} {run.name}: {json.dumps(s['runs'][run.name]['scores'])}", file=sys.stderr)
+    write_atomic(out.with_suffix(".md"), markdown(results))
+    write_atomic(out.with_suffix(".svg"), svg(results))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""LoRA adapters (remaster/lora.py), remaster.adapt end to end on a tiny base, and export --adapter."""
+
+import json
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from test_train import _kill_when
+
+from remaster.adapt import main as adapt_main
+from remaster.base_model import load_base, save_base
+from remaster.config import ConfigError, load_config
+from remaster.dataset import read_manifest, resplit_by_path, take_evenly
+from remaster.export import main as export_main
+from remaster.lora import (
+    AdapterError,
+    adapter_parameters,
+    add_adapters,
+    apply_adapter,
+    merge,
+    plan_ranks,
+    read_adapter,
+    save_adapter,
+    weights_hash,
+)
+from remaster.model.remaster import build_model
+from remaster.train import main as train_main
+
+
+def _net(seed=0, **kw):
+    torch.manual_seed(seed)
+    m = build_model("realtime", skip_connections=True, residual=True, **kw).eval()
+    for p in m.parameters():  # a trained-looking base (the presets zero-initialise some layers)
+        torch.nn.init.normal_(p, std=0.05)
+    return m
+
+
+def test_ranks_follow_pix2pix_turbo_halving_and_are_capped_at_each_layers_full_rank():
+    m = _net()
+    ranks = plan_ranks(m, 8, -1, ["encoder", "unet", "decoder"])
+    assert ranks["unet.mid_block.resnets.0.conv1"] == 8
+    assert ranks["decoder.layers.2.conv.0"] == 4  # autoencoder: half
+    assert ranks["unet.conv_out"] == 4  # 4 output channels: full rank 4
+    assert not any(n.startswith("decoder.skip_convs") for n in ranks)  # trained fully instead
+    assert set(plan_ranks(m, 8, -1, ["decoder"])) == {n for n in ranks if n.startswith("decoder.")}
+
+
+@pytest.mark.parametrize(
+    "rank,targets,msg",
+    [(0, ["unet"], "lora_rank must be >= 1"), (4, ["vae"], "lora_targets"), (1000, ["unet"], "does not fit")],
+)
+def test_bad_ranks_and_targets_are_errors_naming_them(rank, targets, msg):
+    with pytest.raises(AdapterError, match=msg):
+        plan_ranks(_net(), rank, -1, targets)
+
+
+def test_adapters_start_at_the_base_train_only_themselves_and_merge_into_plain_convs():
+    m = _net()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        base_out = m(x)
+    add_adapters(m, plan_ranks(m, 8, -1, ["encoder", "unet", "decoder"]))
+    with torch.no_grad():
+        assert torch.equal(m(x), base_out)  # B = 0: the adapted network starts as the base
+    trainable = {n for n, p in m.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n or n.startswith("decoder.skip_convs.") for n in trainable)
+    assert any(n.startswith("decoder.skip_convs.") for n in trainable)
+    for n, p in m.named_parameters():
+        if "lora_B" in n:
+            torch.nn.init.normal_(p, std=0.05)
+    with torch.no_grad():
+        adapted = m(x)
+    assert (adapted - base_out).abs().max() > 1e-3
+    merge(m)
+    assert not any("lora_" in k or "base_layer" in k for k in m.state_dict())
+    with torch.no_grad():
+        assert torch.allclose(m(x), adapted, atol=1e-5)
+
+
+def test_an_adapter_refuses_another_base_and_applies_to_its_own(tmp_path):
+    base = _net(0)
+    h = weights_hash(base)
+    m = _net(0)
+    assert weights_hash(m) == h
+    add_adapters(m, plan_ranks(m, 4, -1, ["unet", "decoder"]))
+    for n, p in m.named_parameters():
+        if "lora_B" in n:
+            torch.nn.init.normal_(p, std=0.05)
+    save_adapter(
+        m,
+        tmp_path / "adapter",
+        {"base": {"path": "b", "sha256": h}, "ranks": plan_ranks(base, 4, -1, ["unet", "decoder"])},
+    )
+    cfg, tensors = read_adapter(tmp_path / "adapter")
+    assert cfg["parameters"] == adapter_parameters(m) == sum(t.numel() for t in tensors.values())
+    other = _net(1)
+    with pytest.raises(AdapterError, match="trained on another base"):
+        apply_adapter(other, weights_hash(other), tmp_path / "adapter")
+    merged, _ = apply_adapter(_net(0), h, tmp_path / "adapter")
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(merged(x), m(x), atol=1e-5)
+
+
+def test_split_by_camera_path_never_shares_a_path_and_keeps_test_out(tmp_path):
+    rows = []
+    for path in range(10):
+        for f in range(6):
+            split = "test" if path >= 8 else "val" if path == 7 else "train"
+            rows.append({"id": f"g-p{path:02d}-f{f:03d}", "split": split, "layout": "g", "path": path, "files": {}})
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    parts = resplit_by_path(tmp_path, 0.2, seed=3)
+    paths = {k: {r["path"] for r in v} for k, v in parts.items()}
+    assert not paths["train"] & paths["val"]
+    assert len(paths["val"]) == 2 and len(paths["train"]) == 6  # 80:20 of the 8 non-test paths
+    assert not ({8, 9} & (paths["train"] | paths["val"]))
+    taken = take_evenly(parts["train"], 12)
+    assert len(taken) == 12 and {r["path"] for r in taken} == paths["train"]
+    assert read_manifest(tmp_path)  # the rows are a readable manifest
+
+
+def test_lora_rank_without_a_base_is_a_config_error():
+    with pytest.raises(ConfigError, match="lora_rank needs base"):
+        load_config(None, {"lora_rank": "4"})
+
+
+def _tiny_base(dataset, tmp_path):
+    run = tmp_path / "base-run"
+    args = [
+        f"dataset_dir={dataset}",
+        f"output_dir={run}",
+        "model_preset=tiny",
+        "skip_connections=true",
+        "resolution=32",
+        "per_device_train_batch_size=2",
+        "max_steps=3",
+        "save_steps=3",
+        "eval_steps=3",
+        "lpips_factor=0",
+        "gan_factor=0",
+        "num_eval_images=2",
+    ]
+    assert train_main(args) == 0
+    model, _ = load_base(run / "checkpoints" / "step_3.pt")
+    path = tmp_path / "tiny.base.safetensors"
+    save_base(model, path, {})
+    return path
+
+
+def _adapt_args(base, dataset, out, *extra):
+    return [
+        "--base",
+        str(base),
+        "--dataset-dir",
+        str(dataset),
+        "--rank",
+        "2",
+        "--out",
+        str(out),
+        "resolution=32",
+        "per_device_train_batch_size=2",
+        "lpips_factor=0",
+        "num_eval_images=2",
+        "report_images=2",
+        "logging_steps=1",
+        "learning_rate=1e-2",
+        *extra,
+    ]
+
+
+def test_adapt_resumes_exactly_and_exports_one_merged_model_naming_base_and_adapter(dataset, tmp_path, capsys):
+    base = _tiny_base(dataset, tmp_path)
+    steps = "max_steps=40"
+    straight = tmp_path / "straight"
+    assert adapt_main(_adapt_args(base, dataset, straight, steps, "save_steps=40", "eval_steps=40")) == 0
+    assert "% of the base's" in capsys.readouterr().out  # the adapter's size is printed
+    cfg = json.loads((straight / "adapter" / "adapter.json").read_text())
+    assert cfg["base"]["sha256"] == load_base(base)[1]["sha256"] and cfg["training_step"] == 40
+    html = (straight / "report.html").read_text()
+    assert "low | base | adapted | high" in html and "machine load" in html
+
+    resumed = tmp_path / "resumed"
+    args = _adapt_args(base, dataset, resumed, steps, "save_steps=2", "eval_steps=40")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "remaster.adapt", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    _kill_when(proc, lambda: (resumed / "checkpoints" / "step_2.pt").exists())
+    assert proc.returncode == -signal.SIGKILL
+    assert not (resumed / "adapter").exists()
+    assert adapt_main([*args, "--resume", "auto"]) == 0
+    a = read_adapter(straight / "adapter")[1]
+    b = read_adapter(resumed / "adapter")[1]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+    out = tmp_path / "game.onnx"
+    assert export_main(["--adapter", str(straight / "adapter"), "--out", str(out), "--no-fp16"]) == 0
+    plain = tmp_path / "plain.onnx"
+    assert (
+        export_main(
+            ["--checkpoint", str(tmp_path / "base-run/checkpoints/step_3.pt"), "--out", str(plain), "--no-fp16"]
+        )
+        == 0
+    )
+    g, p = onnx.load(str(out)), onnx.load(str(plain))
+    assert [n.op_type for n in g.graph.node] == [n.op_type for n in p.graph.node]  # no extra cost per frame
+    meta = json.loads({x.key: x.value for x in g.metadata_props}["remaster"])
+    assert meta["adapter"]["name"] == "straight" and meta["adapter"]["base"]["file"] == base.name
+    assert meta["adapter"]["base"]["sha256"] == cfg["base"]["sha256"]
+    # The merged ONNX computes what the adapted checkpoint does.
+    import onnxruntime as ort
+
+    x = torch.rand(1, 3, 32, 40)
+    from remaster.base_model import load_checkpoint_model
+
+    ref, _ = load_checkpoint_model(straight / "checkpoints" / "step_40.pt")
+    with torch.no_grad():
+        want = ref(x).numpy()
+    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(["output"], {"input": x.numpy()})[0]
+    assert np.abs(got - want).max() < 1e-4
+    assert np.abs(want - load_base(base)[0](x).detach().numpy()).max() > 1e-3  # the adapter changed the output
+
+    # An adapter given another base is refused, naming it.
+    other = tmp_path / "other.base.safetensors"
+    m, _ = load_base(base)
+    with torch.no_grad():
+        next(m.parameters()).add_(0.1)
+    save_base(m, other, {})
+    assert (
+        export_main(["--adapter", str(straight / "adapter"), "--base", str(other), "--out", str(tmp_path / "x.onnx")])
+        == 2
+    )
+    assert "trained on another base" in capsys.readouterr().err
+
+
+def test_adapt_refuses_an_onnx_base_naming_the_file_to_use(dataset, tmp_path, capsys):
+    onnx_file = tmp_path / "m.onnx"
+    onnx_file.write_bytes(b"")
+    assert adapt_main(_adapt_args(onnx_file, dataset, tmp_path / "run", "max_steps=1")) == 2
+    assert "m.base.safetensors" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"adapt: config error: {e}", file=sys.stderr)
         return 2
     rc = train.main(targs)
-    if rc != 0:
+    if rc != 0 or int(os.environ.get("RANK", 0)) != 0:  # under torchrun, rank 0 writes the adapter
         return rc
 
     out = Path(parse_cli_overrides([a for a in targs if a.startswith("output_dir=")])["output_dir"])

@@ -40,6 +40,7 @@ class Run:
     kind: str  # base | lora | full | scratch
     rank: int = 0
     pairs: int = 0
+    targets: str = ""  # lora: the parts adapted (default: encoder, unet, decoder); rank_ae = rank when set
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
@@ -47,13 +48,22 @@ def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
     for n in pair_counts:
         runs += [Run(f"lora-r{r}-{n}p", "lora", r, n) for r in ranks]
         runs.append(Run(f"full-{n}p", "full", 0, n))
-    runs.append(Run(f"scratch-{max(pair_counts)}p", "scratch", 0, max(pair_counts)))
+    most = max(pair_counts)
+    # The decoder alone at the UNet's rank: an adapter of ~4% of the base (the size bar is 5%).
+    runs.append(Run(f"lora-r8-decoder-{most}p", "lora", 8, most, targets="decoder"))
+    runs.append(Run(f"scratch-{most}p", "scratch", 0, most))
     return runs
 
 
 def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: list[str]) -> list[str]:
     py = sys.executable
-    common = [f"train_pairs={run.pairs}", f"max_steps={steps}", f"save_steps={steps}", f"eval_steps={steps}", *lpips]
+    common = [
+        f"train_pairs={run.pairs}",
+        f"max_steps={steps}",
+        f"save_steps={max(1, steps // 4)}",
+        f"eval_steps={steps}",
+        *lpips,
+    ]
     if run.kind == "scratch":
         return [
             py,
@@ -61,6 +71,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
             "remaster.train",
             "--config",
             str(ROOT / "training/configs/realtime.yaml"),
+            "--resume",
+            "auto",
             f"dataset_dir={dataset}",
             f"output_dir={out}",
             "path_val_fraction=0.2",
@@ -70,6 +82,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
             *common,
         ]
     rank = run.rank if run.kind == "lora" else 0
+    if run.targets:
+        common += [f"lora_targets={run.targets}", f"lora_rank_ae={run.rank}"]
     return [
         py,
         "-m",
@@ -80,6 +94,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
         dataset,
         "--rank",
         str(rank),
+        "--resume",
+        "auto",
         "--out",
         str(out),
     ] + common
@@ -186,7 +202,11 @@ def svg(results: dict, width: int = 640, height: int = 300) -> str:
             rad = 3 + (r.get("pairs", 0) or 0) / 50
             colour = colours[r["kind"]]
             g.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="{rad:.1f}" fill="{colour}" fill-opacity="0.7"/>')
-            label = f"r{r['rank']}" if r["kind"] == "lora" else r["kind"]
+            label = (
+                (f"r{r['rank']}" + (f"-{r['targets']}" if r.get("targets") else ""))
+                if r["kind"] == "lora"
+                else r["kind"]
+            )
             g.append(f'<text x="{sx(x) + rad + 2:.1f}" y="{sy(y) + 3:.1f}" font-size="9">{label}/{r["pairs"]}</text>')
         g.append(f'<text x="{ox + 2}" y="{sy(y1) + 4:.0f}" font-size="10">{y1:.3f}</text>')
         g.append(f'<text x="{ox + 2}" y="{sy(y0):.0f}" font-size="10">{y0:.3f}</text>')
@@ -241,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         scene, dataset = spec.split("=", 1)
         dataset = str(Path(dataset).resolve())
         s = results["scenes"].setdefault(scene, {"dataset": dataset, "runs": {}})
+        s["steps"] = args.steps
         for run in runs:
             prev = s["runs"].get(run.name)
             run_dir = Path(args.runs_dir) / scene / run.name

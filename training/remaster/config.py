@@ -62,6 +62,9 @@ class TrainConfig:
     seed: int = 42
     # --- losses ---
     mse_factor: float = 1.0
+    # > 0: a surface pixel (the dataset's geometry masks) weighs 1 + object_weight times a
+    # background pixel in the MSE; pairs without a mask weigh every pixel the same.
+    object_weight: float = 0.0
     lpips_factor: float = 5.0
     lpips_start_step: int = 0  # from scratch: reconstruct with MSE first, then add LPIPS (see configs/realtime.yaml)
     lpips_net: str = "alex"  # alex | vgg
@@ -165,6 +168,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
     if cfg.lora_rank > 0 and not cfg.base:
         raise ConfigError("lora_rank needs base: adapters train on top of a trained network (base=PATH)")
+    if cfg.object_weight < 0:
+        raise ConfigError(f"object_weight must be >= 0, got {cfg.object_weight}")
     if cfg.train_pairs < 0:
         raise ConfigError(f"train_pairs must be >= 0 (0: all), got {cfg.train_pairs}")
     if not 0 <= cfg.path_val_fraction <= 0.9:

@@ -64,6 +64,8 @@ class PairedFrames:
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
         self.low = [load_png(root / r["files"][source]) for root, r in found]  # (H, W, 3) uint8
         self.high = [load_png(root / r["files"][target]) for root, r in found]
+        # Geometry masks (surfaces white), for object-weighted losses; None where a pair has none.
+        self.masks = [(load_png(root / r["mask"])[..., 0] > 127) if r.get("mask") else None for root, r in found]
         for n, lo, hi in zip(self.names, self.low, self.high, strict=True):
             if (
                 hi.shape[0] % lo.shape[0]
@@ -87,10 +89,13 @@ class PairedFrames:
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return to_tensor(self.low[i]), to_tensor(self.high[i])
 
-    def batch(self, batch_size: int, crop: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip."""
+    def batch(
+        self, batch_size: int, crop: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip.
+        Returns (low, high, mask): mask (B, 1, H, W) float, 1 on surfaces (all ones without a mask)."""
         s = self.scale
-        lows, highs = [], []
+        lows, highs, masks = [], [], []
         for _ in range(batch_size):
             i = int(torch.randint(len(self), (1,), generator=generator))
             lo, hi = self.low[i], self.high[i]
@@ -100,11 +105,14 @@ class PairedFrames:
             x = int(torch.randint(hi.shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
             lo_crop = lo[y // s : (y + ch) // s, x // s : (x + cw) // s]  # (ch/s, cw/s, 3)
             hi_crop = hi[y : y + ch, x : x + cw]  # (ch, cw, 3)
+            mask = self.masks[i]
+            m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
             if bool(torch.randint(2, (1,), generator=generator)):
-                lo_crop, hi_crop = lo_crop[:, ::-1], hi_crop[:, ::-1]
+                lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
             lows.append(to_tensor(lo_crop))
             highs.append(to_tensor(hi_crop))
-        return torch.stack(lows), torch.stack(highs)
+            masks.append(torch.from_numpy(np.ascontiguousarray(m_crop))[None].float())  # (1, ch, cw)
+        return torch.stack(lows), torch.stack(highs), torch.stack(masks)
 
 
 def interleave(items: list) -> list:

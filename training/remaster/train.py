@@ -245,8 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         logs = dict.fromkeys(LOSS_PARTS, 0.0)
         for acc in range(cfg.gradient_accumulation_steps):
             g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc, rank)
-            low, high = train.batch(micro, cfg.resolution, g)
-            low, high = low.to(device), high.to(device)
+            low, high, mask = train.batch(micro, cfg.resolution, g)
+            low, high, mask = low.to(device), high.to(device), mask.to(device)
             if cfg.channels_last:
                 low, high = (
                     low.contiguous(memory_format=torch.channels_last),
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             with autocast(device, cfg.precision):
                 pred = train_model(low)
-                loss, parts = generator_loss(pred, high, step, cfg, nets)
+                loss, parts = generator_loss(pred, high, step, cfg, nets, mask)
             (loss / cfg.gradient_accumulation_steps).backward()
             if use_gan:
                 with autocast(device, cfg.precision):

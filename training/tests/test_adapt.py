@@ -241,3 +241,24 @@ def test_adapt_refuses_an_onnx_base_naming_the_file_to_use(dataset, tmp_path, ca
     onnx_file.write_bytes(b"")
     assert adapt_main(_adapt_args(onnx_file, dataset, tmp_path / "run", "max_steps=1")) == 2
     assert "m.base.safetensors" in capsys.readouterr().err
+
+
+def test_object_weight_weighs_surface_pixels_and_batches_carry_the_crop_of_the_mask(dataset):
+    from remaster.data import PairedFrames, batch_generator
+    from remaster.losses.objective import weighted_mse
+
+    pred, target = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
+    target[..., :, :2] = 1.0  # the error sits on the left half
+    left = torch.zeros(1, 1, 4, 4)
+    left[..., :, :2] = 1.0
+    plain = float(weighted_mse(pred, target, left, 0.0))
+    assert plain == pytest.approx(0.5)
+    assert float(weighted_mse(pred, target, left, 3.0)) == pytest.approx(4 * 8 / (4 * 8 + 8))  # 0.8
+    assert float(weighted_mse(pred, target, 1 - left, 3.0)) == pytest.approx(8 / 40)  # 0.2
+
+    test = PairedFrames(dataset, "test")  # the fixture's test pairs have a mask: the left half
+    low, high, mask = test.batch(3, 16, batch_generator(0, 0))
+    assert mask.shape == (3, 1, 16, 16) and low.shape == high.shape == (3, 3, 16, 16)
+    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+    train = PairedFrames(dataset, "train")  # no masks: every pixel counts the same
+    assert torch.equal(train.batch(2, 16, batch_generator(0, 0))[2], torch.ones(2, 1, 16, 16))

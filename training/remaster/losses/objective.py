@@ -1,9 +1,10 @@
 """The training objective, as one unit: (prediction, target, step, config) -> (loss, logged parts).
 
-Generator: mse_factor * MSE + lpips_factor * LPIPS (from lpips_start_step) + gan_factor * hinge
-GAN (from gan_start_step, through a frozen discriminator). Discriminator: the hinge loss on
-(target, detached prediction). Images (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches,
-accumulation, optimiser steps, logging; everything about what the loss is lives here.
+Generator: mse_factor * MSE (surface pixels weighted by object_weight) + lpips_factor * LPIPS
+(from lpips_start_step) + gan_factor * hinge GAN (from gan_start_step, through a frozen
+discriminator). Discriminator: the hinge loss on (target, detached prediction). Images
+(B, 3, H, W) in [0, 1]. train.py keeps the loop: batches, accumulation, optimiser steps, logging;
+everything about what the loss is lives here.
 """
 
 from __future__ import annotations
@@ -55,11 +56,26 @@ def frozen(module: nn.Module) -> Iterator[None]:
             p.requires_grad_(True)
 
 
+def weighted_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, object_weight: float):
+    """MSE where a surface pixel (mask 1) weighs 1 + object_weight times a background pixel,
+    normalised by the weights: with object_weight 0 (or no mask) the plain MSE."""
+    if mask is None or object_weight == 0:
+        return F.mse_loss(pred.float(), target)
+    w = 1.0 + object_weight * mask  # (B, 1, H, W)
+    return ((pred.float() - target) ** 2 * w).sum() / (w.sum() * pred.shape[1])
+
+
 def generator_loss(
-    pred: torch.Tensor, target: torch.Tensor, step: int, cfg: TrainConfig, nets: LossNets
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    step: int,
+    cfg: TrainConfig,
+    nets: LossNets,
+    mask: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """The generator's loss at `step` and its parts (unweighted, detached) for logging."""
-    mse = F.mse_loss(pred.float(), target)
+    """The generator's loss at `step` and its parts (unweighted, detached) for logging.
+    `mask` (B, 1, H, W), 1 on surfaces: weighs the MSE by cfg.object_weight."""
+    mse = weighted_mse(pred, target, mask, cfg.object_weight)
     loss = cfg.mse_factor * mse
     parts = {"mse": float(mse.detach())}
     if lpips_active(cfg, step, nets):

@@ -41,6 +41,7 @@ class Run:
     rank: int = 0
     pairs: int = 0
     targets: str = ""  # lora: the parts adapted (default: encoder, unet, decoder); rank_ae = rank when set
+    object_weight: float = 0.0  # surface pixels' weight in the MSE (config.object_weight)
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
@@ -51,6 +52,8 @@ def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
     most = max(pair_counts)
     # The decoder alone at the UNet's rank: an adapter of ~4% of the base (the size bar is 5%).
     runs.append(Run(f"lora-r8-decoder-{most}p", "lora", 8, most, targets="decoder"))
+    # Object pixels weighted 5x in the MSE (the colour-error bar is on object pixels).
+    runs.append(Run(f"lora-r8-objw4-{most}p", "lora", 8, most, object_weight=4.0))
     runs.append(Run(f"scratch-{most}p", "scratch", 0, most))
     return runs
 
@@ -82,6 +85,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
             *common,
         ]
     rank = run.rank if run.kind == "lora" else 0
+    if run.object_weight:
+        common.append(f"object_weight={run.object_weight}")
     if run.targets:
         common += [f"lora_targets={run.targets}", f"lora_rank_ae={run.rank}"]
     return [

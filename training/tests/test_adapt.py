@@ -262,3 +262,11 @@ def test_object_weight_weighs_surface_pixels_and_batches_carry_the_crop_of_the_m
     assert set(mask.unique().tolist()) <= {0.0, 1.0}
     train = PairedFrames(dataset, "train")  # no masks: every pixel counts the same
     assert torch.equal(train.batch(2, 16, batch_generator(0, 0))[2], torch.ones(2, 1, 16, 16))
+
+
+def test_a_rank_that_does_not_fit_is_an_error_naming_it(dataset, tmp_path, capsys):
+    base = _tiny_base(dataset, tmp_path)
+    args = _adapt_args(base, dataset, tmp_path / "run", "max_steps=1")
+    args[args.index("--rank") + 1] = "1000"
+    assert adapt_main(args) == 2
+    assert "lora_rank 1000 does not fit this network" in capsys.readouterr().err

@@ -64,8 +64,8 @@ test(
     const loaded = await loadModel({ ...choice, model: fp32, modelFp16: null });
     const reference = await loadModel({ ...choice, model: shipped, modelFp16: null });
     const { raw: _a, ...contract } = loaded.contract;
-  const { raw: _b, ...expected } = reference.contract;
-  assert.deepEqual(contract, expected); // same names, dtype, size multiple, upscale, FLOPs per pixel
+    const { raw: _b, ...expected } = reference.contract;
+    assert.deepEqual(contract, expected); // same names, dtype, size multiple, upscale, FLOPs per pixel
 
     const meta = JSON.parse(readOnnxMetadata(fp32).remaster);
     const shippedMeta = JSON.parse(readOnnxMetadata(shipped).remaster);

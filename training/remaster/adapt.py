@@ -4,8 +4,9 @@
         --dataset-dir data/my-game [--rank 8] [--out runs/adapt-my-game] [--resume auto] [key=value ...]
 
 The training loop is remaster.train's (same progress bar, metrics.jsonl with losses and CPU,
-memory and GPU load, checkpoints, exact resume) with configs/adapt.yaml and: base=--base,
-lora_rank=--rank (0: full fine-tune of every weight from the base), the dataset's train and val
+memory and GPU load, checkpoints, exact resume) with configs/adapt.yaml (adapters on the
+decoder's convs) and: base=--base, lora_rank=lora_rank_ae=--rank (0: full fine-tune of every
+weight from the base; key=value overrides win, e.g. lora_targets=encoder,unet,decoder), the dataset's train and val
 pairs split again 80:20 by camera path (test pairs stay held out for remaster.evaluate).
 Then writes <out>/adapter/ (adapter.safetensors + adapter.json: ranks, the base's weights hash,
 size) and <out>/report.html with the curves and a low | base | adapted | high grid.
@@ -43,6 +44,7 @@ def train_argv(args: argparse.Namespace) -> list[str]:
         f"base={args.base}",
         f"dataset_dir={args.dataset_dir}",
         f"lora_rank={args.rank}",
+        f"lora_rank_ae={args.rank}",  # every adapted layer at --rank (configs/adapt.yaml adapts the decoder)
         f"output_dir={out}",
         *args.overrides,
     ]
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True, help="base weights (.base.safetensors) or a training checkpoint")
     ap.add_argument("--dataset-dir", required=True, help="the game's pairs (npm run dataset); several: comma-separated")
-    ap.add_argument("--rank", type=int, default=8, help="LoRA rank of the UNet (autoencoder: half); 0: full fine-tune")
+    ap.add_argument("--rank", type=int, default=8, help="LoRA rank of every adapted layer; 0: full fine-tune")
     ap.add_argument("--out", help="run folder (default runs/adapt-<dataset name>)")
     ap.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML of config keys (default configs/adapt.yaml)")
     ap.add_argument("--resume", help="'auto' (latest checkpoint of --out) or a checkpoint path")

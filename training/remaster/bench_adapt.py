@@ -89,6 +89,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
         common.append(f"object_weight={run.object_weight}")
     if run.targets:
         common += [f"lora_targets={run.targets}", f"lora_rank_ae={run.rank}"]
+    elif run.kind == "lora":  # pix2pix-Turbo's layout: every part, the autoencoder at half rank
+        common += ["lora_targets=encoder,unet,decoder", "lora_rank_ae=-1"]
     return [
         py,
         "-m",
@@ -174,7 +176,7 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def svg(results: dict, width: int = 640, height: int = 300) -> str:
+def svg(results: dict, width: int = 960, height: int = 340) -> str:
     """LPIPS on held-out paths against CPU minutes, a panel per scene; base and low as dashed lines."""
     panels = []
     colours = {"lora": "#2563eb", "full": "#dc2626", "scratch": "#16a34a", "base": "#6b7280"}
@@ -193,7 +195,7 @@ def svg(results: dict, width: int = 640, height: int = 300) -> str:
         def sy(y: float, y0: float = y0, y1: float = y1) -> float:
             return height - 30 - (y - y0) / (y1 - y0) * (height - 60)
 
-        title = f"{scene}: LPIPS (held-out) vs CPU minutes"
+        title = f"{scene}: held-out LPIPS vs CPU minutes"
         g = [f'<text x="{ox + 45}" y="16" font-size="12" font-weight="600">{title}</text>']
         for label, y in (("low", s["low"]["lpips"]), ("base", s["runs"]["base"]["scores"]["lpips"])):
             g.append(

@@ -267,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.scene:
         scene, dataset = spec.split("=", 1)
         dataset = str(Path(dataset).resolve())
-        s = results["scenes"].setdefault(scene, {"dataset": dataset, "runs": {}})
+        rel = os.path.relpath(dataset, ROOT)  # no machine's absolute path in the committed results
+        s = results["scenes"].setdefault(scene, {"dataset": rel, "runs": {}})
         s["steps"] = args.steps
         for run in runs:
             prev = s["runs"].get(run.name)

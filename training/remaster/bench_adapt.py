@@ -42,6 +42,7 @@ class Run:
     pairs: int = 0
     targets: str = ""  # lora: the parts adapted (default: encoder, unet, decoder); rank_ae = rank when set
     object_weight: float = 0.0  # surface pixels' weight in the MSE (config.object_weight)
+    colour_factor: float = 0.0  # the Lab L1 term's weight (config.colour_factor)
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
@@ -54,6 +55,8 @@ def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
     runs.append(Run(f"lora-r8-decoder-{most}p", "lora", 8, most, targets="decoder"))
     # Object pixels weighted 5x in the MSE (the colour-error bar is on object pixels).
     runs.append(Run(f"lora-r8-objw4-{most}p", "lora", 8, most, object_weight=4.0))
+    # + an L1 loss in CIE Lab (the colour error is CIEDE2000): the default adapter with it.
+    runs.append(Run(f"lora-r8-decoder-lab-{most}p", "lora", 8, most, targets="decoder", colour_factor=0.02))
     runs.append(Run(f"scratch-{most}p", "scratch", 0, most))
     return runs
 
@@ -85,6 +88,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
             *common,
         ]
     rank = run.rank if run.kind == "lora" else 0
+    if run.colour_factor:
+        common.append(f"colour_factor={run.colour_factor}")
     if run.object_weight:
         common.append(f"object_weight={run.object_weight}")
     if run.targets:

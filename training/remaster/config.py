@@ -65,6 +65,7 @@ class TrainConfig:
     # > 0: a surface pixel (the dataset's geometry masks) weighs 1 + object_weight times a
     # background pixel in the MSE; pairs without a mask weigh every pixel the same.
     object_weight: float = 0.0
+    colour_factor: float = 0.0  # > 0: + colour_factor * mean |Lab(pred) - Lab(target)| (losses/objective.py)
     lpips_factor: float = 5.0
     lpips_start_step: int = 0  # from scratch: reconstruct with MSE first, then add LPIPS (see configs/realtime.yaml)
     lpips_net: str = "alex"  # alex | vgg
@@ -168,6 +169,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
     if cfg.lora_rank > 0 and not cfg.base:
         raise ConfigError("lora_rank needs base: adapters train on top of a trained network (base=PATH)")
+    if cfg.colour_factor < 0:
+        raise ConfigError(f"colour_factor must be >= 0, got {cfg.colour_factor}")
     if cfg.object_weight < 0:
         raise ConfigError(f"object_weight must be >= 0, got {cfg.object_weight}")
     if cfg.train_pairs < 0:

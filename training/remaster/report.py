@@ -49,7 +49,7 @@ def write_report(run_dir: str | Path) -> Path:
     charts = []
     losses = {
         k: [(r["step"], r[k]) for r in train if r.get(k)]
-        for k in ("loss_mse", "loss_lpips", "loss_gan_g", "loss_gan_d")
+        for k in ("loss_mse", "loss_colour", "loss_lpips", "loss_gan_g", "loss_gan_d")
     }
     charts.append(_svg_chart("training losses", {k: v for k, v in losses.items() if v}))
     charts.append(_svg_chart("learning rate", {"lr": [(r["step"], r["lr"]) for r in train]}))

@@ -270,3 +270,16 @@ def test_a_rank_that_does_not_fit_is_an_error_naming_it(dataset, tmp_path, capsy
     args[args.index("--rank") + 1] = "1000"
     assert adapt_main(args) == 2
     assert "lora_rank 1000 does not fit this network" in capsys.readouterr().err
+
+
+def test_the_lab_colour_term_sees_a_dark_tint_that_mse_barely_does():
+    from remaster.losses.objective import lab_l1, weighted_mse
+
+    target = torch.full((1, 3, 8, 8), 0.08)  # a dark grey surface
+    tinted = target.clone()
+    tinted[:, 2] += 0.02  # slightly blue
+    assert float(lab_l1(target, target, None, 0.0)) == 0.0
+    assert float(weighted_mse(tinted, target, None, 0.0)) < 2e-4
+    assert float(lab_l1(tinted, target, None, 0.0)) > 1.0  # over one L*a*b* unit on average
+    with pytest.raises(ConfigError, match="colour_factor"):
+        load_config(None, {"colour_factor": "-1"})

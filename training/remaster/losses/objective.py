@@ -1,6 +1,7 @@
 """The training objective, as one unit: (prediction, target, step, config) -> (loss, logged parts).
 
-Generator: mse_factor * MSE (surface pixels weighted by object_weight) + lpips_factor * LPIPS
+Generator: mse_factor * MSE (surface pixels weighted by object_weight) + colour_factor * L1 in
+CIE Lab + lpips_factor * LPIPS
 (from lpips_start_step) + gan_factor * hinge GAN (from gan_start_step, through a frozen
 discriminator). Discriminator: the hinge loss on (target, detached prediction). Images
 (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches, accumulation, optimiser steps, logging;
@@ -17,12 +18,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..colour import srgb_to_lab
 from ..config import TrainConfig
 from .gan import hinge_d_loss, hinge_g_loss
 from .lpips import LPIPS, lpips_01
 
 # Every part the loop logs (metrics.jsonl: loss_<part>); a part that is off logs 0.
-LOSS_PARTS = ("mse", "lpips", "gan_g", "gan_d")
+LOSS_PARTS = ("mse", "colour", "lpips", "gan_g", "gan_d")
 
 
 @dataclass
@@ -65,6 +67,17 @@ def weighted_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | 
     return ((pred.float() - target) ** 2 * w).sum() / (w.sum() * pred.shape[1])
 
 
+def lab_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, object_weight: float):
+    """Mean |Lab(pred) - Lab(target)| (CIE L*a*b*, D65; one unit = one L* step), weighted like
+    weighted_mse. It sees the small hue and lightness shifts of dark surfaces that sRGB MSE barely
+    does (and that CIEDE2000, the evaluation's colour error, does)."""
+    d = (srgb_to_lab(pred) - srgb_to_lab(target)).abs()  # (B, 3, H, W)
+    if mask is None or object_weight == 0:
+        return d.mean()
+    w = 1.0 + object_weight * mask
+    return (d * w).sum() / (w.sum() * d.shape[1])
+
+
 def generator_loss(
     pred: torch.Tensor,
     target: torch.Tensor,
@@ -78,6 +91,10 @@ def generator_loss(
     mse = weighted_mse(pred, target, mask, cfg.object_weight)
     loss = cfg.mse_factor * mse
     parts = {"mse": float(mse.detach())}
+    if cfg.colour_factor > 0:
+        col = lab_l1(pred, target, mask, cfg.object_weight)
+        loss = loss + cfg.colour_factor * col
+        parts["colour"] = float(col.detach())
     if lpips_active(cfg, step, nets):
         lp = lpips_01(nets.lpips, pred, target).mean()
         loss = loss + cfg.lpips_factor * lp

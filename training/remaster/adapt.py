@@ -27,20 +27,17 @@ from . import train
 from .checkpoint import latest_checkpoint
 from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides
 from .data import PairedFrames
-from .lora import adapter_parameters, save_adapter
+from .lora import adapter_ranks, merge, save_adapter
 from .report import write_report
 from .validation import save_eval_grid
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "adapt.yaml"
 
 
-def train_argv(args: argparse.Namespace) -> list[str]:
-    """remaster.train's command line for this adaptation."""
-    out = args.out or f"runs/adapt-{Path(args.dataset_dir.split(',')[0]).name}"
-    argv = ["--config", str(args.config)]
-    if args.resume:
-        argv += ["--resume", args.resume]
-    return argv + [
+def train_argv(args: argparse.Namespace) -> tuple[list[str], list[str], Path]:
+    """remaster.train's command line for this adaptation: (argv, its key=value overrides, run folder)."""
+    out = Path(args.out or f"runs/adapt-{Path(args.dataset_dir.split(',')[0]).name}")
+    overrides = [
         f"base={args.base}",
         f"dataset_dir={args.dataset_dir}",
         f"lora_rank={args.rank}",
@@ -48,6 +45,8 @@ def train_argv(args: argparse.Namespace) -> list[str]:
         f"output_dir={out}",
         *args.overrides,
     ]
+    resume = ["--resume", args.resume] if args.resume else []
+    return ["--config", str(args.config), *resume, *overrides], overrides, out
 
 
 @torch.no_grad()
@@ -86,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", help="'auto' (latest checkpoint of --out) or a checkpoint path")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides (see remaster/config.py)")
     args = ap.parse_args(argv)
-    targs = train_argv(args)
+    targs, overrides, out = train_argv(args)
     try:  # the config errors before any work, with this command's name
-        load_config(args.config, parse_cli_overrides(targs[2 + (2 if args.resume else 0) :]))
+        load_config(args.config, parse_cli_overrides(overrides))
     except (ConfigError, FileNotFoundError) as e:
         print(f"adapt: config error: {e}", file=sys.stderr)
         return 2
@@ -96,14 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     if rc != 0 or int(os.environ.get("RANK", 0)) != 0:  # under torchrun, rank 0 writes the adapter
         return rc
 
-    out = Path(parse_cli_overrides([a for a in targs if a.startswith("output_dir=")])["output_dir"])
     ckpt_path = latest_checkpoint(out)
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     cfg = from_dict(ckpt["config"])
     model, base_info = train.build_network(cfg, ckpt)
     model.load_state_dict(ckpt["model"])
     if cfg.lora_rank > 0:
-        ranks = {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
+        ranks = adapter_ranks(model)
         base_params = sum(p.numel() for n, p in model.named_parameters() if "lora_" not in n)
         meta = save_adapter(
             model,
@@ -118,13 +116,11 @@ def main(argv: list[str] | None = None) -> int:
                 "training_step": ckpt["step"],
             },
         )
-        n = adapter_parameters(model)
+        n = meta["parameters"]
         print(
             f"adapt: adapter {out / 'adapter'}: {n} parameters ({100 * n / base_params:.1f}% of the base's"
             f" {base_params}), {meta['bytes'] / 1024:.1f} KiB"
         )
-        from .lora import merge
-
         merge(model)
         hint = f"--adapter {out / 'adapter'}"
     else:

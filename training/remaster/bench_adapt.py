@@ -22,12 +22,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
-
-from .base_model import load_base, load_checkpoint_model
 from .checkpoint import latest_checkpoint
 from .evaluate import evaluate
 from .losses.lpips import load_lpips
+from .runners import TorchRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS = ["lpips", "psnr", "flip", "de2000"]
@@ -111,18 +109,6 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
         "--out",
         str(out),
     ] + common
-
-
-class Runner:
-    """Base weights (.safetensors) or a run's checkpoint (adapters merged) as evaluate's runner."""
-
-    def __init__(self, path: str | Path):
-        self.model = load_base(path)[0] if str(path).endswith(".safetensors") else load_checkpoint_model(path)[0]
-        self.name = str(path)
-
-    @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
 
 
 def finished(out: Path, steps: int) -> Path | None:
@@ -282,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             minutes = None
             if run.kind == "base":
-                runner = Runner(args.base)
+                runner = TorchRunner(args.base)
             else:
                 if not finished(run_dir, args.steps):
                     print(f"bench_adapt: {scene} {run.name} ...", file=sys.stderr, flush=True)
@@ -298,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                     minutes = (time.time() - t0) / 60
                 elif prev:
                     minutes = prev.get("minutes")
-                runner = Runner(finished(run_dir, args.steps))
+                runner = TorchRunner(finished(run_dir, args.steps))
             scores = score(Path(dataset), runner, lp, args.frames)
             s["low"] = scores["low"]
             s["frames"] = scores["frames"]

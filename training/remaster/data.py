@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .dataset import contract, resplit_by_path, split_rows, take_evenly
+from .dataset import contract, resplit_by_path, round_robin, split_rows, take_evenly
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
@@ -43,10 +43,12 @@ class PairedFrames:
         path_val_fraction: float = 0.0,
         max_pairs: int = 0,
         seed: int = 0,
+        masks: bool = False,
     ):
         """`path_val_fraction` > 0: train/val are the dataset's train+val rows split again by camera
         path (dataset.resplit_by_path); `max_pairs` > 0: only that many rows per dataset, taken
-        evenly over its camera paths (dataset.take_evenly)."""
+        evenly over its camera paths (dataset.take_evenly); `masks`: also decode the geometry masks
+        (for object-weighted losses; batches carry all-ones masks otherwise)."""
         self.roots = [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]
         self.root = self.roots[0]
         need = (source, target)
@@ -60,12 +62,14 @@ class PairedFrames:
 
         found = [(root, r) for root in self.roots for r in rows_of(root)]
         # A limit takes frames from every dataset in turn, so validation sees each of them.
-        found = interleave(found)[:limit] if limit else found
+        found = round_robin(found, lambda item: item[0])[:limit] if limit else found
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
         self.low = [load_png(root / r["files"][source]) for root, r in found]  # (H, W, 3) uint8
         self.high = [load_png(root / r["files"][target]) for root, r in found]
-        # Geometry masks (surfaces white), for object-weighted losses; None where a pair has none.
-        self.masks = [(load_png(root / r["mask"])[..., 0] > 127) if r.get("mask") else None for root, r in found]
+        # Geometry masks (surfaces white), for object-weighted losses; None where not loaded or absent.
+        self.masks = [
+            (load_png(root / r["mask"])[..., 0] > 127) if masks and r.get("mask") else None for root, r in found
+        ]
         for n, lo, hi in zip(self.names, self.low, self.high, strict=True):
             if (
                 hi.shape[0] % lo.shape[0]
@@ -113,17 +117,6 @@ class PairedFrames:
             highs.append(to_tensor(hi_crop))
             masks.append(torch.from_numpy(np.ascontiguousarray(m_crop))[None].float())  # (1, ch, cw)
         return torch.stack(lows), torch.stack(highs), torch.stack(masks)
-
-
-def interleave(items: list) -> list:
-    """(root, row) items reordered round-robin over their roots (one run per dataset)."""
-    runs: dict[Path, list] = {}
-    for item in items:
-        runs.setdefault(item[0], []).append(item)
-    out, lists = [], list(runs.values())
-    for i in range(max((len(x) for x in lists), default=0)):
-        out += [x[i] for x in lists if i < len(x)]
-    return out
 
 
 def batch_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:

@@ -122,11 +122,18 @@ def take_evenly(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     """The first `n` rows taken round-robin over camera paths (every path represented), in id order."""
     if n <= 0 or n >= len(rows):
         return rows
-    by_path: dict[tuple[str, Any], list[dict[str, Any]]] = {}
-    for r in rows:
-        by_path.setdefault(path_of(r), []).append(r)
-    lists = [by_path[k] for k in sorted(by_path, key=str)]
-    out: list[dict[str, Any]] = []
-    for i in range(max(len(x) for x in lists)):
+    by_path = sorted(rows, key=lambda r: str(path_of(r)))  # stable: each path keeps its order
+    return sorted(round_robin(by_path, path_of)[:n], key=lambda r: r["id"])
+
+
+def round_robin(items: list, key) -> list:
+    """`items` reordered round-robin over their groups (by `key`, groups in order of first
+    appearance, each keeping its order): the first k items span every group."""
+    groups: dict[Any, list] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    lists = list(groups.values())
+    out: list = []
+    for i in range(max((len(x) for x in lists), default=0)):
         out += [x[i] for x in lists if i < len(x)]
-    return sorted(out[:n], key=lambda r: r["id"])
+    return out

@@ -30,7 +30,7 @@ import onnx
 import torch
 
 from .base_model import base_path_for, load_base, load_checkpoint_model, save_base
-from .lora import AdapterError, apply_adapter
+from .lora import AdapterError, apply_adapter, read_adapter
 from .model.remaster import RemasterNet, describe
 
 OPSET = 17
@@ -183,12 +183,10 @@ def _adapter_name(p: Path) -> str:
 
 
 def _adapted(adapter: str, base_arg: str | None) -> tuple[RemasterNet, dict]:
-    from .lora import read_adapter
-
-    config, _ = read_adapter(adapter)
+    config, tensors = read_adapter(adapter)  # read once: it names its base
     base_file = base_arg or config["base"]["path"]
     base, base_info = load_base(base_file)
-    model, config = apply_adapter(base, base_info["sha256"], adapter)
+    model, config = apply_adapter(base, base_info["sha256"], adapter, (config, tensors))
     extra = _training_extra(config["training_config"], config["training_step"])
     extra["adapter"] = {
         "name": _adapter_name(Path(adapter)),

@@ -94,10 +94,15 @@ def add_adapters(model: RemasterNet, ranks: dict[str, int]) -> RemasterNet:
     inject_adapter_in_model(cfg, model)
     for name, p in model.named_parameters():
         p.requires_grad = "lora_" in name or name.startswith(SKIP_PREFIX)
-    got = {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
+    got = adapter_ranks(model)
     if got != ranks:
         raise RuntimeError(f"peft made adapters {got}, expected {ranks}")
     return model
+
+
+def adapter_ranks(model: nn.Module) -> dict[str, int]:
+    """The rank of every LoRA layer of `model` (full module name -> rank)."""
+    return {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
 
 
 def adapter_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -179,9 +184,12 @@ def read_adapter(path: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
     return config, tensors
 
 
-def apply_adapter(base: RemasterNet, base_sha256: str, adapter_path: str | Path) -> tuple[RemasterNet, dict]:
-    """The base with the adapter at `adapter_path` merged in; refuses an adapter trained on another base."""
-    config, tensors = read_adapter(adapter_path)
+def apply_adapter(
+    base: RemasterNet, base_sha256: str, adapter_path: str | Path, adapter: tuple[dict, dict] | None = None
+) -> tuple[RemasterNet, dict]:
+    """The base with the adapter at `adapter_path` (or its `read_adapter` result, when already
+    read) merged in; refuses an adapter trained on another base."""
+    config, tensors = adapter or read_adapter(adapter_path)
     if config["base"]["sha256"] != base_sha256:
         raise AdapterError(
             f"{adapter_path} was trained on another base (weights sha256 {config['base']['sha256'][:12]}...,"

@@ -1,17 +1,21 @@
-"""The model as a function of a frame, for evaluation: from a training checkpoint (PyTorch) or an
-exported ONNX file (onnxruntime, CPU). (1, 3, H, W) float32 RGB in [0, 1] in and out."""
+"""The model as a function of a frame, for evaluation: from a training checkpoint or base weights
+(PyTorch) or an exported ONNX file (onnxruntime, CPU). (1, 3, H, W) float32 RGB in [0, 1] in and out."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import torch
 
 
 class TorchRunner:
-    def __init__(self, checkpoint: str):
-        from .base_model import load_checkpoint_model
+    """A training checkpoint (adapters merged) or base weights (.base.safetensors)."""
 
-        self.model, _ = load_checkpoint_model(checkpoint)
+    def __init__(self, checkpoint: str | Path):
+        from .base_model import load_base
+
+        self.model, _ = load_base(checkpoint)
         self.name = f"checkpoint {checkpoint}"
 
     @torch.no_grad()

@@ -196,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed}
     try:
         train = PairedFrames(
-            cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant, max_pairs=cfg.train_pairs, **split
+            cfg.dataset_dir,
+            "train",
+            cfg.source_variant,
+            cfg.target_variant,
+            max_pairs=cfg.train_pairs,
+            masks=cfg.object_weight > 0,  # only the object-weighted losses read them
+            **split,
         )
         val = PairedFrames(
             cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images, **split

@@ -256,7 +256,7 @@ def test_object_weight_weighs_surface_pixels_and_batches_carry_the_crop_of_the_m
     assert float(weighted_mse(pred, target, left, 3.0)) == pytest.approx(4 * 8 / (4 * 8 + 8))  # 0.8
     assert float(weighted_mse(pred, target, 1 - left, 3.0)) == pytest.approx(8 / 40)  # 0.2
 
-    test = PairedFrames(dataset, "test")  # the fixture's test pairs have a mask: the left half
+    test = PairedFrames(dataset, "test", masks=True)  # the fixture's test pairs have a mask: the left half
     low, high, mask = test.batch(3, 16, batch_generator(0, 0))
     assert mask.shape == (3, 1, 16, 16) and low.shape == high.shape == (3, 3, 16, 16)
     assert set(mask.unique().tolist()) <= {0.0, 1.0}

@@ -1,9 +1,8 @@
 """The training objective, as one unit: (prediction, target, step, config) -> (loss, logged parts).
 
-Generator: mse_factor * MSE (surface pixels weighted by object_weight) + colour_factor * L1 in
-CIE Lab + lpips_factor * LPIPS
-(from lpips_start_step) + gan_factor * hinge GAN (from gan_start_step, through a frozen
-discriminator). Discriminator: the hinge loss on (target, detached prediction). Images
+Generator: mse_factor * MSE + colour_factor * L1 in CIE Lab (both with surface pixels weighted
+by object_weight) + lpips_factor * LPIPS (from lpips_start_step) + gan_factor * hinge GAN (from
+gan_start_step, through a frozen discriminator). Discriminator: the hinge loss on (target, detached prediction). Images
 (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches, accumulation, optimiser steps, logging;
 everything about what the loss is lives here.
 """
@@ -15,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..colour import srgb_to_lab
@@ -58,24 +56,26 @@ def frozen(module: nn.Module) -> Iterator[None]:
             p.requires_grad_(True)
 
 
-def weighted_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, object_weight: float):
-    """MSE where a surface pixel (mask 1) weighs 1 + object_weight times a background pixel,
-    normalised by the weights: with object_weight 0 (or no mask) the plain MSE."""
+def object_weighted_mean(err: torch.Tensor, mask: torch.Tensor | None, object_weight: float) -> torch.Tensor:
+    """Mean of a per-pixel error (B, C, H, W) where a surface pixel (mask (B, 1, H, W) = 1) weighs
+    1 + object_weight times a background pixel, normalised by the weights: with object_weight 0
+    (or no mask) the plain mean."""
     if mask is None or object_weight == 0:
-        return F.mse_loss(pred.float(), target)
-    w = 1.0 + object_weight * mask  # (B, 1, H, W)
-    return ((pred.float() - target) ** 2 * w).sum() / (w.sum() * pred.shape[1])
+        return err.mean()
+    w = 1.0 + object_weight * mask
+    return (err * w).sum() / (w.sum() * err.shape[1])
+
+
+def weighted_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, object_weight: float):
+    """MSE in sRGB, object pixels weighted (object_weighted_mean)."""
+    return object_weighted_mean((pred.float() - target) ** 2, mask, object_weight)
 
 
 def lab_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, object_weight: float):
     """Mean |Lab(pred) - Lab(target)| (CIE L*a*b*, D65; one unit = one L* step), weighted like
     weighted_mse. It sees the small hue and lightness shifts of dark surfaces that sRGB MSE barely
     does (and that CIEDE2000, the evaluation's colour error, does)."""
-    d = (srgb_to_lab(pred) - srgb_to_lab(target)).abs()  # (B, 3, H, W)
-    if mask is None or object_weight == 0:
-        return d.mean()
-    w = 1.0 + object_weight * mask
-    return (d * w).sum() / (w.sum() * d.shape[1])
+    return object_weighted_mean((srgb_to_lab(pred) - srgb_to_lab(target)).abs(), mask, object_weight)
 
 
 def generator_loss(

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { DEMO_DIST, DEMO_ROOT } from "../../../engine-demo/node/browser.ts";
 
@@ -87,9 +87,4 @@ export async function bundleSceneModule(modulePath: string): Promise<SceneModule
   mkdirSync(join(site, "assets"), { recursive: true });
   copyFileSync(join(DEMO_DIST, "assets/photoStudio.env"), join(site, "assets/photoStudio.env"));
   return { dir: site, dispose: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The folder the module's own files are served from (its directory). */
-export function sceneModuleDir(modulePath: string): string {
-  return dirname(resolve(modulePath));
 }

@@ -15,8 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-import torch
-
+from .checkpoint import read_checkpoint
 from .lora import add_adapters, merge, plan_ranks, weights_hash
 from .model.remaster import ModelConfig, RemasterNet
 
@@ -26,7 +25,7 @@ BASE_META_KEY = "remaster_base"
 
 def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
     """A training checkpoint's network in eval mode (LoRA adapters merged), and the checkpoint."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_checkpoint(path)
     model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
     cfg = ckpt.get("config", {})
     if cfg.get("lora_rank", 0) > 0:

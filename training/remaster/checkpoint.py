@@ -25,6 +25,87 @@ def atomic_save(obj, path: Path) -> None:
             os.remove(tmp)
 
 
+# What every training checkpoint holds (train.py writes them; resume, export and adapt read them).
+CHECKPOINT_KEYS = ("model", "step", "config", "model_config")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable training checkpoint; the message names it."""
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """A training checkpoint (step_N.pt), or a CheckpointError naming the file and what is wrong."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"checkpoint not found: {p}")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as e:  # torch raises pickle, zip and runtime errors for foreign or torn files
+        raise CheckpointError(f"{p} cannot be read as a PyTorch checkpoint ({type(e).__name__}: {e})") from None
+    lacking = [k for k in CHECKPOINT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+    if lacking:
+        raise CheckpointError(f"{p} is not a training checkpoint written by remaster.train (no {', '.join(lacking)})")
+    return ckpt
+
+
+# Keys a resumed run takes from the command line: bookkeeping, not what the run computes.
+RESUMABLE_KEYS = frozenset(
+    {
+        "max_steps",
+        "save_steps",
+        "eval_steps",
+        "logging_steps",
+        "device",
+        "output_dir",
+        "num_eval_images",
+        "report_images",
+    }
+)
+# Loss schedule keys: they change on resume only when given explicitly (then the run is no longer
+# the uninterrupted one; the change is printed and saved in the next checkpoint).
+SCHEDULE_KEYS = frozenset({"gan_factor", "gan_start_step", "lpips_start_step"})
+# What the network and its data are: given explicitly with another value than the checkpoint's,
+# it is another run, and an error (the checkpoint's weights cannot become that network).
+IDENTITY_KEYS = (
+    "model_preset",
+    "skip_connections",
+    "residual",
+    "upscale",
+    "base",
+    "lora_rank",
+    "lora_rank_ae",
+    "lora_targets",
+    "dataset_dir",
+    "source_variant",
+    "target_variant",
+)
+
+
+def resumed_config(cfg, ckpt: dict, given: dict, path: Path):
+    """The config a resumed run continues with: the checkpoint's, bar the bookkeeping keys of `cfg`
+    (this command's) and the schedule keys `given` explicitly; an identity key given with another
+    value is a ConfigError naming it, both values and the checkpoint."""
+    import sys
+
+    from .config import ConfigError, from_dict
+
+    saved = from_dict(ckpt["config"])
+    clash = [k for k in IDENTITY_KEYS if k in given and getattr(cfg, k) != getattr(saved, k)]
+    if clash:
+        detail = "; ".join(f"{k}={getattr(saved, k)!r} there, {getattr(cfg, k)!r} asked" for k in clash)
+        raise ConfigError(
+            f"{path} is a checkpoint of another run ({detail}); resume with that run's config or start a new output_dir"
+        )
+    for k in RESUMABLE_KEYS:
+        setattr(saved, k, getattr(cfg, k))
+    for k in SCHEDULE_KEYS & set(given):
+        print(
+            f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})", file=sys.stderr
+        )
+        setattr(saved, k, getattr(cfg, k))
+    return saved
+
+
 def rng_state() -> dict:
     s = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
     if torch.cuda.is_available():

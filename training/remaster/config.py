@@ -7,6 +7,7 @@ checkpoint and the exported model's metadata.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -135,12 +136,18 @@ def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any], source: str) ->
                 f" (a render variant of the manifest, e.g. low)"
             )
         if key not in types:
-            raise ConfigError(f"unknown config key {key!r} in {source}")
+            near = difflib.get_close_matches(key, types, n=2)
+            hint = f" (did you mean {' or '.join(repr(k) for k in near)}?)" if near else ""
+            raise ConfigError(f"unknown config key {key!r} in {source}{hint}")
         setattr(cfg, key, _coerce(key, value, types[key]))
     return cfg
 
 
 def validate(cfg: TrainConfig) -> TrainConfig:
+    from .model.remaster import PRESETS
+
+    if cfg.model_preset not in PRESETS:
+        raise ConfigError(f"model_preset must be one of {', '.join(sorted(PRESETS))}; got {cfg.model_preset!r}")
     if cfg.resolution % 8 or cfg.resolution <= 0:
         raise ConfigError(f"resolution must be a positive multiple of 8, got {cfg.resolution}")
     if cfg.lr_scheduler_type not in ("constant", "constant_with_warmup", "linear", "cosine"):
@@ -196,12 +203,26 @@ def parse_cli_overrides(items: list[str]) -> dict[str, str]:
     return out
 
 
+def read_yaml(yaml_path: str | None) -> dict[str, Any]:
+    """The keys a YAML config file sets ({} without one); a missing or malformed file is a ConfigError."""
+    if not yaml_path:
+        return {}
+    p = Path(yaml_path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p} is not valid YAML ({e})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{yaml_path} must hold a mapping of config keys")
+    return data
+
+
 def load_config(yaml_path: str | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
     cfg = TrainConfig()
-    if yaml_path:
-        data = yaml.safe_load(Path(yaml_path).read_text()) or {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{yaml_path} must hold a mapping of config keys")
+    data = read_yaml(yaml_path)
+    if data:
         apply_overrides(cfg, data, yaml_path)
     if overrides:
         apply_overrides(cfg, overrides, "the command line")

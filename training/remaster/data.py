@@ -2,7 +2,7 @@
 
 Reads the split's rows of manifest.jsonl (remaster.dataset, the one reader) and decodes the PNGs
 of the source and target render variants (`low` -> `high` by default) once into uint8 memory.
-Batches are drawn by a generator seeded from (seed, step, rank), so a resumed run draws exactly
+Batches are drawn by a generator seeded from (seed, step), so a resumed run draws exactly
 the batches an uninterrupted one would.
 Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk).
 """
@@ -13,17 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
-from .dataset import contract, resplit_by_path, round_robin, split_rows, take_evenly
+from .dataset import DatasetError, contract, load_png, read_frame, resplit_by_path, round_robin, split_rows, take_evenly
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
 
 
-def load_png(path: Path) -> np.ndarray:
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)  # (H, W, 3)
+__all__ = ["PairedFrames", "batch_generator", "load_png", "to_tensor", "SOURCE", "TARGET"]
 
 
 def to_tensor(a: np.ndarray) -> torch.Tensor:
@@ -64,8 +61,8 @@ class PairedFrames:
         # A limit takes frames from every dataset in turn, so validation sees each of them.
         found = round_robin(found, lambda item: item[0])[:limit] if limit else found
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
-        self.low = [load_png(root / r["files"][source]) for root, r in found]  # (H, W, 3) uint8
-        self.high = [load_png(root / r["files"][target]) for root, r in found]
+        self.low = [read_frame(root, r, source) for root, r in found]  # (H, W, 3) uint8
+        self.high = [read_frame(root, r, target) for root, r in found]
         # Geometry masks (surfaces white), for object-weighted losses; None where not loaded or absent.
         self.masks = [
             (load_png(root / r["mask"])[..., 0] > 127) if masks and r.get("mask") else None for root, r in found
@@ -76,9 +73,9 @@ class PairedFrames:
                 or hi.shape[1] % lo.shape[1]
                 or hi.shape[0] // lo.shape[0] != hi.shape[1] // lo.shape[1]
             ):
-                raise ValueError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")
+                raise DatasetError(f"pair {n}: high {hi.shape[:2]} is not an integer multiple of low {lo.shape[:2]}")
             if hi.shape[0] // lo.shape[0] != self.high[0].shape[0] // self.low[0].shape[0]:
-                raise ValueError(
+                raise DatasetError(
                     f"pair {n}: high/low scale differs from pair {self.names[0]}'s (datasets of one scale only)"
                 )
 
@@ -94,24 +91,31 @@ class PairedFrames:
         return to_tensor(self.low[i]), to_tensor(self.high[i])
 
     def batch(
-        self, batch_size: int, crop: int, generator: torch.Generator
+        self, batch_size: int, crop: int, generator: torch.Generator, shard: tuple[int, int] = (0, 1)
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip.
+        `shard` = (rank, world): the global batch is world * batch_size draws from `generator`
+        (the same on every rank), this rank takes its slice; so N processes train on exactly the
+        pairs one process would with an N-times larger batch.
         Returns (low, high, mask): mask (B, 1, H, W) float, 1 on surfaces (all ones without a mask)."""
+        rank, world = shard
         s = self.scale
         lows, highs, masks = [], [], []
-        for _ in range(batch_size):
+        for k in range(batch_size * world):
             i = int(torch.randint(len(self), (1,), generator=generator))
-            lo, hi = self.low[i], self.high[i]
-            ch = min(crop, hi.shape[0]) // (8 * s) * (8 * s)
-            cw = min(crop, hi.shape[1]) // (8 * s) * (8 * s)
-            y = int(torch.randint(hi.shape[0] // s - ch // s + 1, (1,), generator=generator)) * s
-            x = int(torch.randint(hi.shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
+            hi_shape = self.high[i].shape
+            ch = min(crop, hi_shape[0]) // (8 * s) * (8 * s)
+            cw = min(crop, hi_shape[1]) // (8 * s) * (8 * s)
+            y = int(torch.randint(hi_shape[0] // s - ch // s + 1, (1,), generator=generator)) * s
+            x = int(torch.randint(hi_shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
+            flip = bool(torch.randint(2, (1,), generator=generator))
+            if k // batch_size != rank:
+                continue  # another rank's part of the global batch
+            lo, hi, mask = self.low[i], self.high[i], self.masks[i]
             lo_crop = lo[y // s : (y + ch) // s, x // s : (x + cw) // s]  # (ch/s, cw/s, 3)
             hi_crop = hi[y : y + ch, x : x + cw]  # (ch, cw, 3)
-            mask = self.masks[i]
             m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
-            if bool(torch.randint(2, (1,), generator=generator)):
+            if flip:
                 lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
             lows.append(to_tensor(lo_crop))
             highs.append(to_tensor(hi_crop))
@@ -119,7 +123,8 @@ class PairedFrames:
         return torch.stack(lows), torch.stack(highs), torch.stack(masks)
 
 
-def batch_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
+def batch_generator(seed: int, step: int) -> torch.Generator:
+    """The generator of one micro-step's global batch: the same on every rank (see batch's shard)."""
     g = torch.Generator()
-    g.manual_seed((seed * 1_000_003 + step * 7919 + rank * 104_729) % (2**63))
+    g.manual_seed((seed * 1_000_003 + step * 7919) % (2**63))
     return g

@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checkpoint import CheckpointError
 from .data import SOURCE, TARGET, load_png, to_tensor
-from .dataset import baseline_variants, read_manifest, split_rows, splits
+from .dataset import DatasetError, baseline_variants, read_frame, read_manifest, render_ms, split_rows, splits
 from .eval_report import write_report
 from .losses.lpips import LPIPS, load_lpips, lpips_01
 from .metrics import METRICS, OBJ, MetricSuite, lower_is_better
-from .runners import OnnxRunner, TorchRunner
+from .runners import ModelMismatch, OnnxRunner, TorchRunner, checked_output
 from .temporal import clip_metrics, load_depth
 from .weights import WeightsUnavailable
 
@@ -72,23 +73,23 @@ def evaluate(
     grid: dict[str, torch.Tensor] = {}
     for r in rows:
         scene = str(r.get("layout", r.get("scene", "all")))
-        high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
-        low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]  # decoded once: a method and the input
+        high = to_tensor(read_frame(dataset_dir, r, TARGET))[None]
+        low = to_tensor(read_frame(dataset_dir, r, SOURCE))[None]  # decoded once: a method and the input
         mask = load_mask(dataset_dir / r["mask"]) if r.get("mask") else None
         outs = {}
         for m in methods:
             if m == "remaster":
                 t0 = time.perf_counter()
-                outs[m] = runner(low).float().clamp(0, 1)
+                outs[m] = checked_output(runner, low, high.shape[-2:], r["id"])
                 ms[m].append((time.perf_counter() - t0) * 1000)
             else:
-                img = low if m == SOURCE else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
+                img = low if m == SOURCE else to_tensor(read_frame(dataset_dir, r, m))[None]
                 if img.shape[-2:] != high.shape[-2:]:  # low rendered at reduced scale: compare upsampled
                     img = torch.nn.functional.interpolate(
                         img, size=high.shape[-2:], mode="bilinear", align_corners=False
                     )
                 outs[m] = img
-                ms[m].append(float(r.get("renderMs", {}).get(m, float("nan"))))
+                ms[m].append(float(render_ms(dataset_dir, r).get(m, float("nan"))))
             for k, v in suite.per_image(outs[m], high, mask).items():
                 per[m][k].extend(v)
                 scenes[scene][m][k].extend(v)
@@ -103,10 +104,11 @@ def evaluate(
         s: {m: {**_means(v[m]), "frames": len(next(iter(v[m].values()), []))} for m in methods}
         for s, v in scenes.items()
     }
-    render_ms = {
-        v: float(np.nanmean([float(r.get("renderMs", {}).get(v, float("nan"))) for r in rows]))
+    timings = [render_ms(dataset_dir, r) for r in rows]
+    render_times = {
+        v: float(np.nanmean([float(t.get(v, float("nan"))) for t in timings]))
         for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
-        if any(v in r.get("renderMs", {}) for r in rows)
+        if any(v in t for t in timings)
     }
     return {
         "frames": len(rows),
@@ -122,7 +124,7 @@ def evaluate(
         "model": runner.name if runner else None,
         "ms_note": "remaster: CPU inference in this process (PyTorch or onnxruntime); others: the renderer's render ms",
         # Mean render ms per variant over these frames (high included: the cost the model replaces).
-        "render_ms": render_ms,
+        "render_ms": render_times,
         "engine": rows[0].get("engine"),
     }, (torch.cat(list(grid.values()), dim=1) if grid else None)
 
@@ -151,15 +153,15 @@ def temporal_metrics(dataset_dir: Path, clip_rows: list[dict], runner, methods: 
         frames = []
         here = [m for m in methods if m in ("remaster", SOURCE) or m in rs[0]["files"]]  # baselines it has
         for r in sorted(rs, key=lambda r: r["clip"]["index"]):
-            high = to_tensor(load_png(dataset_dir / r["files"][TARGET]))[None]
-            low = to_tensor(load_png(dataset_dir / r["files"][SOURCE]))[None]
+            high = to_tensor(read_frame(dataset_dir, r, TARGET))[None]
+            low = to_tensor(read_frame(dataset_dir, r, SOURCE))[None]
             outs = {
                 m: (
-                    runner(low).float().clamp(0, 1)
+                    checked_output(runner, low, high.shape[-2:], r["id"])
                     if m == "remaster"
                     else low
                     if m == SOURCE
-                    else to_tensor(load_png(dataset_dir / r["files"][m]))[None]
+                    else to_tensor(read_frame(dataset_dir, r, m))[None]
                 )
                 for m in here
             }
@@ -209,24 +211,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkpoint and args.onnx:
         print("evaluate: pass --checkpoint or --onnx, not both", file=sys.stderr)
         return 2
-    runner = TorchRunner(args.checkpoint) if args.checkpoint else OnnxRunner(args.onnx) if args.onnx else None
+    try:
+        runner = TorchRunner(args.checkpoint) if args.checkpoint else OnnxRunner(args.onnx) if args.onnx else None
+    except (CheckpointError, ValueError, FileNotFoundError) as e:
+        print(f"evaluate: model: {e}", file=sys.stderr)
+        return 2
     lp, err = None, None
     try:
         lp = load_lpips("alex", args.lpips_backbone, args.lpips_heads)
     except WeightsUnavailable as e:
         err = str(e)
-    res, grid = evaluate(
-        Path(args.dataset_dir),
-        runner,
-        args.metrics.split(","),
-        lp,
-        err,
-        args.limit,
-        args.grid_scenes,
-        split=args.split,
-        grid_tile=args.grid_tile,
-        frames_per_scene=args.frames_per_scene,
-    )
+    try:
+        res, grid = evaluate(
+            Path(args.dataset_dir),
+            runner,
+            args.metrics.split(","),
+            lp,
+            err,
+            args.limit,
+            args.grid_scenes,
+            split=args.split,
+            grid_tile=args.grid_tile,
+            frames_per_scene=args.frames_per_scene,
+        )
+    except DatasetError as e:
+        print(f"evaluate: dataset: {e}", file=sys.stderr)
+        return 2
+    except ModelMismatch as e:
+        print(f"evaluate: {e}", file=sys.stderr)
+        return 2
     print(write_report(Path(args.out), res, grid))
     return 0
 

@@ -101,7 +101,10 @@ def _set_metadata(path: Path, meta: dict, dtype: str) -> None:
 
 
 def read_metadata(path: str | Path) -> dict:
-    m = onnx.load(str(path), load_external_data=False)
+    try:
+        m = onnx.load(str(path), load_external_data=False)
+    except Exception as e:  # protobuf DecodeError and friends: a torn or foreign file
+        raise ValueError(f"{path} cannot be read as an ONNX model ({type(e).__name__}: {e})") from None
     props = {p.key: p.value for p in m.metadata_props}
     if "remaster" not in props:
         raise ValueError(f"{path}: no 'remaster' metadata: not a model exported by remaster.export")

@@ -9,6 +9,26 @@ import numpy as np
 import torch
 
 
+class ModelMismatch(ValueError):
+    """A model that does not fit the frames it is given (size, contract) or outputs non-finite values."""
+
+
+def checked_output(runner, low: torch.Tensor, want_hw: tuple[int, int], pair: str) -> torch.Tensor:
+    """runner(low) as (1, 3, H, W) float in [0, 1], or ModelMismatch naming the pair: an output of
+    another size than the target frame (a model trained for another configuration), NaN or inf."""
+    out = runner(low).float()
+    if tuple(out.shape[-2:]) != tuple(want_hw):
+        raise ModelMismatch(
+            f"{runner.name} turns pair {pair}'s {low.shape[-1]}x{low.shape[-2]} frame into "
+            f"{out.shape[-1]}x{out.shape[-2]}, but its high frame is {want_hw[1]}x{want_hw[0]}: "
+            "model and dataset were made for different configurations (upscale or size)"
+        )
+    bad = (~torch.isfinite(out)).sum().item()
+    if bad:
+        raise ModelMismatch(f"{runner.name} output {bad} non-finite values (NaN/inf) on pair {pair}")
+    return out.clamp(0, 1)
+
+
 class TorchRunner:
     """A training checkpoint (adapters merged) or base weights (.base.safetensors)."""
 
@@ -27,7 +47,19 @@ class OnnxRunner:
     def __init__(self, path: str):
         import onnxruntime as ort
 
+        from .export import read_metadata
+
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"ONNX model not found: {path}")
+        read_metadata(path)  # ValueError naming the file: not a Remaster model
         self.sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        ins, outs = [i.name for i in self.sess.get_inputs()], [o.name for o in self.sess.get_outputs()]
+        shape = self.sess.get_inputs()[0].shape
+        if ins != ["input"] or outs != ["output"] or len(shape) != 4 or shape[1] != 3:
+            raise ValueError(
+                f"{path}: inputs {ins} {shape}, outputs {outs}: not the Remaster contract"
+                " (input 'input' (1, 3, H, W) -> output 'output')"
+            )
         self.dtype = np.float16 if self.sess.get_inputs()[0].type == "tensor(float16)" else np.float32
         self.name = f"onnx {path}"
 

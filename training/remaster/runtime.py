@@ -47,6 +47,16 @@ def init_distributed() -> tuple[int, int]:
     return (dist.get_rank() if dist.is_initialized() else 0), world
 
 
+def mean_across_ranks(values: dict[str, float]) -> dict[str, float]:
+    """The mean of each value over the processes of a distributed run (every rank must call it at
+    the same step); the values themselves in a single process."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return values
+    t = torch.tensor(list(values.values()), dtype=torch.float64)
+    dist.all_reduce(t)
+    return dict(zip(values, (t / dist.get_world_size()).tolist(), strict=True))
+
+
 class LoadMeter:
     """CPU utilisation of this process (from /proc), resident memory, and GPU figures if any."""
 

@@ -22,9 +22,21 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .base_model import load_base
-from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, rng_state, set_rng_state, trim_metrics
-from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides, to_dict
+from .checkpoint import (
+    CheckpointError,
+    atomic_save,
+    checkpoint_dir,
+    latest_checkpoint,
+    prune,
+    read_checkpoint,
+    resumed_config,
+    rng_state,
+    set_rng_state,
+    trim_metrics,
+)
+from .config import ConfigError, TrainConfig, load_config, parse_cli_overrides, read_yaml, to_dict
 from .data import PairedFrames, batch_generator
+from .dataset import DatasetError
 from .lora import AdapterError, add_adapters, plan_ranks
 from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
@@ -32,7 +44,7 @@ from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_acti
 from .metrics import MetricSuite
 from .model.remaster import ModelConfig, RemasterNet, build_model, describe
 from .model.taesd import load_taesd_weights
-from .runtime import LoadMeter, autocast, init_distributed, pick_device
+from .runtime import LoadMeter, autocast, init_distributed, mean_across_ranks, pick_device
 from .validation import evaluate_model, save_eval_grid
 from .weights import WeightsUnavailable, load_state_dict
 
@@ -82,6 +94,24 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
     return model, base_info
 
 
+def load_data(cfg: TrainConfig) -> tuple[PairedFrames, PairedFrames]:
+    """The run's train and val pairs (a DatasetError names the folder, file or row that is wrong)."""
+    split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed}
+    train = PairedFrames(
+        cfg.dataset_dir,
+        "train",
+        cfg.source_variant,
+        cfg.target_variant,
+        max_pairs=cfg.train_pairs,
+        masks=cfg.object_weight > 0,  # only the object-weighted losses read them
+        **split,
+    )
+    val = PairedFrames(
+        cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images, **split
+    )
+    return train, val
+
+
 def build_lpips(cfg: TrainConfig) -> tuple[LPIPS | None, str | None]:
     try:
         return load_lpips(cfg.lpips_net, cfg.lpips_backbone or None, cfg.lpips_heads or None), None
@@ -109,44 +139,34 @@ def main(argv: list[str] | None = None) -> int:
     resume_path = None
     if args.resume:
         resume_path = latest_checkpoint(out) if args.resume == "auto" else Path(args.resume)
-        if args.resume != "auto" and not resume_path.is_file():
-            print(f"train: checkpoint not found: {resume_path}", file=sys.stderr)
-            return 2
-    ckpt = torch.load(resume_path, map_location="cpu", weights_only=False) if resume_path else None
-    if ckpt is not None:
-        # The run's identity comes from the checkpoint. Bookkeeping keys follow the command line;
-        # loss schedule keys change only when given explicitly (then the run is no longer the
-        # uninterrupted one, and the change is printed and saved in the next checkpoint).
-        resumable = {
-            "max_steps",
-            "save_steps",
-            "eval_steps",
-            "logging_steps",
-            "device",
-            "output_dir",
-            "num_eval_images",
-            "report_images",
-        }
-        schedule = {"gan_factor", "gan_start_step", "lpips_start_step"}
-        saved = from_dict(ckpt["config"])
-        for k in resumable:
-            setattr(saved, k, getattr(cfg, k))
-        explicit = parse_cli_overrides(args.overrides)
-        for k in schedule & set(explicit):
-            print(
-                f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})",
-                file=sys.stderr,
-            )
-            setattr(saved, k, getattr(cfg, k))
-        cfg = saved
+    try:
+        ckpt = read_checkpoint(resume_path) if resume_path else None
+        if ckpt is not None:
+            given = {**read_yaml(args.config), **parse_cli_overrides(args.overrides)}
+            cfg = resumed_config(cfg, ckpt, given, resume_path)
+    except (CheckpointError, ConfigError) as e:
+        print(f"train: {e}", file=sys.stderr)
+        return 2
+    try:  # the data before anything slow: a wrong folder is the first thing a user hears about
+        train, val = load_data(cfg)
+    except (DatasetError, FileNotFoundError) as e:
+        print(f"train: dataset: {e}", file=sys.stderr)
+        return 2
 
     torch.manual_seed(cfg.seed)
     try:
         model, base_info = build_network(cfg, ckpt)
-    except (AdapterError, ValueError, FileNotFoundError) as e:
+    except (AdapterError, CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"train: {e}", file=sys.stderr)
         return 2
-    disc = MultiScaleDiscriminator()
+    if train.scale != cfg.upscale:
+        print(
+            f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}"
+            f" ({cfg.dataset_dir} was rendered for another configuration)",
+            file=sys.stderr,
+        )
+        return 2
+    disc = MultiScaleDiscriminator.for_crop(min(cfg.resolution, *(min(h.shape[:2]) for h in train.high)))
     model.to(device)
     disc.to(device)
     if cfg.channels_last:
@@ -193,30 +213,6 @@ def main(argv: list[str] | None = None) -> int:
         lpips.to(device)
     suite = MetricSuite([m for m in cfg.metrics_list], lpips, lpips_error)
 
-    split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed}
-    try:
-        train = PairedFrames(
-            cfg.dataset_dir,
-            "train",
-            cfg.source_variant,
-            cfg.target_variant,
-            max_pairs=cfg.train_pairs,
-            masks=cfg.object_weight > 0,  # only the object-weighted losses read them
-            **split,
-        )
-        val = PairedFrames(
-            cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images, **split
-        )
-    except (ValueError, KeyError, FileNotFoundError) as e:
-        print(f"train: dataset: {e}", file=sys.stderr)
-        return 2
-    if train.scale != cfg.upscale:
-        print(
-            f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}",
-            file=sys.stderr,
-        )
-        return 2
-
     if is_main:
         out.mkdir(parents=True, exist_ok=True)
         print(
@@ -250,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         use_gan = gan_active(cfg, step)
         logs = dict.fromkeys(LOSS_PARTS, 0.0)
         for acc in range(cfg.gradient_accumulation_steps):
-            g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc, rank)
-            low, high, mask = train.batch(micro, cfg.resolution, g)
+            g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc)
+            low, high, mask = train.batch(micro, cfg.resolution, g, shard=(rank, world))
             low, high, mask = low.to(device), high.to(device), mask.to(device)
             if cfg.channels_last:
                 low, high = (
@@ -283,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         bar.update(1)
         bar.set_postfix(mse=f"{logs['mse']:.4f}", lpips=f"{logs['lpips']:.3f}")
 
+        if step % cfg.logging_steps == 0 or step == cfg.max_steps:
+            logs = mean_across_ranks(logs)  # the global batch's losses (every rank takes part)
         if is_main and (step % cfg.logging_steps == 0 or step == cfg.max_steps):
             now = time.time()
             row = {

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from remaster.data import PairedFrames
-from remaster.dataset import read_identity, read_manifest, split_rows
+from remaster.dataset import DatasetError, read_identity, read_manifest, split_rows
 from remaster.import_pairs import ImportPairsError, import_pairs
 from remaster.import_pairs import main as import_main
 
@@ -30,11 +30,13 @@ def test_a_format_1_dataset_still_loads_with_its_layout_renamed(dataset, tmp_pat
 
 
 def test_bad_manifests_are_errors_naming_the_problem(dataset, tmp_path):
-    with pytest.raises(FileNotFoundError, match="manifest.jsonl not found"):
+    with pytest.raises(DatasetError, match="manifest.jsonl not found"):
         read_manifest(tmp_path)
+    with pytest.raises(DatasetError, match="does not exist"):
+        read_manifest(tmp_path / "nope")
     with pytest.raises(ValueError, match="unknown split 'testing'"):
         split_rows(dataset, "testing")
-    with pytest.raises(KeyError, match="has no low_fsr1 file"):
+    with pytest.raises(DatasetError, match="has no low_fsr1 file"):
         split_rows(dataset, "train", need=("low", "low_fsr1"))
     bad = tmp_path / "bad"
     bad.mkdir()

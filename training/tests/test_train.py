@@ -1,4 +1,5 @@
 import json
+import random
 import signal
 import subprocess
 import sys
@@ -64,20 +65,33 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120.0) -> None:
     deadline = time.time() + timeout
     while not ready():
         assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()[-2000:]}"
-        assert time.time() < deadline, "the run did not reach its first checkpoint in time"
+        assert time.time() < deadline, "the run did not reach the kill point in time"
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
 
-def test_killed_and_resumed_run_matches_an_uninterrupted_one(dataset, tmp_path, lpips_weights):
+def _logged_step(out) -> int:
+    """The last step the run logged (metrics.jsonl, a row per step here); 0 before any."""
+    path = out / "metrics.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    for line in reversed(lines):
+        try:
+            return json.loads(line)["step"]
+        except (json.JSONDecodeError, KeyError):
+            continue
+    return 0
+
+
+def test_killed_at_five_random_steps_and_resumed_run_matches_an_uninterrupted_one(dataset, tmp_path, lpips_weights):
     backbone, heads = lpips_weights
-    steps = 60
+    steps, seed = 60, int(time.time()) % 10_000
+    kills = sorted(random.Random(seed).sample(range(3, steps - 5), 5))
     common = _args(
         dataset,
         "{out}",
         f"max_steps={steps}",
-        "save_steps=3",
+        "save_steps=2",  # kills land on checkpoints and between them
         f"eval_steps={steps}",
         "logging_steps=1",
         "gan_start_step=2",
@@ -89,22 +103,27 @@ def test_killed_and_resumed_run_matches_an_uninterrupted_one(dataset, tmp_path, 
 
     resumed = tmp_path / "resumed"
     args = [a.replace("{out}", str(resumed)) for a in common]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "remaster.train", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    _kill_when(proc, lambda: (resumed / "checkpoints" / "step_3.pt").exists())
-    assert proc.returncode == -signal.SIGKILL
-    kept = sorted(p.name for p in (resumed / "checkpoints").iterdir())
-    assert f"step_{steps}.pt" not in kept, f"the run finished before the kill ({kept}): the test proves nothing"
+    for i, at in enumerate(kills):
+        resume = ["--resume", "auto"] if i else []
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "remaster.train", *resume, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _kill_when(proc, lambda at=at: _logged_step(resumed) >= at)
+        assert proc.returncode == -signal.SIGKILL
+        kept = sorted(p.name for p in (resumed / "checkpoints").iterdir())
+        assert f"step_{steps}.pt" not in kept, f"seed {seed}: the run finished before kill {i} ({kept})"
     assert train_main(["--resume", "auto", *args]) == 0
 
     a = torch.load(straight / "checkpoints" / f"step_{steps}.pt", weights_only=False)
     b = torch.load(resumed / "checkpoints" / f"step_{steps}.pt", weights_only=False)
     for part in ("model", "disc"):
         for k in a[part]:
-            assert torch.equal(a[part][k], b[part][k]), f"{part}.{k} differs after resume"
+            assert torch.equal(a[part][k], b[part][k]), f"seed {seed} (kills at {kills}): {part}.{k} differs"
     assert a["opt"]["state"][0]["step"] == b["opt"]["state"][0]["step"]
-    # The losses logged after the resume point are the uninterrupted run's (the kill may leave
+    # The losses logged after each resume point are the uninterrupted run's (a kill may leave
     # rows past the checkpoint: they are dropped on resume).
     la, lb = _losses(straight), _losses(resumed)
     assert [r["step"] for r in lb] == [r["step"] for r in la]

@@ -26,11 +26,18 @@ class PatchDiscriminator(nn.Module):
 
 
 class MultiScaleDiscriminator(nn.Module):
+    MIN_SIDE = 32  # a scale whose input would be smaller than this is skipped (tiny test crops)
+
     def __init__(self, scales: int = 3, channels: int = 64, layers: int = 3):
         super().__init__()
         self.discs = nn.ModuleList(PatchDiscriminator(channels, layers) for _ in range(scales))
 
-    MIN_SIDE = 32  # a scale whose input would be smaller than this is skipped (tiny test crops)
+    @classmethod
+    def for_crop(cls, side: int, scales: int = 3) -> MultiScaleDiscriminator:
+        """Only the scales a `side`-pixel crop reaches: no parameter without a gradient (DDP
+        waits for every parameter's gradient; an unused scale would stall it)."""
+        used = 1 + sum(1 for i in range(1, scales) if side // 2**i >= cls.MIN_SIDE)
+        return cls(scales=used)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         outs = []

@@ -100,8 +100,10 @@ def generator_loss(
         loss = loss + cfg.lpips_factor * lp
         parts["lpips"] = float(lp.detach())
     if gan_active(cfg, step):
+        # The bare module, not the DDP wrapper: its frozen weights get no gradients to all-reduce
+        # (through DDP, the reducer would wait for them and fail on the next step).
         with frozen(nets.disc_module):
-            g = hinge_g_loss(nets.disc(pred))
+            g = hinge_g_loss(nets.disc_module(pred))
         loss = loss + cfg.gan_factor * g
         parts["gan_g"] = float(g.detach())
     return loss, parts
@@ -111,5 +113,9 @@ def discriminator_loss(
     pred: torch.Tensor, target: torch.Tensor, nets: LossNets
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """The critic's hinge loss on real (target) vs the generator's detached output."""
-    d = hinge_d_loss(nets.disc(target), nets.disc(pred.detach()))
+    # One forward over real and fake together (B each, no batch-statistics layers, so the same as
+    # two calls): DDP reduces one forward's gradients per backward.
+    both = nets.disc(torch.cat([target, pred.detach()]))  # per scale: (2B, 1, h, w)
+    real, fake = [o[: target.shape[0]] for o in both], [o[target.shape[0] :] for o in both]
+    d = hinge_d_loss(real, fake)
     return d, {"gan_d": float(d.detach())}

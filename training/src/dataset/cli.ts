@@ -102,6 +102,10 @@ export async function runDataset(o: DatasetOptions): Promise<Record<string, unkn
     }
   }
   const rows = store.readManifest();
+  store.finish(
+    rows,
+    plan.map((j) => j.id),
+  );
   const wanted = new Set(plan.map((j) => j.id));
   const inPlan = rows.filter((r) => wanted.has(r.id));
   const exported = o.exportLayouts ? exportLayouts(out, inPlan) : null;

@@ -14,6 +14,8 @@ export const SPLITS = contract.splits as readonly Split[];
 /** img2img-turbo folder prefix per split (it validates on test_*, so our val split goes there). */
 export const TURBO_FOLDERS = contract.turboFolders as Record<Split, string>;
 export const EDIT_PROMPT: string = contract.editPrompt;
+/** Render times per pair ({id, renderMs} lines): measurements, outside the deterministic manifest. */
+export const TIMINGS_FILE: string = contract.timingsFile;
 /** Old key -> new key, in manifest rows and in dataset.json. */
 export const LEGACY_ROW_KEYS: Record<string, string> = contract.legacyRowKeys;
 export const LEGACY_IDENTITY_KEYS: Record<string, string> = contract.legacyIdentityKeys;

@@ -125,9 +125,9 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
           lowStd: round(check.lowStd),
           highStd: round(check.highStd),
         },
-        renderMs: Object.fromEntries(variants.map((v) => [v, round(frames[v]!.renderMs)])),
       };
-      r.store.commitPair(row, images);
+      const renderMsOf = Object.fromEntries(variants.map((v) => [v, round(frames[v]!.renderMs)]));
+      r.store.commitPair(row, images, { id: job.id, renderMs: renderMsOf });
       const renderMs = variants.reduce((s, v) => s + frames[v]!.renderMs, 0);
       const pageSideMs = variants.reduce((s, v) => s + frames[v]!.readbackMs, 0);
       r.onPair(row, { renderMs, overheadMs: performance.now() - t0 + pageSideMs });

@@ -2,7 +2,10 @@
  * The dataset directory on disk:
  *   dataset.json        identity of the dataset (options that change its pixels) + format version
  *   low/<id>.png, high/<id>.png, [<extra>/<id>.png]
- *   manifest.jsonl      one row per finished pair, appended after all its images are in place
+ *   manifest.jsonl      one row per finished pair, appended after all its images are in place;
+ *                       once every planned pair is done, rewritten in plan order
+ *   timings.jsonl       {id, renderMs} per pair: measurements, kept out of the manifest so that a
+ *                       dataset is the same bytes however often its job was killed and resumed
  * Writes are atomic (temp file + rename). A row exists only when every image of its pair does;
  * images without a row (a run killed between renames) are orphans, removed on resume.
  */
@@ -21,7 +24,8 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { CameraPose, RenderVariant } from "../../../engine-demo/src/contracts.ts";
-import { FORMAT_VERSION, LEGACY_IDENTITY_KEYS, LEGACY_ROW_KEYS, type Split } from "./contract.ts";
+import { FORMAT_VERSION, LEGACY_IDENTITY_KEYS, LEGACY_ROW_KEYS, TIMINGS_FILE, type Split } from "./contract.ts";
+import { killPoint } from "./faults.ts";
 
 export { FORMAT_VERSION } from "./contract.ts";
 
@@ -76,20 +80,40 @@ export interface ManifestRow {
   depth?: string;
   depthRange?: [number, number];
   validation: { edgeCorrelation: number; lowStd: number; highStd: number };
+  /** Datasets made before timings.jsonl carry the render times here. */
+  renderMs?: Record<string, number>;
+}
+
+/** A line of timings.jsonl: how long each variant of a pair took to render, in ms. */
+export interface PairTimings {
+  id: string;
   renderMs: Record<string, number>;
 }
 
 export function writeFileAtomic(path: string, data: Buffer | string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, data as Buffer);
+    writeSync(fd, bytes.subarray(0, bytes.length >> 1));
+    if (path.endsWith(".png")) killPoint("png-write");
+    writeSync(fd, bytes.subarray(bytes.length >> 1));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+function appendSynced(path: string, bytes: Buffer): void {
+  const fd = openSync(path, "a");
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class DatasetStore {
@@ -201,15 +225,26 @@ export class DatasetStore {
     return removed;
   }
 
-  /** Writes every image of a pair, then appends its row: the row is the commit point. */
-  commitPair(row: ManifestRow, images: Record<string, Buffer>): void {
+  /** Writes every image of a pair, then appends its row: the row is the commit point. Its
+   * timings follow (lost with a kill between the two: measurements, not data). */
+  commitPair(row: ManifestRow, images: Record<string, Buffer>, timings?: PairTimings): void {
     for (const [rel, bytes] of Object.entries(images)) writeFileAtomic(join(this.dir, rel), bytes);
-    const fd = openSync(this.manifestPath, "a");
-    try {
-      writeSync(fd, JSON.stringify(row) + "\n");
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    const line = Buffer.from(JSON.stringify(row) + "\n");
+    appendSynced(this.manifestPath, line.subarray(0, line.length >> 1));
+    killPoint("manifest-append");
+    appendSynced(this.manifestPath, line.subarray(line.length >> 1));
+    if (timings) appendSynced(join(this.dir, TIMINGS_FILE), Buffer.from(JSON.stringify(timings) + "\n"));
+  }
+
+  /** Once every id of `order` has a row: the manifest rewritten in that order (atomically, only
+   * when it differs), so a finished dataset's bytes do not depend on which worker finished first
+   * or where a run was killed. Returns whether it was complete. */
+  finish(rows: ManifestRow[], order: string[]): boolean {
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    if (!order.every((id) => byId.has(id))) return false;
+    const planned = new Set(order);
+    const sorted = [...order.map((id) => byId.get(id)!), ...rows.filter((r) => !planned.has(r.id))];
+    if (sorted.some((r, i) => r !== rows[i])) this.rewriteManifest(sorted);
+    return true;
   }
 }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { api, effectVsPassThrough, withPage } from "../helpers/remasterPage.ts";
+import { api, effectVsPassThrough, nanModel, withPage } from "../helpers/remasterPage.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
 const session = useBrowserSession();
@@ -102,4 +102,25 @@ describe("a corrupt model", () => {
       assert.match(await api<string>(h.page, "ready"), /could not fetch the model \/models\/nope.onnx: HTTP 404/);
     });
   });
+});
+
+describe("a model that outputs NaN", () => {
+  for (const engine of ["webgl2", "webgpu"]) {
+    test(`${engine}: is an error saying so, and the frame passes through unchanged`, { timeout: 180_000 }, async () => {
+      const served = { "/models/nan.onnx": nanModel() };
+      await withPage(
+        session,
+        `engine=${engine}&size=64&model=/models/nan.onnx&precision=fp32`,
+        async (h) => {
+          assert.match(await api<string>(h.page, "ready"), /^error: .*non-finite values|NaN\/inf/);
+          const s = await api<{ errors: string[]; loopFrames: number }>(h.page, "stats");
+          assert.equal(s.errors.length, 1, s.errors.join("; "));
+          assert.match(s.errors[0], /the model output \d+ (non-finite values|pixels with NaN\/inf)/);
+          assert.equal((await effectVsPassThrough(h.page)).max, 0, "the frame changed although the model output NaN");
+          await h.page.waitForFunction((n) => window.remasterTest.stats().loopFrames > n + 3, s.loopFrames);
+        },
+        served,
+      );
+    });
+  }
 });

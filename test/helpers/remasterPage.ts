@@ -22,12 +22,19 @@ export interface PageHandle {
   offsite: string[];
 }
 
-export async function openPage(session: BrowserSession, query: string): Promise<PageHandle> {
+/** `served`: extra files the page can fetch, path on the test server -> bytes (e.g. a broken model). */
+export async function openPage(
+  session: BrowserSession,
+  query: string,
+  served: Record<string, Buffer> = {},
+): Promise<PageHandle> {
   const context = await session.browser.newContext({ viewport: { width: 400, height: 400 } });
   const page = await context.newPage();
   const offsite: string[] = [];
   await page.route("**/*", (route) => {
     const url = new URL(route.request().url());
+    if (url.hostname === "127.0.0.1" && served[url.pathname])
+      return route.fulfill({ body: served[url.pathname], contentType: "application/octet-stream" });
     if (url.hostname === "127.0.0.1" || url.protocol === "blob:" || url.protocol === "data:") return route.continue();
     offsite.push(url.href);
     return route.abort();
@@ -46,8 +53,9 @@ export async function withPage(
   session: BrowserSession,
   query: string,
   fn: (h: PageHandle) => Promise<void>,
+  served: Record<string, Buffer> = {},
 ): Promise<void> {
-  const h = await openPage(session, query);
+  const h = await openPage(session, query, served);
   try {
     await fn(h);
   } finally {
@@ -57,6 +65,13 @@ export async function withPage(
 
 export const api = <T>(page: Page, fn: keyof RemasterTestApi, arg?: unknown) =>
   page.evaluate(([f, a]) => (window.remasterTest[f] as (x: unknown) => unknown)(a), [fn, arg] as const) as Promise<T>;
+
+/** The shipped model with its output multiplied by NaN (test/helpers/nan_model.py). */
+export function nanModel(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "remaster-nan-"));
+  execFileSync(python, [join(root, "test/helpers/nan_model.py"), MODEL, join(dir, "nan.onnx")]);
+  return readFileSync(join(dir, "nan.onnx"));
+}
 
 export function referenceOutput(input: Buffer, size: number): Buffer {
   const dir = mkdtempSync(join(tmpdir(), "remaster-ref-"));

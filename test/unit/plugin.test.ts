@@ -107,6 +107,15 @@ test("options: documented defaults, unknown options and bad values are errors", 
   assert.deepEqual(inputSize(100, 60, 1, 8), { width: 96, height: 56 });
 });
 
+test("a NaN or infinite channel makes its pixel transparent (passed through) and is counted", () => {
+  const t = new Float32Array([0.5, NaN, 0.2, Infinity, 0.1, 0.2, 0.3, 0.4, 0.3, 0.4, -Infinity, 0.6]); // 2x2, NCHW
+  const bad = { pixels: 0 };
+  const rgba = nchwToRgba(t, 2, 2, false, undefined, bad);
+  assert.deepEqual([rgba[3], rgba[7], rgba[11], rgba[15]], [255, 0, 0, 0]);
+  assert.equal(bad.pixels, 3);
+  assert.equal(rgba[0], 128);
+});
+
 test("frame <-> tensor conversions round-trip, with and without the WebGL row flip", () => {
   const w = 3;
   const h = 2;

@@ -27,13 +27,18 @@ export function rgbaToNchw(
   return t;
 }
 
-/** NCHW float (clamped to [0, 1]) -> RGBA8 with alpha 255, rows top-first (bottom-first when `flipY`). */
+/**
+ * NCHW float (clamped to [0, 1]) -> RGBA8, rows top-first (bottom-first when `flipY`). Alpha 255,
+ * or 0 on a pixel with a NaN/infinite channel (the composite then passes the frame's pixel
+ * through); `nonFinite` says how many such pixels there were.
+ */
 export function nchwToRgba(
   t: Float32Array,
   width: number,
   height: number,
   flipY = false,
   out?: Uint8Array,
+  nonFinite?: { pixels: number },
 ): Uint8Array {
   const plane = width * height;
   const rgba = out ?? new Uint8Array(4 * plane);
@@ -42,11 +47,14 @@ export function nchwToRgba(
     for (let x = 0; x < width; x++) {
       const s = y * width + x;
       const d = (dstRow + x) * 4;
+      let alpha = 255;
       for (let c = 0; c < 3; c++) {
         const v = t[c * plane + s];
+        if (v !== v || v === Infinity || v === -Infinity) alpha = 0;
         rgba[d + c] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
       }
-      rgba[d + 3] = 255;
+      rgba[d + 3] = alpha;
+      if (!alpha && nonFinite) nonFinite.pixels++;
     }
   }
   return rgba;

@@ -1,8 +1,9 @@
 /**
  * The composite effect, as GLSL and WGSL twins with one list of uniforms and samplers
  * (a test checks both declare them). Babylon's WebGPU engine runs offline only with WGSL.
- *   out = mix(frame, remastered, strength * hasResult)
+ *   out = mix(frame, remastered.rgb, strength * hasResult * remastered.a)
  * hasResult is 0 until the first remastered frame exists: the frame passes through unchanged.
+ * remastered.a is 0 on pixels the network left non-finite (NaN/inf): those pass through too.
  */
 export const COMPOSITE_SHADER_NAME = "remasterComposite";
 export const COMPOSITE_UNIFORMS = ["strength", "hasResult"] as const;
@@ -18,8 +19,8 @@ uniform float hasResult;
 
 void main(void) {
     vec4 frame = texture2D(textureSampler, vUV);
-    vec3 remastered = texture2D(remasterSampler, vUV).rgb;
-    gl_FragColor = vec4(mix(frame.rgb, remastered, strength * hasResult), frame.a);
+    vec4 remastered = texture2D(remasterSampler, vUV);
+    gl_FragColor = vec4(mix(frame.rgb, remastered.rgb, strength * hasResult * remastered.a), frame.a);
 }
 `;
 
@@ -36,7 +37,8 @@ uniform hasResult: f32;
 @fragment
 fn main(input: FragmentInputs) -> FragmentOutputs {
     let frame = textureSample(textureSampler, textureSamplerSampler, input.vUV);
-    let remastered = textureSample(remasterSampler, remasterSamplerSampler, input.vUV).rgb;
-    fragmentOutputs.color = vec4f(mix(frame.rgb, remastered, uniforms.strength * uniforms.hasResult), frame.a);
+    let remastered = textureSample(remasterSampler, remasterSamplerSampler, input.vUV);
+    fragmentOutputs.color = vec4f(
+        mix(frame.rgb, remastered.rgb, uniforms.strength * uniforms.hasResult * remastered.a), frame.a);
 }
 `;

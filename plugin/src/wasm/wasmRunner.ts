@@ -73,9 +73,12 @@ export class WasmRunner implements FrameRunner {
     const t3 = performance.now();
     const tensor = out[contract.outputName];
     const [, , oh, ow] = tensor.dims as number[];
-    const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, READBACK_BOTTOM_UP);
+    const nonFinite = { pixels: 0 };
+    const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, READBACK_BOTTOM_UP, undefined, nonFinite);
     tensor.dispose();
     input.dispose();
+    if (nonFinite.pixels)
+      throw new Error(`the model output ${nonFinite.pixels} pixels with NaN/inf values; the frame passes through`);
     if (this.disposed) return null;
     this.upload(bytes, ow, oh);
     const t4 = performance.now();

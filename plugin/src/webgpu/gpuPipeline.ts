@@ -39,6 +39,14 @@ export function freeDimensionsFor(dims: Array<number | string>, width: number, h
   return out;
 }
 
+/** The model's output holds NaN or infinite values: the frame must pass through. */
+export class NonFiniteOutputError extends Error {
+  constructor(count: number) {
+    super(`the model output ${count} non-finite values (NaN/inf); the frame passes through`);
+    this.name = "NonFiniteOutputError";
+  }
+}
+
 export class GpuPipeline {
   readonly codec: TensorCodec;
   /** The network input size this pipeline (and its static-shape session) was built for. */
@@ -93,8 +101,15 @@ export class GpuPipeline {
         });
         const p = new GpuPipeline(o, codec, session, capture);
         await p.run();
+        const bad = await codec.countNonFinite();
+        if (bad) {
+          p.releaseSession();
+          codec.dispose();
+          throw new NonFiniteOutputError(bad);
+        }
         return p;
       } catch (e) {
+        if (e instanceof NonFiniteOutputError) throw e; // the model, not the capture mode
         lastError = e as Error;
         await session?.release().catch(() => undefined);
       }
@@ -119,12 +134,16 @@ export class GpuPipeline {
     await this.session.run({ [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  private releaseSession(): void {
     this.inputTensor.dispose();
     this.outputTensor.dispose();
     void this.session.release().catch(() => undefined);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.releaseSession();
     this.codec.dispose();
   }
 }

@@ -3,7 +3,9 @@
  * Babylon's effect system, so they have no GLSL twin).
  * pack:   frame texture (any float-sampled format) -> NCHW tensor in [0, 1], resampled bilinearly
  *         to the network's input size; `flipY` for engines whose targets are stored bottom-up.
- * unpack: NCHW tensor -> rgba8unorm storage texture (clamped to [0, 1]).
+ * unpack: NCHW tensor -> rgba8unorm storage texture (clamped to [0, 1]); alpha 1, or 0 where a
+ *         channel is NaN/inf (tested on the bits: WGSL may assume floats are finite), so the
+ *         composite passes that pixel of the frame through instead of showing black.
  * Tensor element types: float32 (array<f32>) or float16. float16 tensors are written and read as
  * array<u32> with pack2x16float/unpack2x16float (core WGSL: no `enable f16` needed), two
  * horizontally adjacent pixels per invocation, so the tensor width must be even.
@@ -65,10 +67,16 @@ struct Params { size: vec2u, flipY: u32, pad: u32 };
 @group(0) @binding(1) var result: texture_storage_2d<rgba8unorm, write>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+fn finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
 fn store(x: u32, y: u32, rgb: vec3f) {
   var row = y;
   if (params.flipY == 1u) { row = params.size.y - 1u - y; }
-  textureStore(result, vec2u(x, row), vec4f(clamp(rgb, vec3f(0.0), vec3f(1.0)), 1.0));
+  let ok = finite(rgb.r) && finite(rgb.g) && finite(rgb.b);
+  let c = select(vec3f(0.0), clamp(rgb, vec3f(0.0), vec3f(1.0)), ok);
+  textureStore(result, vec2u(x, row), vec4f(c, select(0.0, 1.0, ok)));
 }
 `;
 

@@ -147,6 +147,36 @@ export class TensorCodec {
    * Hands `result` to an owner that destroys it itself (Babylon's wrapWebGPUTexture: the engine
    * destroys wrapped textures after the frame that may still sample them). dispose() then leaves it.
    */
+  /**
+   * How many elements of `output` are NaN or infinite: one readback, when a pipeline is built (its
+   * warm-up run), never per frame. Per frame the unpack pass guards each pixel instead (shaders.ts).
+   */
+  async countNonFinite(): Promise<number> {
+    const { device, dtype } = this.o;
+    const staging = device.createBuffer({
+      label: "remaster-check",
+      size: this.output.size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      const enc = device.createCommandEncoder({ label: "remaster-check" });
+      enc.copyBufferToBuffer(this.output, 0, staging, 0, this.output.size);
+      device.queue.submit([enc.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const range = staging.getMappedRange();
+      let bad = 0;
+      if (dtype === "float16") {
+        for (const h of new Uint16Array(range)) if ((h & 0x7c00) === 0x7c00) bad++; // exponent all ones
+      } else {
+        for (const v of new Float32Array(range)) if (!Number.isFinite(v)) bad++;
+      }
+      staging.unmap();
+      return bad;
+    } finally {
+      staging.destroy();
+    }
+  }
+
   transferResult(): GPUTexture {
     this.resultTransferred = true;
     return this.result;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -129,3 +129,20 @@ test("dataset CLI: killed mid-run, resumed, complete and consistent", { timeout:
   assert.equal(clash.status, 1);
   assert.match(clash.stderr, /holds a different dataset \(width: 128 there, 96 asked/);
 });
+
+test(
+  "a scene file that fails to load is an error naming the file, and no pair is written",
+  { timeout: 120_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), "remaster-broken-"));
+    const scene = join(dir, "broken.glb");
+    writeFileSync(scene, "not a glTF file");
+    const out = join(dir, "ds");
+    const args = [cli, "--scene", scene, "--pairs", "2", "--size", "64", "--out", out, "--workers", "1", "--quiet"];
+    const run = spawnSync(tsx, args, { cwd: root, encoding: "utf8", timeout: 100_000 });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, new RegExp(`scene ${scene} \\(broken\\) failed to load in the browser: .*broken\\.glb`));
+    assert.doesNotMatch(run.stderr, /^\s+at /m, "a browser stack trace reached the user");
+    assert.equal(manifestRows(out).length, 0);
+  },
+);

@@ -37,6 +37,16 @@ export function toImage(f: RenderedFrame): Image {
   return { width: f.width, height: f.height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
 }
 
+/** A page error's message without Playwright's prefix and the browser's stack lines. */
+export function browserError(e: Error): string {
+  return e.message
+    .replace(/^page\.evaluate: (Error: )?/, "")
+    .split("\n")
+    .filter((l) => !/^\s+at /.test(l))
+    .join(" ")
+    .trim();
+}
+
 export async function renderPairs(r: RenderPairsOptions): Promise<void> {
   const queue = [...r.jobs].sort((a, b) => a.layout.localeCompare(b.layout) || a.path - b.path || a.frame - b.frame);
   const variants: RenderVariant[] = ["low", "high", ...r.options.extras];
@@ -54,16 +64,25 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
       );
       const job = queue.splice(idx, 1)[0];
       if (job.layout !== layout) {
-        const info = await h.init({
-          engine: r.options.engine,
-          width: r.options.width,
-          height: r.options.height,
-          source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
-          variants,
-          mask: r.options.masks,
-          depth: r.options.clips > 0,
-          lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
-        });
+        const info = await h
+          .init({
+            engine: r.options.engine,
+            width: r.options.width,
+            height: r.options.height,
+            source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
+            variants,
+            mask: r.options.masks,
+            depth: r.options.clips > 0,
+            lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
+          })
+          .catch((e: Error) => {
+            throw new Error(
+              `scene ${r.options.scene} (${job.layout}) failed to load in the browser: ${browserError(e)}`,
+              {
+                cause: e,
+              },
+            );
+          });
         presets = Object.fromEntries(
           Object.entries(info.variants)
             .filter(([k]) => k !== MASK)

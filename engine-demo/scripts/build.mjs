@@ -38,6 +38,7 @@ await build({
     harness: join(root, "src/harness-page.ts"),
     remaster: join(root, "src/remaster-page.ts"),
     bench: join(root, "src/bench-page.ts"),
+    soak: join(root, "src/soak-page.ts"),
   },
   outdir: dist,
   bundle: true,

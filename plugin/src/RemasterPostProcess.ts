@@ -203,6 +203,7 @@ export class RemasterPostProcess extends PostProcess {
     effect.setFloat("strength", this.strength);
     effect.setFloat("hasResult", result ? 1 : 0);
     this.stats.frames++;
+    if (!result) this.stats.passedThrough++;
   }
 
   /** After the frame is submitted: start the next inference if none is running. */

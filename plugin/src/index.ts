@@ -13,3 +13,5 @@ export {
   ModelError,
   type ModelContract,
 } from "./core/modelMetadata.ts";
+/** onnxruntime sessions created and released on this page, over every effect (for leak checks). */
+export { sessionCounts } from "./core/ort.ts";

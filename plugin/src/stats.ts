@@ -12,6 +12,8 @@ export interface RemasterStats {
   /** Why float16 was not used although precision was `auto` (empty when it was, or not asked). */
   precisionNote: string;
   frames: number;
+  /** Frames composited without a remastered frame (loading, a new size, a lost device, an error). */
+  passedThrough: number;
   inferences: number;
   /** Milliseconds of the last inference, frame to result (all stages below). */
   lastInferenceMs: number;
@@ -36,6 +38,7 @@ export function emptyStats(): RemasterStats {
     asyncReadback: false,
     precisionNote: "",
     frames: 0,
+    passedThrough: 0,
     inferences: 0,
     lastInferenceMs: 0,
     lastReadbackMs: 0,

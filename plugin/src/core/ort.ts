@@ -8,6 +8,35 @@ import type * as OrtNS from "onnxruntime-web";
 
 export type Ort = typeof OrtNS;
 
+/** onnxruntime sessions this page created and released, over every effect (leak checks, soak). */
+export const sessionCounts = { created: 0, released: 0 };
+
+let tail: Promise<unknown> = Promise.resolve();
+/**
+ * onnxruntime-web's calls one at a time, page-wide. Its WebAssembly instance is shared by every
+ * session and is not re-entrant: a session created while another effect's was mid-run failed with
+ * "memory access out of bounds" (found by the soak: dispose during an inference, then a new effect).
+ */
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const next = tail.then(fn, fn);
+  tail = next.catch(() => undefined);
+  return next;
+}
+
+export function runSession(
+  session: OrtNS.InferenceSession,
+  feeds: OrtNS.InferenceSession.FeedsType,
+  fetches?: OrtNS.InferenceSession.FetchesType,
+): Promise<OrtNS.InferenceSession.ReturnType> {
+  return serialized(() => (fetches ? session.run(feeds, fetches) : session.run(feeds)));
+}
+
+/** Releases a session once, counted; errors while releasing (a lost device) are dropped. */
+export async function releaseSession(session: OrtNS.InferenceSession): Promise<void> {
+  sessionCounts.released++;
+  await serialized(() => session.release()).catch(() => undefined);
+}
+
 export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promise<Ort> {
   const ort = (kind === "webgpu"
     ? await import("onnxruntime-web/webgpu")
@@ -21,7 +50,11 @@ export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promi
 }
 
 export async function createWasmSession(ort: Ort, model: Uint8Array): Promise<OrtNS.InferenceSession> {
-  return ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const session = await serialized(() =>
+    ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
+  );
+  sessionCounts.created++;
+  return session;
 }
 
 export interface WebGpuSessionOptions {
@@ -38,15 +71,18 @@ export async function createWebGpuSession(
   model: Uint8Array,
   o: WebGpuSessionOptions,
 ): Promise<OrtNS.InferenceSession> {
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [
-      { name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig,
-    ],
-    preferredOutputLocation: "gpu-buffer",
-    graphOptimizationLevel: "all",
-    freeDimensionOverrides: o.freeDimensions,
-    enableGraphCapture: o.graphCapture,
-  });
+  const session = await serialized(() =>
+    ort.InferenceSession.create(model, {
+      executionProviders: [
+        { name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig,
+      ],
+      preferredOutputLocation: "gpu-buffer",
+      graphOptimizationLevel: "all",
+      freeDimensionOverrides: o.freeDimensions,
+      enableGraphCapture: o.graphCapture,
+    }),
+  );
+  sessionCounts.created++;
   await assertOrtOnDevice((ort.env as { webgpu?: { device?: unknown } }).webgpu?.device, o.device);
   return session;
 }

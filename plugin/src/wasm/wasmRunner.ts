@@ -11,7 +11,7 @@ import type { InferenceSession } from "onnxruntime-web";
 import type { FrameTexture } from "../babylon/internals.ts";
 import type { LoadedModel } from "../core/modelLoader.ts";
 import { inputSize, type ResolvedOptions } from "../core/options.ts";
-import { createWasmSession, loadOrt, type Ort } from "../core/ort.ts";
+import { createWasmSession, loadOrt, releaseSession, runSession, type Ort } from "../core/ort.ts";
 import { nchwToRgba, resizeNearest, rgbaToNchw } from "../core/tensorLayout.ts";
 import type { FrameRunner, RunnerInfo, RunnerOptions, RunTiming } from "../runner.ts";
 import { FrameReader } from "./frameReader.ts";
@@ -69,7 +69,7 @@ export class WasmRunner implements FrameRunner {
       size.width,
     ]);
     const t2 = performance.now();
-    const out = await this.session.run({ [contract.inputName]: input });
+    const out = await runSession(this.session, { [contract.inputName]: input });
     const t3 = performance.now();
     const tensor = out[contract.outputName];
     const [, , oh, ow] = tensor.dims as number[];
@@ -115,6 +115,6 @@ export class WasmRunner implements FrameRunner {
     this.texture?.dispose();
     this.texture = null;
     this.reader.dispose();
-    void this.session.release().catch(() => undefined);
+    void releaseSession(this.session);
   }
 }

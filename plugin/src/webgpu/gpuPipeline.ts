@@ -8,7 +8,7 @@
  */
 import type { InferenceSession, Tensor } from "onnxruntime-web";
 import type { ModelContract } from "../core/modelMetadata.ts";
-import { createWebGpuSession, type Ort } from "../core/ort.ts";
+import { createWebGpuSession, releaseSession, runSession, type Ort } from "../core/ort.ts";
 import { TensorCodec } from "./tensorCodec.ts";
 
 export interface GpuPipelineOptions {
@@ -55,6 +55,8 @@ export class GpuPipeline {
   private inputTensor: Tensor;
   private outputTensor: Tensor;
   private disposed = false;
+  /** The session run in progress: a dispose waits for it before destroying the buffers it uses. */
+  private running: Promise<void> | null = null;
 
   private constructor(
     private readonly o: GpuPipelineOptions,
@@ -111,7 +113,7 @@ export class GpuPipeline {
       } catch (e) {
         if (e instanceof NonFiniteOutputError) throw e; // the model, not the capture mode
         lastError = e as Error;
-        await session?.release().catch(() => undefined);
+        if (session) await releaseSession(session);
       }
     }
     codec.dispose();
@@ -131,19 +133,32 @@ export class GpuPipeline {
   /** Runs the network on the packed input (queued on the GPU when the promise resolves). */
   async run(): Promise<void> {
     const { inputName, outputName } = this.o.contract;
-    await this.session.run({ [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
+    const run = runSession(this.session, { [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await run;
+    } finally {
+      this.running = null;
+    }
   }
 
   private releaseSession(): void {
     this.inputTensor.dispose();
     this.outputTensor.dispose();
-    void this.session.release().catch(() => undefined);
+    void releaseSession(this.session);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.releaseSession();
-    this.codec.dispose();
+    const free = () => {
+      this.releaseSession();
+      this.codec.dispose();
+    };
+    if (this.running) void this.running.then(free);
+    else free();
   }
 }

@@ -1,0 +1,314 @@
+/**
+ * The soak schedule and its driver, shared by `npm run bench:soak` (bench/soak.ts: 10,000 frames)
+ * and the short version in `npm test` (test/browser/soak.test.ts: a few hundred).
+ * Drives engine-demo's soak.html (window.remasterSoak) from Node: frames in chunks, events at
+ * planned frames (resizes, enable/disable toggles, a model swap, device/context losses in a row,
+ * a dispose during a running inference followed by a new effect), and every `sampleEvery` frames,
+ * once the effect has settled, a sample: JS heap after a forced GC (CDP), live GPU objects,
+ * onnxruntime sessions, inferences, frames passed through.
+ * Resizes and toggles come in even numbers between samples, so every sample sees the same state
+ * (base size, enabled): its GPU object counts must then be equal.
+ */
+import type { CDPSession, Page } from "playwright-core";
+import type { SoakState } from "../engine-demo/src/soak-page.ts";
+
+export interface SoakPlan {
+  frames: number;
+  sampleEvery: number;
+  /** Every n-th frame is read back and checked for black. */
+  checkEvery: number;
+  resizes: number;
+  toggles: number;
+  /** The base size and the one resizes alternate with. */
+  sizes: [number, number];
+  /** Frames of the one-off faults (-1: not in this plan). */
+  swapAt: number;
+  lossesAt: number;
+  losses: number;
+  disposeAt: number;
+  /** URL (on the page's server) of the model the swap loads. */
+  swapModel: string;
+}
+
+export const FULL_PLAN: SoakPlan = {
+  frames: 10_000,
+  sampleEvery: 500,
+  checkEvery: 10,
+  resizes: 100,
+  toggles: 200,
+  sizes: [64, 96],
+  swapAt: 5_000,
+  lossesAt: 2_500,
+  losses: 10,
+  disposeAt: 7_500,
+  swapModel: "/models/swap.onnx",
+};
+
+export const SHORT_PLAN: SoakPlan = {
+  frames: 400,
+  sampleEvery: 100,
+  checkEvery: 5,
+  resizes: 8,
+  toggles: 16,
+  sizes: [64, 96],
+  swapAt: 200,
+  lossesAt: 100,
+  losses: 2,
+  disposeAt: 300,
+  swapModel: "/models/swap.onnx",
+};
+
+export interface SoakSample {
+  frame: number;
+  heapMb: number;
+  buffersLive: number;
+  texturesLive: number;
+  buffersCreated: number;
+  buffersDestroyed: number;
+  texturesCreated: number;
+  texturesDestroyed: number;
+  sessionsOpen: number;
+  inferences: number;
+  framesRendered: number;
+  passedThrough: number;
+  errors: number;
+}
+
+export interface FaultRecord {
+  kind: "device-loss" | "context-loss" | "model-swap" | "dispose-in-flight";
+  atFrame: number;
+  /** Errors the effect reported for it (a loss: exactly 1; a swap or dispose: 0). */
+  reported: number;
+  recovered: boolean;
+  seconds: number;
+  note?: string;
+}
+
+export interface SoakResult {
+  engine: string;
+  plan: SoakPlan;
+  samples: SoakSample[];
+  faults: FaultRecord[];
+  resizes: number;
+  toggles: number;
+  framesChecked: number;
+  blackFrames: number;
+  framesFailed: string[];
+  errors: string[];
+  seconds: number;
+}
+
+type Event = "resize" | "toggle" | "swap" | "losses" | "dispose";
+
+/** Frame -> events: resizes and toggles spread evenly, in even numbers per sample interval. */
+export function schedule(p: SoakPlan): Map<number, Event[]> {
+  const at = new Map<number, Event[]>();
+  const add = (f: number, e: Event) => at.set(f, [...(at.get(f) ?? []), e]);
+  const intervals = Math.floor(p.frames / p.sampleEvery);
+  const spread = (total: number, e: Event) => {
+    // Even counts per interval summing to `total` (e.g. 100 over 20: 4, 6, 4, 6, ...).
+    const base = 2 * Math.floor(total / intervals / 2);
+    let left = total - base * intervals;
+    for (let i = 0; i < intervals; i++) {
+      const n = base + (left >= 2 ? 2 : 0);
+      left -= n - base;
+      for (let k = 0; k < n; k++) add(i * p.sampleEvery + Math.round(((k + 1) * p.sampleEvery) / (n + 1)), e);
+    }
+  };
+  spread(p.resizes, "resize");
+  spread(p.toggles, "toggle");
+  if (p.swapAt >= 0) add(p.swapAt + Math.round(p.sampleEvery / 3), "swap");
+  if (p.lossesAt >= 0 && p.losses > 0) add(p.lossesAt + Math.round(p.sampleEvery / 3), "losses");
+  if (p.disposeAt >= 0) add(p.disposeAt + Math.round(p.sampleEvery / 3), "dispose");
+  return at;
+}
+
+const call = <T>(page: Page, fn: string, arg?: unknown) =>
+  page.evaluate(([f, a]) => (window.remasterSoak as unknown as Record<string, (x: unknown) => unknown>)[f](a), [
+    fn,
+    arg,
+  ] as const) as Promise<T>;
+
+export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => void = () => {}): Promise<SoakResult> {
+  const t0 = Date.now();
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  const events = schedule(plan);
+  const result: SoakResult = {
+    engine: new URL(page.url()).searchParams.get("engine") ?? "webgl2",
+    plan,
+    samples: [],
+    faults: [],
+    resizes: 0,
+    toggles: 0,
+    framesChecked: 0,
+    blackFrames: 0,
+    framesFailed: [],
+    errors: [],
+    seconds: 0,
+  };
+  const state = () => call<SoakState>(page, "state");
+  const frames = async (n: number) => {
+    const r = await call<{ checked: number; black: number; failed: string[] }>(page, "frames", {
+      n,
+      checkEvery: plan.checkEvery,
+    });
+    result.framesChecked += r.checked;
+    result.blackFrames += r.black;
+    result.framesFailed.push(...r.failed);
+  };
+  /** Renders frames until `ok(state)` holds (or `limitS` seconds pass); returns whether it held. */
+  const until = async (ok: (s: SoakState) => boolean, limitS = 180) => {
+    const end = Date.now() + limitS * 1000;
+    while (Date.now() < end) {
+      if (ok(await state())) return true;
+      await frames(5);
+    }
+    return ok(await state());
+  };
+  /** The effect runs again: on a backend, at the current size, with new inferences. */
+  const running = async (limitS = 180) => {
+    const n = (await state()).inferences;
+    return until((s) => s.backend !== "none" && s.inputWidth === s.size && s.inferences >= n + 2, limitS);
+  };
+  const fault = async (kind: FaultRecord["kind"], at: number, act: () => Promise<string | void>) => {
+    if (!enabled) await call(page, "setEnabled", true); // recovery shows in inferences: run while checking
+    const e0 = (await state()).errors.length;
+    const t = Date.now();
+    const note = await act();
+    const recovered = await running();
+    if (!enabled) await call(page, "setEnabled", false);
+    const reported = (await state()).errors.length - e0;
+    result.faults.push({
+      kind,
+      atFrame: at,
+      reported,
+      recovered,
+      seconds: (Date.now() - t) / 1000,
+      ...(note ? { note } : {}),
+    });
+    log(
+      `${kind} at frame ${at}: reported ${reported}, recovered ${recovered} in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
+  };
+
+  let size = plan.sizes[0];
+  let enabled = true;
+  await running(300);
+  for (let f = 0; f <= plan.frames; f++) {
+    if (f % plan.sampleEvery === 0) {
+      if (!(await running())) log(`frame ${f}: the effect did not settle`);
+      await cdp.send("HeapProfiler.collectGarbage");
+      const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
+      const s = await state();
+      result.samples.push({
+        frame: f,
+        heapMb: heap.usedSize / 2 ** 20,
+        buffersLive: s.gpu.buffers.live,
+        texturesLive: s.gpu.textures.live,
+        buffersCreated: s.gpu.buffers.created,
+        buffersDestroyed: s.gpu.buffers.destroyed,
+        texturesCreated: s.gpu.textures.created,
+        texturesDestroyed: s.gpu.textures.destroyed,
+        sessionsOpen: s.sessions.open,
+        inferences: s.inferences,
+        framesRendered: s.frames,
+        passedThrough: s.passedThrough,
+        errors: s.errors.length,
+      });
+      log(
+        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}`,
+      );
+    }
+    for (const e of events.get(f) ?? []) {
+      if (e === "resize") {
+        size = size === plan.sizes[0] ? plan.sizes[1] : plan.sizes[0];
+        await call(page, "resize", size);
+        result.resizes++;
+      } else if (e === "toggle") {
+        enabled = !enabled;
+        await call(page, "setEnabled", enabled);
+        result.toggles++;
+      } else if (e === "swap") {
+        await fault("model-swap", f, () => call(page, "swapModel", plan.swapModel));
+      } else if (e === "dispose") {
+        await fault("dispose-in-flight", f, async () => {
+          const r = await call<{ inFlight: boolean }>(page, "disposeInFlight");
+          return r.inFlight ? "an inference was running" : "no inference was running at the dispose";
+        });
+      } else if (e === "losses") {
+        const lossKind = result.engine === "webgpu" ? "device-loss" : "context-loss";
+        for (let i = 0; i < plan.losses; i++) {
+          await fault(lossKind, f, async () => {
+            const e0 = (await state()).errors.length;
+            await call(page, "loseDevice");
+            await until((s) => s.errors.length > e0 && (lossKind === "device-loss" || s.contextLost), 60);
+            if (lossKind === "context-loss") await call(page, "restoreContext");
+          });
+        }
+      }
+    }
+    if (f < plan.frames) {
+      const next = Math.min(
+        plan.frames,
+        (Math.floor(f / plan.sampleEvery) + 1) * plan.sampleEvery,
+        ...[...events.keys()].filter((k) => k > f),
+      );
+      await frames(next - f);
+      f = next - 1;
+    }
+  }
+  result.errors = (await state()).errors;
+  result.seconds = (Date.now() - t0) / 1000;
+  await cdp.detach();
+  return result;
+}
+
+/** Least-squares slope of y over x, and the standard deviation of the residuals. */
+export function slope(xs: number[], ys: number[]): { slope: number; residualStd: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const k = sxx ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx : 0;
+  const res = ys.map((y, i) => y - my - k * (xs[i] - mx));
+  return { slope: k, residualStd: Math.sqrt(res.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2)) };
+}
+
+export interface SoakFigures {
+  /** JS heap growth, KB per 1000 frames (samples after the first), and the samples' noise. */
+  heapSlopeKbPer1000Frames: number;
+  heapResidualStdKb: number;
+  /** The run's heap growth by that slope is within 3 residual standard deviations (or under 64 KB). */
+  heapGrowthWithinNoise: boolean;
+  /** Live GPU buffers / textures equal at every sample after the first (same size, enabled,
+   * settled; the first interval's first resizes and toggles allocate Babylon's caches once). */
+  gpuObjectsConstant: boolean;
+  sessionsOpenAlwaysOne: boolean;
+  noBlackFrame: boolean;
+  everyLossReportedOnceAndRecovered: boolean;
+  swapAndDisposeSilentAndRecovered: boolean;
+}
+
+export function figures(r: SoakResult): SoakFigures {
+  const s = r.samples.slice(1); // the first sample still holds one-time warm-up allocations
+  const { slope: k, residualStd } = slope(
+    s.map((x) => x.frame / 1000),
+    s.map((x) => x.heapMb * 1024),
+  );
+  const span = (s.at(-1)!.frame - s[0].frame) / 1000;
+  const losses = r.faults.filter((f) => f.kind.endsWith("loss"));
+  const others = r.faults.filter((f) => !f.kind.endsWith("loss"));
+  return {
+    heapSlopeKbPer1000Frames: k,
+    heapResidualStdKb: residualStd,
+    heapGrowthWithinNoise: Math.abs(k * span) <= Math.max(3 * residualStd, 64),
+    gpuObjectsConstant: s.every((x) => x.buffersLive === s[0].buffersLive && x.texturesLive === s[0].texturesLive),
+    sessionsOpenAlwaysOne: r.samples.every((x) => x.sessionsOpen === 1),
+    noBlackFrame: r.blackFrames === 0 && r.framesChecked > 0,
+    everyLossReportedOnceAndRecovered:
+      losses.length === r.plan.losses && losses.every((f) => f.reported === 1 && f.recovered),
+    swapAndDisposeSilentAndRecovered:
+      others.length === [r.plan.swapAt, r.plan.disposeAt].filter((f) => f >= 0).length &&
+      others.every((f) => f.reported === 0 && f.recovered),
+  };
+}

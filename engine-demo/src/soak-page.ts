@@ -1,0 +1,206 @@
+/**
+ * soak.html: the plugin over a long run, for `npm run bench:soak` (bench/soak.ts) and its short
+ * version in `npm test` (test/browser/soak.test.ts); the schedule lives in bench/soakDriver.ts.
+ * Frames are driven from here, one scene.render() per frame between beginFrame/endFrame (no
+ * requestAnimationFrame: headless pages throttle it), yielding to the event loop after each so
+ * that inference (asynchronous, never awaited by the frame) progresses as in a game.
+ * Query: engine=webgl2|webgpu, size=N. API: window.remasterSoak (SoakApi below).
+ */
+import { RemasterPostProcess, sessionCounts } from "@remaster/plugin";
+import type { EngineKind } from "./contracts.ts";
+import { createEngine } from "./engine.ts";
+import {
+  contextLost,
+  gpuObjects,
+  installGpuObjectCounter,
+  useDevice,
+  type GpuObjectCounts,
+} from "./gpuObjectCounter.ts";
+import { readCanvasPixels } from "./pixels.ts";
+import { seedMathRandom } from "./rng.ts";
+import { createSceneInstance } from "./sceneInstance.ts";
+import { gpuDevice } from "../../plugin/src/babylon/internals.ts";
+
+installGpuObjectCounter(); // before the engine: every object it makes is counted
+
+const q = new URLSearchParams(location.search);
+const kind = (q.get("engine") ?? "webgl2") as EngineKind;
+let size = Number(q.get("size") ?? 64);
+
+/** A frame is black when no pixel has a channel above this (the demo scene is never that dark). */
+const BLACK_MAX = 8;
+
+export interface SoakState {
+  size: number;
+  enabled: boolean;
+  backend: string;
+  inputWidth: number;
+  /** Over every effect this page made (swapped and disposed ones included). */
+  inferences: number;
+  frames: number;
+  passedThrough: number;
+  errors: string[];
+  effects: number;
+  sessions: { created: number; released: number; open: number };
+  gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
+  contextLost: boolean;
+}
+
+export interface SoakApi {
+  /** Renders n frames; every `checkEvery`-th is read back and checked for black (not while lost). */
+  frames(a: { n: number; checkEvery: number }): Promise<{ checked: number; black: number; failed: string[] }>;
+  resize(n: number): void;
+  setEnabled(on: boolean): void;
+  /** A game switching models: the effect disposed, a new one made with `model`. */
+  swapModel(model: string): void;
+  /** Disposes the effect right after a frame started an inference, then makes a new effect. */
+  disposeInFlight(): Promise<{ inFlight: boolean }>;
+  /** A real loss: GPUDevice.destroy() (WebGPU) or WEBGL_lose_context.loseContext() (WebGL2). */
+  loseDevice(): void;
+  /** WebGL2: WEBGL_lose_context.restoreContext() (WebGPU: Babylon makes a new device itself). */
+  restoreContext(): void;
+  state(): SoakState;
+}
+
+declare global {
+  interface Window {
+    remasterSoak: SoakApi;
+  }
+}
+
+async function main() {
+  seedMathRandom(1 ^ 0x5eed);
+  const canvas = document.createElement("canvas");
+  document.body.appendChild(canvas);
+  const engine = await createEngine({ canvas, kind, width: size, height: size });
+  const instance = await createSceneInstance({
+    engine,
+    source: { kind: "demo", layout: "yard", seed: 1 },
+    variant: "low",
+    envUrl: "./assets/photoStudio.env",
+  });
+  instance.setFrame(90, instance.poseAt(0, 90));
+  await instance.warmUp();
+  const scene = instance.scene;
+  const errors: string[] = [];
+  const past = { inferences: 0, frames: 0, passedThrough: 0 };
+  let effects = 0;
+  let lost = false;
+  engine.onContextLostObservable.add(() => {
+    lost = true;
+    if (!engine.isWebGPU) contextLost();
+  });
+  engine.onContextRestoredObservable.add(() => (lost = false));
+
+  const make = (model?: string, enabled = true) => {
+    const e = model ? new RemasterPostProcess({ model, enabled }) : new RemasterPostProcess({ enabled });
+    e.onErrorObservable.add((err) => errors.push(err.message));
+    scene.addPostProcess(e);
+    effects++;
+    return e;
+  };
+  let effect = make();
+  const retire = () => {
+    past.inferences += effect.stats.inferences;
+    past.frames += effect.stats.frames;
+    past.passedThrough += effect.stats.passedThrough;
+    effect.dispose();
+  };
+
+  // Taken while the context lives: a lost context's getExtension returns null.
+  const loseExt = engine.isWebGPU
+    ? null
+    : (engine as unknown as { _gl: WebGL2RenderingContext })._gl.getExtension("WEBGL_lose_context");
+  const glLoss = () => {
+    if (!loseExt) throw new Error("WEBGL_lose_context is not available");
+    return loseExt;
+  };
+
+  async function frame(check: boolean): Promise<boolean | null> {
+    engine.beginFrame();
+    scene.render();
+    const pixels = check && !lost ? readCanvasPixels(engine, size, size) : null;
+    engine.endFrame();
+    const px = pixels ? await pixels : null;
+    await new Promise((r) => setTimeout(r, 0));
+    if (!px) return null;
+    for (let i = 0; i < px.length; i += 4) if (Math.max(px[i], px[i + 1], px[i + 2]) > BLACK_MAX) return false;
+    return true;
+  }
+
+  window.remasterSoak = {
+    async frames({ n, checkEvery }) {
+      let checked = 0;
+      let black = 0;
+      const failed: string[] = [];
+      for (let i = 0; i < n; i++) {
+        try {
+          const isBlack = await frame(checkEvery > 0 && i % checkEvery === 0);
+          if (isBlack !== null) checked++;
+          if (isBlack) black++;
+        } catch (e) {
+          failed.push((e as Error).message); // a frame the engine could not render (while lost)
+        }
+      }
+      return { checked, black, failed };
+    },
+    resize(n) {
+      size = n;
+      canvas.style.width = canvas.style.height = `${n}px`;
+      engine.setSize(n, n);
+    },
+    setEnabled(on) {
+      effect.enabled = on;
+    },
+    swapModel(model) {
+      const on = effect.enabled;
+      retire();
+      effect = make(model, on);
+    },
+    async disposeInFlight() {
+      // Wait for an inference to finish, so that the next frame starts a new one.
+      const n = effect.stats.inferences;
+      for (let i = 0; i < 2000 && effect.stats.inferences === n; i++) await frame(false);
+      engine.beginFrame();
+      scene.render();
+      engine.endFrame(); // the effect starts its next inference here
+      const inFlight = (effect as unknown as { inFlight: boolean }).inFlight; // private: test page only
+      const on = effect.enabled;
+      retire(); // ...while it runs
+      effect = make(undefined, on);
+      await new Promise((r) => setTimeout(r, 0));
+      return { inFlight };
+    },
+    loseDevice() {
+      if (engine.isWebGPU) gpuDevice(engine).destroy();
+      else glLoss().loseContext();
+    },
+    restoreContext() {
+      if (!engine.isWebGPU) glLoss().restoreContext();
+    },
+    state() {
+      if (engine.isWebGPU && gpuDevice(engine)) useDevice(gpuDevice(engine));
+      const s = effect.stats;
+      return {
+        size,
+        enabled: effect.enabled,
+        backend: s.backend,
+        inputWidth: s.inputWidth,
+        inferences: past.inferences + s.inferences,
+        frames: past.frames + s.frames,
+        passedThrough: past.passedThrough + s.passedThrough,
+        errors: [...errors],
+        effects,
+        sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
+        gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
+        contextLost: lost,
+      };
+    },
+  };
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e) => {
+  document.body.dataset.error = (e as Error).message;
+  console.error(e);
+});

@@ -28,6 +28,8 @@ export interface SoakPlan {
   disposeAt: number;
   /** URL (on the page's server) of the model the swap loads. */
   swapModel: string;
+  /** How long the effect may take to run again after a fault or a resize before it counts as not recovered. */
+  recoverSeconds: number;
 }
 
 export const FULL_PLAN: SoakPlan = {
@@ -42,6 +44,7 @@ export const FULL_PLAN: SoakPlan = {
   losses: 10,
   disposeAt: 7_500,
   swapModel: "/models/swap.onnx",
+  recoverSeconds: 180,
 };
 
 export const SHORT_PLAN: SoakPlan = {
@@ -56,10 +59,13 @@ export const SHORT_PLAN: SoakPlan = {
   losses: 2,
   disposeAt: 300,
   swapModel: "/models/swap.onnx",
+  recoverSeconds: 180,
 };
 
 export interface SoakSample {
   frame: number;
+  /** The device (WebGPU) or context life (WebGL2) the GPU counts belong to: +1 per loss. */
+  generation: number;
   heapMb: number;
   buffersLive: number;
   texturesLive: number;
@@ -166,7 +172,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     return ok(await state());
   };
   /** The effect runs again: on a backend, at the current size, with new inferences. */
-  const running = async (limitS = 180) => {
+  const running = async (limitS = plan.recoverSeconds) => {
     const n = (await state()).inferences;
     return until((s) => s.backend !== "none" && s.inputWidth === s.size && s.inferences >= n + 2, limitS);
   };
@@ -197,11 +203,15 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
   for (let f = 0; f <= plan.frames; f++) {
     if (f % plan.sampleEvery === 0) {
       if (!(await running())) log(`frame ${f}: the effect did not settle`);
+      // Quiescent: no frame is rendered now, so no inference starts; the one running ends (its
+      // transient objects, e.g. WebGL's pixel-pack buffer, are gone before the count).
+      for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
       await cdp.send("HeapProfiler.collectGarbage");
       const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
       const s = await state();
       result.samples.push({
         frame: f,
+        generation: s.gpu.buffers.generation,
         heapMb: heap.usedSize / 2 ** 20,
         buffersLive: s.gpu.buffers.live,
         texturesLive: s.gpu.textures.live,
@@ -280,13 +290,29 @@ export interface SoakFigures {
   heapResidualStdKb: number;
   /** The run's heap growth by that slope is within 3 residual standard deviations (or under 64 KB). */
   heapGrowthWithinNoise: boolean;
-  /** Live GPU buffers / textures equal at every sample after the first (same size, enabled,
-   * settled; the first interval's first resizes and toggles allocate Babylon's caches once). */
+  /** Live GPU buffers / textures equal at every sample of one device or context life, after the
+   * first sample (same size, enabled, settled, no inference running; the first interval's first
+   * resizes and toggles allocate Babylon's caches once). A loss starts a new life whose count may
+   * differ: the lost objects went with the old device. */
   gpuObjectsConstant: boolean;
+  /** Per device / context life: the distinct (buffers, textures) live counts its samples saw. */
+  gpuObjectsByGeneration: Record<number, string[]>;
+  /** Live GPU buffers / textures never above the first count of their device / context life
+   * (after the first sample; fewer, e.g. freed at a model swap, is fine). */
+  gpuObjectsNeverGrow: boolean;
   sessionsOpenAlwaysOne: boolean;
   noBlackFrame: boolean;
   everyLossReportedOnceAndRecovered: boolean;
   swapAndDisposeSilentAndRecovered: boolean;
+}
+
+function byGeneration(samples: SoakSample[]): Record<number, string[]> {
+  const out: Record<number, string[]> = {};
+  for (const x of samples) {
+    const v = `${x.buffersLive} buffers + ${x.texturesLive} textures`;
+    out[x.generation] = [...new Set([...(out[x.generation] ?? []), v])];
+  }
+  return out;
 }
 
 export function figures(r: SoakResult): SoakFigures {
@@ -302,7 +328,12 @@ export function figures(r: SoakResult): SoakFigures {
     heapSlopeKbPer1000Frames: k,
     heapResidualStdKb: residualStd,
     heapGrowthWithinNoise: Math.abs(k * span) <= Math.max(3 * residualStd, 64),
-    gpuObjectsConstant: s.every((x) => x.buffersLive === s[0].buffersLive && x.texturesLive === s[0].texturesLive),
+    gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
+    gpuObjectsByGeneration: byGeneration(s),
+    gpuObjectsNeverGrow: s.every((x) => {
+      const first = s.find((y) => y.generation === x.generation)!;
+      return x.buffersLive <= first.buffersLive && x.texturesLive <= first.texturesLive;
+    }),
     sessionsOpenAlwaysOne: r.samples.every((x) => x.sessionsOpen === 1),
     noBlackFrame: r.blackFrames === 0 && r.framesChecked > 0,
     everyLossReportedOnceAndRecovered:

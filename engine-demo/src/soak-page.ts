@@ -44,6 +44,8 @@ export interface SoakState {
   sessions: { created: number; released: number; open: number };
   gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
   contextLost: boolean;
+  /** An inference (with its readback buffers) is in progress: samples wait for it to end. */
+  inferenceRunning: boolean;
 }
 
 export interface SoakApi {
@@ -194,6 +196,7 @@ async function main() {
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
         contextLost: lost,
+        inferenceRunning: (effect as unknown as { inFlight: boolean }).inFlight, // private: test page only
       };
     },
   };

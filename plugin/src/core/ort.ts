@@ -19,9 +19,16 @@ let tail: Promise<unknown> = Promise.resolve();
  */
 function serialized<T>(fn: () => Promise<T>): Promise<T> {
   const next = tail.then(fn, fn);
-  tail = next.catch(() => undefined);
+  // A call that never settles (a lost device, a hung driver) must not hold every later one, the
+  // sessions of a restored device included: the queue moves on after QUEUE_LIMIT_MS.
+  const previous = tail;
+  tail = Promise.race([next.then(noop, noop), previous.then(() => sleep(QUEUE_LIMIT_MS))]);
   return next;
 }
+
+const QUEUE_LIMIT_MS = 10_000;
+const noop = () => undefined;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function runSession(
   session: OrtNS.InferenceSession,

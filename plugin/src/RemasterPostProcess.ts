@@ -23,7 +23,7 @@ import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { gpuDevice, type FrameTexture } from "./babylon/internals.ts";
+import { gpuDevice, lostMeanwhile, type FrameTexture } from "./babylon/internals.ts";
 import { loadModel } from "./core/modelLoader.ts";
 import type { ModelContract } from "./core/modelMetadata.ts";
 import { resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
@@ -229,7 +229,13 @@ export class RemasterPostProcess extends PostProcess {
       },
       (e: Error) => {
         this.inFlight = false;
-        if (runner === this.runner) this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
+        if (runner !== this.runner) return;
+        // A lost device fails the inference before Babylon says so: then its lost/restored events
+        // handle it (and it is reported once, as a loss); anything else stops the network.
+        void lostMeanwhile(this.remasterScene.getEngine()).then((lost) => {
+          if (!lost && runner === this.runner)
+            this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
+        });
       },
     );
   }

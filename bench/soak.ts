@@ -4,8 +4,11 @@
  * checks are bench/soakDriver.ts's. Writes bench/results/soak.json and soak.svg (JS heap and live
  * GPU objects against frames, per engine).
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
+ *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
+ *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
+ * A run for some engines replaces those engines' entries in an existing NAME.json.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
@@ -16,7 +19,19 @@ const args = process.argv.slice(2);
 const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(n) + 1] : d);
 const engines = opt("--engines", "webgl2,webgpu").split(",");
 const size = Number(opt("--size", "64"));
-const plan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
+const basePlan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
+const frames = Number(opt("--frames", String(basePlan.frames)));
+const k = frames / basePlan.frames;
+const plan = {
+  ...basePlan,
+  frames,
+  resizes: 2 * Math.round((basePlan.resizes * k) / 2),
+  toggles: 2 * Math.round((basePlan.toggles * k) / 2),
+  swapAt: Math.round(basePlan.swapAt * k),
+  lossesAt: Math.round(basePlan.lossesAt * k),
+  disposeAt: Math.round(basePlan.disposeAt * k),
+  sampleEvery: Math.min(basePlan.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
+};
 const outName = opt("--out", "soak");
 const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
@@ -94,14 +109,17 @@ async function main(): Promise<void> {
   }
   const dir = join(root, "bench/results");
   mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${outName}.json`);
+  const earlier = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")).runs as typeof runs) : [];
+  const merged = [...earlier.filter((r) => !engines.includes(r.result.engine)), ...runs];
   const report = {
     date: new Date().toISOString(),
     machine: "headless Chromium, WebGPU on SwiftShader (CPU): counts and memory, not times",
     size,
-    runs,
+    runs: merged,
   };
-  writeAtomic(join(dir, `${outName}.json`), JSON.stringify(report, null, 1) + "\n");
-  writeAtomic(join(dir, `${outName}.svg`), plot(runs));
+  writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
+  writeAtomic(join(dir, `${outName}.svg`), plot(merged));
   console.log(JSON.stringify(runs.map((r) => ({ engine: r.result.engine, seconds: r.result.seconds, ...r.figures }))));
 }
 

@@ -216,6 +216,8 @@ export class RemasterPostProcess extends PostProcess {
       this.onReadyObservable.notifyObservers(this);
     }
     this.inFlight = true;
+    const engine = this.remasterScene.getEngine();
+    const device = engine.isWebGPU ? gpuDevice(engine) : undefined;
     runner.run(this.frameTexture).then(
       (timing) => {
         this.inFlight = false;
@@ -232,7 +234,7 @@ export class RemasterPostProcess extends PostProcess {
         if (runner !== this.runner) return;
         // A lost device fails the inference before Babylon says so: then its lost/restored events
         // handle it (and it is reported once, as a loss); anything else stops the network.
-        void lostMeanwhile(this.remasterScene.getEngine()).then((lost) => {
+        void lostMeanwhile(engine, device).then((lost) => {
           if (!lost && runner === this.runner)
             this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
         });

@@ -176,13 +176,14 @@ export function missingInternals(engine: AbstractEngine, texture: FrameTexture):
  * Whether the GPU device / context is lost, or is found lost within `graceMs`: a failure inside an
  * inference can come before Babylon's lost event (WebGL's webglcontextlost is a later task; a
  * WebGPU device's `lost` promise resolves asynchronously), and must not count as the model's.
+ * `device`: the GPUDevice the inference was started on (WebGPU).
  */
-export async function lostMeanwhile(engine: AbstractEngine, graceMs = 500): Promise<boolean> {
+export async function lostMeanwhile(engine: AbstractEngine, device?: GPUDevice, graceMs = 500): Promise<boolean> {
   if (!engine.isWebGPU) {
     const gl = (engine as unknown as { _gl?: WebGLRenderingContext })._gl;
     return !!gl?.isContextLost();
   }
-  const device = gpuDevice(engine);
-  if (!device) return true;
+  // The device the inference ran on: Babylon may have made its successor by now.
+  if (!device || device !== gpuDevice(engine)) return true;
   return Promise.race([device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
 }

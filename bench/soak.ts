@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { FULL_PLAN, SHORT_PLAN, figures, runSoak, type SoakFigures, type SoakResult } from "./soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, runSoak, type SoakResult } from "./soakDriver.ts";
+import { figures, type SoakFigures } from "./soakFigures.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);

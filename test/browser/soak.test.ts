@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SHORT_PLAN, figures, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
+import { SHORT_PLAN, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
+import { figures } from "../../bench/soakFigures.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");

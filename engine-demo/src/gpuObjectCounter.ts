@@ -13,7 +13,7 @@ export interface GpuObjectCounts {
   destroyed: number;
   /** Created minus destroyed in the current generation (device / context life). */
   live: number;
-  /** Generations so far (1 + device or context losses). */
+  /** Which device / context life these counts are of (1 for the first, +1 per loss). */
   generation: number;
 }
 
@@ -79,7 +79,7 @@ export function useDevice(device: GPUDevice): void {
 
 /** WebGL2: the context was lost; its objects are gone and later ones belong to its next life. */
 export function contextLost(): void {
-  gpuObjects.generation = ++generations + 1;
+  gpuObjects.generation++;
 }
 
 export function installGpuObjectCounter(): void {

@@ -102,6 +102,8 @@ async function main() {
     return e;
   };
   let effect = make();
+  /** Whether the effect's inference is in flight (a private field: read on this test page only). */
+  const running = () => (effect as unknown as { inFlight: boolean }).inFlight;
   const retire = () => {
     past.inferences += effect.stats.inferences;
     past.frames += effect.stats.frames;
@@ -166,7 +168,7 @@ async function main() {
       engine.beginFrame();
       scene.render();
       engine.endFrame(); // the effect starts its next inference here
-      const inFlight = (effect as unknown as { inFlight: boolean }).inFlight; // private: test page only
+      const inFlight = running();
       const on = effect.enabled;
       retire(); // ...while it runs
       effect = make(undefined, on);
@@ -196,7 +198,7 @@ async function main() {
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
         contextLost: lost,
-        inferenceRunning: (effect as unknown as { inFlight: boolean }).inFlight, // private: test page only
+        inferenceRunning: running(),
       };
     },
   };

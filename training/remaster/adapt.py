@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from . import train
-from .checkpoint import latest_checkpoint
+from .checkpoint import latest_checkpoint, read_checkpoint
 from .config import ConfigError, TrainConfig, from_dict, load_config, parse_cli_overrides
 from .data import PairedFrames
 from .lora import adapter_ranks, merge, save_adapter
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return rc
 
     ckpt_path = latest_checkpoint(out)
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    ckpt = read_checkpoint(ckpt_path)
     cfg = from_dict(ckpt["config"])
     model, base_info = train.build_network(cfg, ckpt)
     model.load_state_dict(ckpt["model"])

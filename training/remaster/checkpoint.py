@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .config import ConfigError, from_dict
 
 
 def atomic_save(obj, path: Path) -> None:
@@ -81,14 +84,11 @@ IDENTITY_KEYS = (
 )
 
 
-def resumed_config(cfg, ckpt: dict, given: dict, path: Path):
+def resumed_config(cfg, ckpt: dict, given: dict, cli: dict, path: Path):
     """The config a resumed run continues with: the checkpoint's, bar the bookkeeping keys of `cfg`
-    (this command's) and the schedule keys `given` explicitly; an identity key given with another
-    value is a ConfigError naming it, both values and the checkpoint."""
-    import sys
-
-    from .config import ConfigError, from_dict
-
+    (this command's) and the schedule keys given on the command line (`cli`); an identity key
+    `given` (config file or command line) with another value is a ConfigError naming it, both
+    values and the checkpoint."""
     saved = from_dict(ckpt["config"])
     clash = [k for k in IDENTITY_KEYS if k in given and getattr(cfg, k) != getattr(saved, k)]
     if clash:
@@ -98,7 +98,7 @@ def resumed_config(cfg, ckpt: dict, given: dict, path: Path):
         )
     for k in RESUMABLE_KEYS:
         setattr(saved, k, getattr(cfg, k))
-    for k in SCHEDULE_KEYS & set(given):
+    for k in SCHEDULE_KEYS & set(cli):
         print(
             f"train: resuming with {k}={getattr(cfg, k)!r} (the checkpoint had {getattr(saved, k)!r})", file=sys.stderr
         )

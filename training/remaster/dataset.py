@@ -92,14 +92,8 @@ def read_manifest(root: str | Path) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["id"])
 
 
-def render_ms(root: str | Path, row: dict[str, Any]) -> dict[str, float]:
-    """A pair's render time per variant in ms, from timings.jsonl (or, in datasets made before
-    it, the row itself); {} where none was recorded (e.g. a kill between the row and its timing)."""
-    return _timings(str(Path(root).resolve())).get(row["id"], row.get("renderMs", {}))
-
-
-@cache
-def _timings(root: str) -> dict[str, dict[str, float]]:
+def read_timings(root: str | Path) -> dict[str, dict[str, float]]:
+    """Render times per pair id and variant in ms, from timings.jsonl ({} without one)."""
     path = Path(root) / contract()["timingsFile"]
     out: dict[str, dict[str, float]] = {}
     for line in path.read_text().splitlines() if path.is_file() else []:
@@ -109,6 +103,12 @@ def _timings(root: str) -> dict[str, dict[str, float]]:
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
     return out
+
+
+def render_ms(timings: dict[str, dict[str, float]], row: dict[str, Any]) -> dict[str, float]:
+    """A pair's render time per variant in ms: from `timings` (read_timings), or, in datasets made
+    before timings.jsonl, the row itself; {} where none was recorded (a kill between row and timing)."""
+    return timings.get(row["id"], row.get("renderMs", {}))
 
 
 def _check_row(row: Any, where: str) -> None:

@@ -24,7 +24,16 @@ import torch
 
 from .checkpoint import CheckpointError
 from .data import SOURCE, TARGET, load_png, to_tensor
-from .dataset import DatasetError, baseline_variants, read_frame, read_manifest, render_ms, split_rows, splits
+from .dataset import (
+    DatasetError,
+    baseline_variants,
+    read_frame,
+    read_manifest,
+    read_timings,
+    render_ms,
+    split_rows,
+    splits,
+)
 from .eval_report import write_report
 from .losses.lpips import LPIPS, load_lpips, lpips_01
 from .metrics import METRICS, OBJ, MetricSuite, lower_is_better
@@ -66,6 +75,7 @@ def evaluate(
     rows = per_scene_sample(rows, frames_per_scene) if frames_per_scene else rows
     rows = rows[:limit] if limit else rows
     suite = MetricSuite(metrics, lpips_model, lpips_error)
+    timings = read_timings(dataset_dir)  # render ms per pair (the renderer's measurements)
     methods = [SOURCE, *baseline_variants(rows[0])] + (["remaster"] if runner else [])
     per: dict[str, dict[str, list[float]]] = {m: defaultdict(list) for m in methods}
     scenes: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: {m: defaultdict(list) for m in methods})
@@ -89,7 +99,7 @@ def evaluate(
                         img, size=high.shape[-2:], mode="bilinear", align_corners=False
                     )
                 outs[m] = img
-                ms[m].append(float(render_ms(dataset_dir, r).get(m, float("nan"))))
+                ms[m].append(float(render_ms(timings, r).get(m, float("nan"))))
             for k, v in suite.per_image(outs[m], high, mask).items():
                 per[m][k].extend(v)
                 scenes[scene][m][k].extend(v)
@@ -104,11 +114,11 @@ def evaluate(
         s: {m: {**_means(v[m]), "frames": len(next(iter(v[m].values()), []))} for m in methods}
         for s, v in scenes.items()
     }
-    timings = [render_ms(dataset_dir, r) for r in rows]
+    per_row = [render_ms(timings, r) for r in rows]
     render_times = {
-        v: float(np.nanmean([float(t.get(v, float("nan"))) for t in timings]))
+        v: float(np.nanmean([float(t.get(v, float("nan"))) for t in per_row]))
         for v in [SOURCE, TARGET, *[m for m in methods if m not in (SOURCE, "remaster")]]
-        if any(v in t for t in timings)
+        if any(v in t for t in per_row)
     }
     return {
         "frames": len(rows),

@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ckpt = read_checkpoint(resume_path) if resume_path else None
         if ckpt is not None:
-            given = {**read_yaml(args.config), **parse_cli_overrides(args.overrides)}
-            cfg = resumed_config(cfg, ckpt, given, resume_path)
+            cli = parse_cli_overrides(args.overrides)
+            cfg = resumed_config(cfg, ckpt, {**read_yaml(args.config), **cli}, cli, resume_path)
     except (CheckpointError, ConfigError) as e:
         print(f"train: {e}", file=sys.stderr)
         return 2

@@ -22,6 +22,14 @@ export class ModelError extends Error {
   }
 }
 
+/** The model's output holds NaN or infinite values (either backend): the frame must pass through. */
+export class NonFiniteOutputError extends Error {
+  constructor(count: number, unit: "values" | "pixels") {
+    super(`the model output ${count} non-finite ${unit} (NaN/inf); the frame passes through`);
+    this.name = "NonFiniteOutputError";
+  }
+}
+
 function readVarint(b: Uint8Array, pos: number): [number, number] {
   let result = 0;
   let shift = 0;

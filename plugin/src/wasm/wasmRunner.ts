@@ -10,6 +10,7 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { InferenceSession } from "onnxruntime-web";
 import type { FrameTexture } from "../babylon/internals.ts";
 import type { LoadedModel } from "../core/modelLoader.ts";
+import { NonFiniteOutputError } from "../core/modelMetadata.ts";
 import { inputSize, type ResolvedOptions } from "../core/options.ts";
 import { createWasmSession, loadOrt, releaseSession, runSession, type Ort } from "../core/ort.ts";
 import { nchwToRgba, resizeNearest, rgbaToNchw } from "../core/tensorLayout.ts";
@@ -77,8 +78,7 @@ export class WasmRunner implements FrameRunner {
     const bytes = nchwToRgba(tensor.data as Float32Array, ow, oh, READBACK_BOTTOM_UP, undefined, nonFinite);
     tensor.dispose();
     input.dispose();
-    if (nonFinite.pixels)
-      throw new Error(`the model output ${nonFinite.pixels} pixels with NaN/inf values; the frame passes through`);
+    if (nonFinite.pixels) throw new NonFiniteOutputError(nonFinite.pixels, "pixels");
     if (this.disposed) return null;
     this.upload(bytes, ow, oh);
     const t4 = performance.now();

@@ -7,7 +7,7 @@
  * pipeline. Graph capture falls back to plain runs when the runtime refuses it.
  */
 import type { InferenceSession, Tensor } from "onnxruntime-web";
-import type { ModelContract } from "../core/modelMetadata.ts";
+import { NonFiniteOutputError, type ModelContract } from "../core/modelMetadata.ts";
 import { createWebGpuSession, releaseSession, runSession, type Ort } from "../core/ort.ts";
 import { TensorCodec } from "./tensorCodec.ts";
 
@@ -37,14 +37,6 @@ export function freeDimensionsFor(dims: Array<number | string>, width: number, h
       throw new Error(`the model has a fixed input size (dim ${i} = ${d}); the frame needs ${want[i]}`);
   });
   return out;
-}
-
-/** The model's output holds NaN or infinite values: the frame must pass through. */
-export class NonFiniteOutputError extends Error {
-  constructor(count: number) {
-    super(`the model output ${count} non-finite values (NaN/inf); the frame passes through`);
-    this.name = "NonFiniteOutputError";
-  }
 }
 
 export class GpuPipeline {
@@ -107,7 +99,7 @@ export class GpuPipeline {
         if (bad) {
           p.releaseSession();
           codec.dispose();
-          throw new NonFiniteOutputError(bad);
+          throw new NonFiniteOutputError(bad, "values");
         }
         return p;
       } catch (e) {

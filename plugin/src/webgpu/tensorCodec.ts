@@ -144,10 +144,6 @@ export class TensorCodec {
   }
 
   /**
-   * Hands `result` to an owner that destroys it itself (Babylon's wrapWebGPUTexture: the engine
-   * destroys wrapped textures after the frame that may still sample them). dispose() then leaves it.
-   */
-  /**
    * How many elements of `output` are NaN or infinite: one readback, when a pipeline is built (its
    * warm-up run), never per frame. Per frame the unpack pass guards each pixel instead (shaders.ts).
    */
@@ -177,6 +173,10 @@ export class TensorCodec {
     }
   }
 
+  /**
+   * Hands `result` to an owner that destroys it itself (Babylon's wrapWebGPUTexture: the engine
+   * destroys wrapped textures after the frame that may still sample them). dispose() then leaves it.
+   */
   transferResult(): GPUTexture {
     this.resultTransferred = true;
     return this.result;

@@ -25,7 +25,7 @@ import {
 import { dirname, join } from "node:path";
 import type { CameraPose, RenderVariant } from "../../../engine-demo/src/contracts.ts";
 import { FORMAT_VERSION, LEGACY_IDENTITY_KEYS, LEGACY_ROW_KEYS, TIMINGS_FILE, type Split } from "./contract.ts";
-import { killPoint } from "./faults.ts";
+import { killPoint, type KillPoint } from "./faults.ts";
 
 export { FORMAT_VERSION } from "./contract.ts";
 
@@ -93,12 +93,9 @@ export interface PairTimings {
 export function writeFileAtomic(path: string, data: Buffer | string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const bytes = typeof data === "string" ? Buffer.from(data) : data;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, bytes.subarray(0, bytes.length >> 1));
-    if (path.endsWith(".png")) killPoint("png-write");
-    writeSync(fd, bytes.subarray(bytes.length >> 1));
+    writeInHalves(fd, typeof data === "string" ? Buffer.from(data) : data, path.endsWith(".png") ? "png-write" : null);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -106,10 +103,17 @@ export function writeFileAtomic(path: string, data: Buffer | string): void {
   renameSync(tmp, path);
 }
 
-function appendSynced(path: string, bytes: Buffer): void {
+/** Writes `bytes`, in two halves with the test-only kill point `point` between them (faults.ts). */
+function writeInHalves(fd: number, bytes: Buffer, point: KillPoint | null): void {
+  writeSync(fd, bytes.subarray(0, bytes.length >> 1));
+  if (point) killPoint(point);
+  writeSync(fd, bytes.subarray(bytes.length >> 1));
+}
+
+function appendSynced(path: string, bytes: Buffer, point: KillPoint | null = null): void {
   const fd = openSync(path, "a");
   try {
-    writeSync(fd, bytes);
+    writeInHalves(fd, bytes, point);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -229,10 +233,7 @@ export class DatasetStore {
    * timings follow (lost with a kill between the two: measurements, not data). */
   commitPair(row: ManifestRow, images: Record<string, Buffer>, timings?: PairTimings): void {
     for (const [rel, bytes] of Object.entries(images)) writeFileAtomic(join(this.dir, rel), bytes);
-    const line = Buffer.from(JSON.stringify(row) + "\n");
-    appendSynced(this.manifestPath, line.subarray(0, line.length >> 1));
-    killPoint("manifest-append");
-    appendSynced(this.manifestPath, line.subarray(line.length >> 1));
+    appendSynced(this.manifestPath, Buffer.from(JSON.stringify(row) + "\n"), "manifest-append");
     if (timings) appendSynced(join(this.dir, TIMINGS_FILE), Buffer.from(JSON.stringify(timings) + "\n"));
   }
 

@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .checkpoint import read_checkpoint
+from .checkpoint import CheckpointError, read_checkpoint
 from .lora import add_adapters, merge, plan_ranks, weights_hash
 from .model.remaster import ModelConfig, RemasterNet
 
@@ -26,6 +26,11 @@ BASE_META_KEY = "remaster_base"
 def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
     """A training checkpoint's network in eval mode (LoRA adapters merged), and the checkpoint."""
     ckpt = read_checkpoint(path)
+    if ckpt.get("kind") in ("teacher", "distill"):
+        flag = "--teacher" if ckpt["kind"] == "teacher" else "--distilled"
+        raise CheckpointError(
+            f"{path} is a {ckpt['kind']} checkpoint of the latent route: export it with {flag} PATH --steps N"
+        )
     model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
     cfg = ckpt.get("config", {})
     if cfg.get("lora_rank", 0) > 0:

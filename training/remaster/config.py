@@ -91,15 +91,18 @@ class ConfigError(ValueError):
     pass
 
 
-def _fields() -> dict[str, Any]:
-    return get_type_hints(TrainConfig)
+def _fields(cls: type = TrainConfig) -> dict[str, Any]:
+    return get_type_hints(cls)
 
 
 def _coerce(key: str, value: Any, typ: Any) -> Any:
     origin = getattr(typ, "__origin__", None)
     if origin is list:
+        item = typ.__args__[0]
         if isinstance(value, str):
             value = [v for v in value.split(",") if v]
+        if item is int and isinstance(value, list):
+            return [_coerce(key, v, int) for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key} must be a list of strings, got {value!r}")
         return value
@@ -127,8 +130,10 @@ def _coerce(key: str, value: Any, typ: Any) -> Any:
     raise ConfigError(f"{key}: unsupported type {typ}")
 
 
-def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any], source: str) -> TrainConfig:
-    types = _fields()
+def apply_overrides(cfg, overrides: dict[str, Any], source: str):
+    """Sets `overrides` on `cfg` (a TrainConfig or another config dataclass, e.g. DiffusionConfig),
+    each value coerced to the field's type; unknown keys are a ConfigError naming them."""
+    types = _fields(type(cfg))
     for key, value in overrides.items():
         if key in RENAMED_KEYS:
             raise ConfigError(
@@ -219,14 +224,18 @@ def read_yaml(yaml_path: str | None) -> dict[str, Any]:
     return data
 
 
-def load_config(yaml_path: str | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    cfg = TrainConfig()
+def load_config(
+    yaml_path: str | None = None, overrides: dict[str, Any] | None = None, cls: type = TrainConfig, check=None
+):
+    """Defaults of `cls`, then the YAML file's keys, then the command line's; checked by `check`
+    (default: validate, for TrainConfig)."""
+    cfg = cls()
     data = read_yaml(yaml_path)
     if data:
         apply_overrides(cfg, data, yaml_path)
     if overrides:
         apply_overrides(cfg, overrides, "the command line")
-    return validate(cfg)
+    return (check or validate)(cfg)
 
 
 def to_dict(cfg: TrainConfig) -> dict[str, Any]:

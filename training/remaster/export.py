@@ -2,12 +2,18 @@
 
     python -m remaster.export --checkpoint runs/realtime/checkpoints/step_N.pt --out ../models/remaster-realtime.onnx
     python -m remaster.export --adapter runs/my-game/adapter [--base PATH] --out my-game.onnx
+    python -m remaster.export --distilled runs/distill/checkpoints/step_N.pt --steps 1 --out student-1step.onnx
+    python -m remaster.export --teacher runs/teacher/checkpoints/step_N.pt --steps 50 --out teacher-50.onnx
 
 Writes <out> (fp32) and <out minus .onnx>.fp16.onnx, opset 17, dynamic height and width, and
 <out minus .onnx>.base.safetensors: the weights adapters start from (remaster.adapt --base).
 With --adapter: the adapter (remaster.adapt) merged into its base (the one it names, or --base;
 refused when the base's weights hash differs from the one it was trained on): the same graph
 and cost as the base, metadata naming both.
+With --distilled / --teacher (issue #12's latent route): the consistency student at --steps n
+(1 .. its num_boundaries) or the teacher at --steps N DDIM steps, as one graph with the fixed
+timesteps and the fixed noise tile unrolled (one session run per frame, same contract); the
+metadata adds sampling_steps, timesteps and FLOPs of the whole unrolled graph. No base file.
 Contract (also in the model's metadata under the key "remaster"):
   input  "input":  (1, 3, H, W) RGB, sRGB-encoded values in [0, 1], H and W multiples of 8;
                    float32 (float16 in the fp16 file)
@@ -30,11 +36,14 @@ import onnx
 import torch
 
 from .base_model import base_path_for, load_base, load_checkpoint_model, save_base
+from .checkpoint import CheckpointError
 from .lora import AdapterError, apply_adapter, read_adapter
+from .model import diffusion as D
+from .model.latent import LatentSampler, SamplerConfig
 from .model.remaster import RemasterNet, describe
 
 OPSET = 17
-WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights", "base"}
+WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights", "base", "teacher"}
 CONTRACT = {
     "input": {
         "name": "input",
@@ -127,7 +136,7 @@ def parity(
 
 
 def export_model(
-    model: RemasterNet, out: Path, meta_extra: dict | None = None, fp16: bool = True, check: bool = True
+    model: RemasterNet | LatentSampler, out: Path, meta_extra: dict | None = None, fp16: bool = True, check: bool = True
 ) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -137,7 +146,7 @@ def export_model(
         "preset": model.cfg.preset,
         "upscale": model.upscale,
         "model_config": model.cfg.to_dict(),
-        **describe(model),
+        **(model.describe() if isinstance(model, LatentSampler) else describe(model)),
         **(meta_extra or {}),
     }
     results: dict = {"fp32": str(out)}
@@ -154,7 +163,7 @@ def export_model(
         out16 = out.with_name(out.name[: -len(".onnx")] + ".fp16.onnx")
         fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".onnx.tmp")
         os.close(fd)
-        half = RemasterNet(model.cfg)
+        half = type(model)(model.cfg)
         half.load_state_dict(model.state_dict())
         _export(half.half().eval(), torch.float16, Path(tmp))
         os.replace(tmp, out16)
@@ -200,11 +209,36 @@ def _adapted(adapter: str, base_arg: str | None) -> tuple[RemasterNet, dict]:
     return model, extra
 
 
+def latent_model(path: str, kind: str, steps: int) -> tuple[LatentSampler, dict]:
+    """A teacher (N DDIM steps) or a distilled student (n consistency steps) as one network."""
+    from .teacher import read_run_checkpoint
+
+    ckpt = read_run_checkpoint(Path(path), kind)
+    saved = SamplerConfig.from_dict(ckpt["model_config"])
+    if kind == "teacher":
+        times = D.trailing_timesteps(steps)
+    else:
+        k = ckpt["num_boundaries"]
+        if not 1 <= steps <= k:
+            raise ValueError(
+                f"--steps {steps}: this student has {k} segments (num_boundaries): it samples in 1..{k} steps"
+            )
+        times = D.student_timesteps(steps, k)
+    preset = f"teacher-ddim{steps}" if kind == "teacher" else f"distilled-{steps}step"
+    model = LatentSampler(SamplerConfig(**{**saved.__dict__, "timesteps": tuple(times), "preset": preset}))
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    return model, ckpt
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", help="a training checkpoint (train or adapt)")
     src.add_argument("--adapter", help="an adapter folder written by remaster.adapt (merged into its base)")
+    src.add_argument("--distilled", help="a checkpoint of remaster.distill (the consistency student)")
+    src.add_argument("--teacher", help="a checkpoint of remaster.teacher (the multi-step teacher)")
+    ap.add_argument("--steps", type=int, help="with --distilled (default 1) or --teacher (default 50): sampling steps")
     ap.add_argument("--base", help="with --adapter: the base it was trained on (default: the path it records)")
     ap.add_argument("--out", required=True, help="fp32 .onnx path; the fp16 file goes beside it")
     ap.add_argument("--metrics", help="JSON from remaster.evaluate to embed in the metadata")
@@ -217,13 +251,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.base and not args.adapter:
         print("export: --base goes with --adapter", file=sys.stderr)
         return 2
+    if args.steps is not None and not (args.distilled or args.teacher):
+        print("export: --steps goes with --distilled or --teacher", file=sys.stderr)
+        return 2
     try:
-        if args.adapter:
+        if args.distilled or args.teacher:
+            kind = "distill" if args.distilled else "teacher"
+            steps = args.steps or (1 if args.distilled else 50)
+            model, ckpt = latent_model(args.distilled or args.teacher, kind, steps)
+            extra = _training_extra(ckpt["config"], ckpt["step"])
+            args.no_base = True  # adapters start from RemasterNet bases only
+        elif args.adapter:
             model, extra = _adapted(args.adapter, args.base)
         else:
             model, ckpt = load_checkpoint_model(args.checkpoint)
             extra = _training_extra(ckpt["config"], ckpt["step"])
-    except (AdapterError, ValueError, FileNotFoundError) as e:
+    except (AdapterError, CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"export: {e}", file=sys.stderr)
         return 2
     if args.metrics:

@@ -44,16 +44,17 @@ def write_report(run_dir: str | Path) -> Path:
         if (run / "metrics.jsonl").exists()
         else []
     )
-    train = [r for r in rows if "loss_mse" in r]
+    train = [r for r in rows if any(k.startswith("loss_") for k in r)]
     evals = [r for r in rows if "eval" in r]
     charts = []
     losses = {
         k: [(r["step"], r[k]) for r in train if r.get(k)]
-        for k in ("loss_mse", "loss_colour", "loss_lpips", "loss_gan_g", "loss_gan_d")
+        for k in sorted({k for r in train for k in r if k.startswith("loss_")})
     }
     charts.append(_svg_chart("training losses", {k: v for k, v in losses.items() if v}))
     charts.append(_svg_chart("learning rate", {"lr": [(r["step"], r["lr"]) for r in train]}))
-    charts.append(_svg_chart("throughput (images/s)", {"images/s": [(r["step"], r["images_per_s"]) for r in train]}))
+    rate = "images_per_s" if any("images_per_s" in r for r in train) else "items_per_s"
+    charts.append(_svg_chart(f"throughput ({rate})", {rate: [(r["step"], r[rate]) for r in train if rate in r]}))
     for metric in ("psnr", "lpips", "ssim", "mse"):
         s = [(r["step"], r["eval"][metric]) for r in evals if isinstance(r["eval"].get(metric), (int, float))]
         if s:

@@ -205,9 +205,14 @@ def main(argv: list[str] | None = None) -> int:
         "ms_note": "onnxruntime CPU provider, one 512x512 frame, median of --reps runs after one warm-up",
         "command": " ".join(["python -m remaster.bench_distill", *(argv if argv is not None else sys.argv[1:])]),
     }
+    # Machine-specific paths out of the shipped figures: repository-relative, weight files by name.
+    text = json.dumps(result, indent=1, default=str).replace(str(ROOT) + "/", "")
+    for w in (args.lpips_backbone, args.lpips_heads):
+        if w:
+            text = text.replace(w, Path(w).name)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
-        json.dump(result, f, indent=1, default=str)
+        f.write(text)
     os.replace(tmp, out.with_suffix(".json"))
     out.with_suffix(".md").write_text(markdown(table))
     print(markdown(table))

@@ -9,8 +9,9 @@ test set the shipped model is judged on (models/README.md: the random worlds' te
 
 Every network is exported with remaster.export (one ONNX graph each, fixed timesteps unrolled)
 into <work>/, then scored by remaster.evaluate's code on the same frames (PSNR, SSIM, LPIPS,
-FLIP; whole frame and object pixels) through onnxruntime, and timed on the CPU: a 512x512 frame,
-onnxruntime CPU provider, median of --reps runs after a warm-up. FLOPs per 512x512 frame are
+FLIP; whole frame and object pixels) through onnxruntime, and timed on the CPU with
+remaster.bench_infer's timer (a 512x512 frame, static shapes, IO binding, median of --reps runs
+after a warm-up). FLOPs per 512x512 frame are
 counted on the network (meta device). Writes bench/results/distill.json, distill.md (the table)
 and distill.png (low | direct | teacher 50 | teacher 4 | student 1 | 2 | 4 | high, a row per world).
 """
@@ -22,13 +23,12 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
+from .bench_infer import atomic_write_json, time_model
 from .data import SOURCE, TARGET, to_tensor
 from .dataset import read_frame, split_rows
 from .evaluate import evaluate, per_scene_sample
@@ -49,22 +49,6 @@ def flops_512(meta: dict) -> int:
     if "timesteps" in meta["model_config"]:  # describe() counts on a meta-device copy
         return LatentSampler(SamplerConfig.from_dict(meta["model_config"])).describe(512, 512)["flops_per_frame"]
     return count_flops(ModelConfig.from_dict(meta["model_config"]), 512, 512)
-
-
-def cpu_ms_512(path: Path, reps: int) -> float:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = os.cpu_count() or 1
-    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32)
-    sess.run(["output"], {"input": x})
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        sess.run(["output"], {"input": x})
-        times.append((time.perf_counter() - t0) * 1000)
-    return float(np.median(times))
 
 
 def export_all(args, work: Path) -> dict[str, Path]:
@@ -158,26 +142,33 @@ def main(argv: list[str] | None = None) -> int:
         runner = OnnxRunner(str(path))
         runners[name] = runner
         t0 = time.time()
-        # A scored model is not scored again (a rerun after a crash or for the table's layout).
-        cache = work / f"{path.stem}.{dataset.name}.{args.frames_per_scene}.result.json"
+        # A scored model is not scored again (a rerun after a crash or for the table's layout);
+        # it is timed on every run (the slow part is the scoring, and timings belong to this run).
+        cache = work / f"{path.stem}.{dataset.name}.{args.frames_per_scene}.scores.json"
         if cache.is_file() and cache.stat().st_mtime > path.stat().st_mtime:
-            row, low = json.loads(cache.read_text())
+            scores = json.loads(cache.read_text())
         else:
             res, _ = evaluate(dataset, runner, METRICS, lp, err, frames_per_scene=args.frames_per_scene, grid_scenes=0)
-            low = {"method": "low", "metrics": res["table"][SOURCE], "frames": res["frames"]}
-            row = {
+            scores = {
+                "metrics": res["table"]["remaster"],
+                "scenes": {s: t["remaster"] for s, t in res["scenes"].items()},
+                "frames": res["frames"],
+                "low": {"method": "low", "metrics": res["table"][SOURCE], "frames": res["frames"]},
+            }
+            atomic_write_json(scores, cache)
+        low_row = low_row or scores.pop("low")
+        scores.pop("low", None)
+        timing = time_model(path, "cpu", 512, 512, args.reps, 1, False)  # remaster.bench_infer's timer
+        rows.append(
+            {
                 "method": name,
                 "file": str(path),
                 "steps": meta.get("sampling_steps", 1),
                 "flops_512": flops_512(meta),
-                "cpu_ms_512": cpu_ms_512(path, args.reps),
-                "metrics": res["table"]["remaster"],
-                "scenes": {s: t["remaster"] for s, t in res["scenes"].items()},
-                "frames": res["frames"],
+                "cpu_ms_512": timing["median_ms"],
+                **scores,
             }
-            cache.write_text(json.dumps([row, low]))
-        low_row = low_row or low
-        rows.append(row)
+        )
         print(
             f"{name}: {json.dumps({k: rows[-1]['metrics'].get(k) for k in COLUMNS})} ({time.time() - t0:.0f} s)",
             flush=True,
@@ -202,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             "threads": os.cpu_count(),
             "torch": torch.__version__,
         },
-        "ms_note": "onnxruntime CPU provider, one 512x512 frame, median of --reps runs after one warm-up",
+        "ms_note": "remaster.bench_infer's timer: onnxruntime CPU provider, static 512x512 shapes, IO binding,"
+        " median of --reps runs after one warm-up",
         "command": " ".join(["python -m remaster.bench_distill", *(argv if argv is not None else sys.argv[1:])]),
     }
     # Machine-specific paths out of the shipped figures: repository-relative, weight files by name.
@@ -210,10 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     for w in (args.lpips_backbone, args.lpips_heads):
         if w:
             text = text.replace(w, Path(w).name)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, out.with_suffix(".json"))
+    atomic_write_json(json.loads(text), out.with_suffix(".json"))
     out.with_suffix(".md").write_text(markdown(table))
     print(markdown(table))
     return 0

@@ -36,8 +36,9 @@ class CheckpointError(ValueError):
     """A file that is not a readable training checkpoint; the message names it."""
 
 
-def read_checkpoint(path: str | Path) -> dict:
-    """A training checkpoint (step_N.pt), or a CheckpointError naming the file and what is wrong."""
+def read_checkpoint(path: str | Path, kind: str | None = None) -> dict:
+    """A training checkpoint (step_N.pt), or a CheckpointError naming the file and what is wrong.
+    `kind`: the run that must have written it ("teacher", "distill"; train's have none)."""
     p = Path(path)
     if not p.is_file():
         raise CheckpointError(f"checkpoint not found: {p}")
@@ -48,6 +49,8 @@ def read_checkpoint(path: str | Path) -> dict:
     lacking = [k for k in CHECKPOINT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
     if lacking:
         raise CheckpointError(f"{p} is not a training checkpoint written by remaster.train (no {', '.join(lacking)})")
+    if kind is not None and ckpt.get("kind") != kind:
+        raise CheckpointError(f"{p} is a {ckpt.get('kind', 'train')} checkpoint, not a {kind} one")
     return ckpt
 
 

@@ -24,29 +24,25 @@ Export: `npm run export -- --distilled CKPT --steps 1` (the plugin's contract; 2
 
 from __future__ import annotations
 
-import argparse
 import copy
-import hashlib
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from . import diffusion_config as C
-from .checkpoint import CheckpointError, latest_checkpoint, rng_state, set_rng_state, trim_metrics
-from .config import ConfigError, parse_cli_overrides, read_yaml
-from .data import PairedFrames, batch_generator
+from .checkpoint import CheckpointError, read_checkpoint, set_rng_state, trim_metrics
+from .config import ConfigError
+from .data import batch_generator
 from .dataset import DatasetError
-from .latents import LatentPairs, RunLog, validate_frames
-from .losses.lpips import load_lpips
+from .latents import LatentPairs, RunLog, run_frames, run_lpips, run_state, start_run, validate_sampler
+from .lora import weights_hash
 from .metrics import MetricSuite
 from .model import diffusion as D
 from .model.latent import DENOISERS, LatentSampler, SamplerConfig
 from .runtime import autocast, pick_device
-from .teacher import read_run_checkpoint, warmup_cosine
-from .weights import WeightsUnavailable
+from .teacher import warmup_cosine
 
 KIND = "distill"
 
@@ -62,8 +58,9 @@ def student_config(teacher_cfg: SamplerConfig, cfg: C.DiffusionConfig, steps: in
 
 
 def load_teacher(path: str | Path) -> tuple[LatentSampler, str]:
-    """The frozen teacher (codec + denoiser) and its checkpoint's sha256."""
-    ckpt = read_run_checkpoint(Path(path), "teacher")
+    """The frozen teacher (codec + denoiser) and the sha256 of its weights (lora.weights_hash, as
+    adapters name their base: the file is read once, and a re-saved teacher is the same teacher)."""
+    ckpt = read_checkpoint(Path(path), "teacher")
     if ckpt.get("phase") != "teacher":
         raise CheckpointError(
             f"{path} was saved in the codec phase (step {ckpt['step']}): the teacher has not trained yet;"
@@ -72,7 +69,7 @@ def load_teacher(path: str | Path) -> tuple[LatentSampler, str]:
     teacher = LatentSampler(SamplerConfig.from_dict(ckpt["model_config"]))
     teacher.load_state_dict(ckpt["model"])
     teacher.eval().requires_grad_(False)
-    return teacher, hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return teacher, weights_hash(teacher)
 
 
 def solver_grid(skip_k: int) -> torch.Tensor:
@@ -115,43 +112,26 @@ def ema_update(target: torch.nn.Module, student: torch.nn.Module, decay: float) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", help="YAML file of config keys (configs/distill.yaml)")
-    ap.add_argument("--resume", help="'auto' (latest checkpoint in output_dir) or a checkpoint path")
-    ap.add_argument("overrides", nargs="*", help="key=value overrides")
-    args = ap.parse_args(argv)
     try:
-        overrides = parse_cli_overrides(args.overrides)
-        if "output_dir" not in overrides and "output_dir" not in read_yaml(args.config):
-            overrides["output_dir"] = "runs/distill"  # not the teacher's default folder
-        cfg = C.load(args.config, overrides)
-        resume = None
-        if args.resume:
-            resume = latest_checkpoint(cfg.output_dir) if args.resume == "auto" else Path(args.resume)
-        ckpt = read_run_checkpoint(resume, KIND) if resume else None
-        if ckpt is not None:
-            cfg = C.resumed(cfg, ckpt["config"])
+        cfg, ckpt, resume = start_run(argv, __doc__, KIND, default_output="runs/distill")
         if not cfg.teacher:
             raise ConfigError(
                 "teacher=PATH is needed: a checkpoint of `npm run teacher` (runs/teacher/checkpoints/step_N.pt)"
             )
         teacher, teacher_sha = load_teacher(cfg.teacher)
         if ckpt is not None and ckpt["teacher"]["sha256"] != teacher_sha:
-            raise ConfigError(f"{cfg.teacher} is not the teacher {resume} was distilled from (sha256 differs)")
+            raise ConfigError(
+                f"{cfg.teacher} is not the teacher {resume} was distilled from (its weights' sha256 differs)"
+            )
     except (ConfigError, CheckpointError) as e:
         print(f"distill: {e}", file=sys.stderr)
         return 2
     try:
-        train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
-        val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
+        train, val = run_frames(cfg)
     except (DatasetError, FileNotFoundError) as e:
         print(f"distill: dataset: {e}", file=sys.stderr)
         return 2
-    lpips, lpips_error = None, None
-    try:
-        lpips = load_lpips("alex", cfg.lpips_backbone or None, cfg.lpips_heads or None)
-    except WeightsUnavailable as e:
-        lpips_error = str(e)
+    lpips, lpips_error = run_lpips(cfg)
 
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
@@ -223,39 +203,17 @@ def main(argv: list[str] | None = None) -> int:
             log.log(step, device, **{name: float(loss.detach())}, grad_norm=float(grad_norm), lr=sched.get_last_lr()[0])
         if step % cfg.eval_steps == 0 or step == cfg.distill_steps:
             student.eval()
-            summary, cols = {}, ([], [], [])
-            for n in cfg.student_steps:
-                model.cfg = replace(model.cfg, timesteps=tuple(D.student_timesteps(n, cfg.num_boundaries)))
-                s, c = validate_frames(
-                    lambda low, _h: model(low), val, suite, device, "fp32", cfg.num_eval_images, cfg.report_images
-                )
-                summary |= {f"{k}@{n}": v for k, v in s.items()} | (s if n == cfg.student_steps[0] else {})
-                cols = cols if cols[0] else c
+            summary, cols = validate_sampler(
+                model, cfg.student_steps, lambda n: D.student_timesteps(n, cfg.num_boundaries), val, suite, device, cfg
+            )
             log.evaluation(step, "distill", summary, cols)
             student.train()
         if step % cfg.save_steps == 0 or step == cfg.distill_steps:
             model.cfg = student_config(teacher.cfg, cfg, cfg.student_steps[0])
-            log.checkpoint(
-                {
-                    "kind": KIND,
-                    "model": model.state_dict(),
-                    "model_config": model.cfg.to_dict(),
-                    "target": target.state_dict(),
-                    "opt": opt.state_dict(),
-                    "sched": sched.state_dict(),
-                    "rng": rng_state(),
-                    "step": step,
-                    "config": C.to_dict(cfg),
-                    "teacher": {"path": cfg.teacher, "sha256": teacher_sha},
-                    "num_boundaries": cfg.num_boundaries,
-                },
-                step,
-            )
-    log.close()
-    from .report import write_report
-
-    write_report(out)
-    print(f"distill: done at step {step}; report {out / 'report.html'}")
+            teacher_id = {"path": cfg.teacher, "sha256": teacher_sha}
+            extra = {"target": target.state_dict(), "teacher": teacher_id, "num_boundaries": cfg.num_boundaries}
+            log.checkpoint(run_state(KIND, model, opt, sched, step, cfg, **extra), step)
+    log.close("distill", step)
     return 0
 
 

@@ -36,7 +36,7 @@ import onnx
 import torch
 
 from .base_model import base_path_for, load_base, load_checkpoint_model, save_base
-from .checkpoint import CheckpointError
+from .checkpoint import CheckpointError, read_checkpoint
 from .lora import AdapterError, apply_adapter, read_adapter
 from .model import diffusion as D
 from .model.latent import LatentSampler, SamplerConfig
@@ -211,9 +211,7 @@ def _adapted(adapter: str, base_arg: str | None) -> tuple[RemasterNet, dict]:
 
 def latent_model(path: str, kind: str, steps: int) -> tuple[LatentSampler, dict]:
     """A teacher (N DDIM steps) or a distilled student (n consistency steps) as one network."""
-    from .teacher import read_run_checkpoint
-
-    ckpt = read_run_checkpoint(Path(path), kind)
+    ckpt = read_checkpoint(path, kind)
     saved = SamplerConfig.from_dict(ckpt["model_config"])
     if kind == "teacher":
         times = D.trailing_timesteps(steps)

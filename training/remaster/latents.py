@@ -1,6 +1,7 @@
 """Latents of a dataset's pairs, for the teacher and the distillation (issue #12), and what both
-runs share: batches drawn from (seed, step) for exact resume, validation of a frame -> frame
-network, metrics rows and checkpoints.
+runs share: the command line and resume, their data and LPIPS, batches drawn from (seed, step)
+for exact resume, validation of a frame -> frame network (at several sampling step counts),
+metrics rows, checkpoints and the closing report.
 
 Latents: the codec's scaled latents of whole frames, computed once (fp32, eval mode) into memory:
 (4, H/8, W/8) float32 per frame, for the high frame (what the teacher learns to produce) and the
@@ -9,19 +10,64 @@ low frame (its condition). Batches: random latent crops of resolution / 8, rando
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .checkpoint import atomic_save, checkpoint_dir, prune
-from .data import PairedFrames, batch_generator
+from . import diffusion_config as C
+from .checkpoint import atomic_save, checkpoint_dir, latest_checkpoint, prune, read_checkpoint, rng_state
+from .config import parse_cli_overrides, read_yaml
+from .data import PairedFrames
+from .losses.lpips import LPIPS, load_lpips
 from .metrics import MetricSuite, summarise
-from .model.latent import LatentCodec
+from .model.latent import LatentCodec, LatentSampler
 from .runtime import LoadMeter, autocast
 from .validation import save_eval_grid
+from .weights import WeightsUnavailable
+
+
+def start_run(
+    argv: list[str] | None, doc: str, kind: str, default_output: str = ""
+) -> tuple[C.DiffusionConfig, dict | None, Path | None]:
+    """The command line of `python -m remaster.<kind>`: (config, checkpoint to resume or None, its
+    path). A ConfigError or CheckpointError names what is wrong. `default_output`: the output_dir
+    when neither the YAML file nor the command line sets one."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", help=f"YAML file of config keys (configs/{kind}.yaml)")
+    ap.add_argument("--resume", help="'auto' (latest checkpoint in output_dir) or a checkpoint path")
+    ap.add_argument("overrides", nargs="*", help="key=value overrides")
+    args = ap.parse_args(argv)
+    overrides = parse_cli_overrides(args.overrides)
+    if default_output and "output_dir" not in overrides and "output_dir" not in read_yaml(args.config):
+        overrides["output_dir"] = default_output
+    cfg = C.load(args.config, overrides)
+    resume = None
+    if args.resume:
+        resume = latest_checkpoint(cfg.output_dir) if args.resume == "auto" else Path(args.resume)
+    ckpt = read_checkpoint(resume, kind) if resume else None
+    if ckpt is not None:
+        cfg = C.resumed(cfg, ckpt["config"])
+    return cfg, ckpt, resume
+
+
+def run_frames(cfg: C.DiffusionConfig) -> tuple[PairedFrames, PairedFrames]:
+    """The run's train pairs and its first num_eval_images val pairs (a DatasetError names the fault)."""
+    train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
+    val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
+    return train, val
+
+
+def run_lpips(cfg: C.DiffusionConfig) -> tuple[LPIPS | None, str | None]:
+    """LPIPS for losses and validation, or None and why it is unavailable."""
+    try:
+        return load_lpips("alex", cfg.lpips_backbone or None, cfg.lpips_heads or None), None
+    except WeightsUnavailable as e:
+        return None, str(e)
 
 
 class LatentPairs:
@@ -70,10 +116,6 @@ class LatentPairs:
         return torch.stack(highs), torch.stack(lows)
 
 
-def step_generator(seed: int, step: int) -> torch.Generator:
-    return batch_generator(seed, step)
-
-
 @torch.no_grad()
 def validate_frames(fn, val: PairedFrames, suite: MetricSuite, device, precision: str, n: int, keep: int):
     """Metrics of fn(low, high) -> prediction over the first n val pairs; (summary, grid columns)."""
@@ -89,6 +131,38 @@ def validate_frames(fn, val: PairedFrames, suite: MetricSuite, device, precision
             for c, t in zip(cols, (low, pred, high), strict=True):
                 c.append(t[0].cpu())
     return summarise(per, suite.unavailable), cols
+
+
+def validate_sampler(
+    model: LatentSampler, counts: list[int], timesteps_of, val: PairedFrames, suite, device, cfg: C.DiffusionConfig
+):
+    """validate_frames of the sampler at each of `counts` sampling steps (timesteps_of(n)): metrics
+    as `<name>@n` (the first count's also plain), the grid of the first; model.cfg is left at the
+    last count."""
+    summary, cols = {}, ([], [], [])
+    for n in counts:
+        model.cfg = replace(model.cfg, timesteps=tuple(timesteps_of(n)))
+        s, c = validate_frames(
+            lambda low, _h: model(low), val, suite, device, "fp32", cfg.num_eval_images, cfg.report_images
+        )
+        summary |= {f"{k}@{n}": v for k, v in s.items()} | (s if n == counts[0] else {})
+        cols = cols if cols[0] else c
+    return summary, cols
+
+
+def run_state(kind: str, model: LatentSampler, opt, sched, step: int, cfg: C.DiffusionConfig, **extra) -> dict:
+    """What a checkpoint of the latent route holds (read_checkpoint(path, kind) reads it back)."""
+    return {
+        "kind": kind,
+        "model": model.state_dict(),
+        "model_config": model.cfg.to_dict(),
+        "opt": opt.state_dict(),
+        "sched": sched.state_dict(),
+        "rng": rng_state(),
+        "step": step,
+        "config": C.to_dict(cfg),
+        **extra,
+    }
 
 
 class RunLog:
@@ -133,5 +207,10 @@ class RunLog:
         atomic_save(state, checkpoint_dir(self.out) / f"step_{step}.pt")
         prune(self.out)
 
-    def close(self) -> None:
+    def close(self, name: str, step: int) -> None:
+        """Ends the progress bar and writes report.html."""
+        from .report import write_report
+
         self.bar.close()
+        write_report(self.out)
+        print(f"{name}: done at step {step}; report {self.out / 'report.html'}")

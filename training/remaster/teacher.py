@@ -21,28 +21,24 @@ resume), metrics.jsonl, eval/step_N.png (low | sampled | high), report.html.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from . import diffusion_config as C
-from .checkpoint import CheckpointError, latest_checkpoint, read_checkpoint, rng_state, set_rng_state, trim_metrics
-from .config import ConfigError, parse_cli_overrides
-from .data import PairedFrames, batch_generator
+from .checkpoint import CheckpointError, set_rng_state, trim_metrics
+from .config import ConfigError
+from .data import batch_generator
 from .dataset import DatasetError
-from .latents import LatentPairs, RunLog, validate_frames
-from .losses.lpips import load_lpips
+from .latents import LatentPairs, RunLog, run_frames, run_lpips, run_state, start_run, validate_frames, validate_sampler
 from .metrics import MetricSuite
 from .model import diffusion as D
 from .model.latent import CODECS, DENOISERS, LatentSampler, SamplerConfig
 from .runtime import autocast, pick_device
-from .weights import WeightsUnavailable
 
 KIND = "teacher"
 
@@ -90,50 +86,27 @@ def teacher_loss(model: LatentSampler, latents: LatentPairs, cfg: C.DiffusionCon
     return F.mse_loss(pred.float(), eps)
 
 
-def read_run_checkpoint(path: Path, kind: str) -> dict:
-    ckpt = read_checkpoint(path)
-    if ckpt.get("kind") != kind:
-        raise CheckpointError(f"{path} is a {ckpt.get('kind', 'train')} checkpoint, not a {kind} one")
-    return ckpt
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", help="YAML file of config keys (configs/teacher.yaml)")
-    ap.add_argument("--resume", help="'auto' (latest checkpoint in output_dir) or a checkpoint path")
-    ap.add_argument("overrides", nargs="*", help="key=value overrides")
-    args = ap.parse_args(argv)
     try:
-        cfg = C.load(args.config, parse_cli_overrides(args.overrides))
-        resume = None
-        if args.resume:
-            resume = latest_checkpoint(cfg.output_dir) if args.resume == "auto" else Path(args.resume)
-        ckpt = read_run_checkpoint(resume, KIND) if resume else None
-        if ckpt is not None:
-            cfg = C.resumed(cfg, ckpt["config"])
+        cfg, ckpt, resume = start_run(argv, __doc__, KIND)
     except (ConfigError, CheckpointError) as e:
         print(f"teacher: {e}", file=sys.stderr)
         return 2
     try:
-        train = PairedFrames(cfg.dataset_dir, "train", cfg.source_variant, cfg.target_variant)
-        val = PairedFrames(cfg.dataset_dir, "val", cfg.source_variant, cfg.target_variant, limit=cfg.num_eval_images)
+        train, val = run_frames(cfg)
     except (DatasetError, FileNotFoundError) as e:
         print(f"teacher: dataset: {e}", file=sys.stderr)
         return 2
     if train.scale != 1:
         print("teacher: the latent route needs low and high frames of one size (no --low-scale)", file=sys.stderr)
         return 2
-    lpips, lpips_error = None, None
-    try:
-        lpips = load_lpips("alex", cfg.lpips_backbone or None, cfg.lpips_heads or None)
-    except WeightsUnavailable as e:
-        lpips_error = str(e)
-        if cfg.codec_lpips_factor > 0 and cfg.codec_steps > 0:
-            print(
-                f"teacher: codec_lpips_factor is {cfg.codec_lpips_factor} but LPIPS is unavailable: {e}",
-                file=sys.stderr,
-            )
-            return 2
+    lpips, lpips_error = run_lpips(cfg)
+    if lpips is None and cfg.codec_lpips_factor > 0 and cfg.codec_steps > 0:
+        print(
+            f"teacher: codec_lpips_factor is {cfg.codec_lpips_factor} but LPIPS is unavailable: {lpips_error}",
+            file=sys.stderr,
+        )
+        return 2
 
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
@@ -230,37 +203,16 @@ def main(argv: list[str] | None = None) -> int:
                     model.codec.reconstruct, val, suite, device, cfg.precision, cfg.num_eval_images, cfg.report_images
                 )
             else:
-                summary, cols = {}, ([], [], [])
-                for n in cfg.teacher_eval_steps:
-                    model.cfg = replace(model.cfg, timesteps=tuple(D.trailing_timesteps(n)))
-                    s, c = validate_frames(
-                        lambda low, _h: model(low), val, suite, device, "fp32", cfg.num_eval_images, cfg.report_images
-                    )
-                    summary |= {f"{k}@{n}": v for k, v in s.items()} | (s if n == cfg.teacher_eval_steps[0] else {})
-                    cols = cols if cols[0] else c
+                summary, cols = validate_sampler(
+                    model, cfg.teacher_eval_steps, D.trailing_timesteps, val, suite, device, cfg
+                )
             log.evaluation(step, "teacher" if "eps" in parts else "codec", summary, cols)
             model.train()
         if step % cfg.save_steps == 0 or step == total or step == cfg.codec_steps:
             model.cfg = sampler_config(cfg, cfg.teacher_eval_steps[0])
-            log.checkpoint(
-                {
-                    "kind": KIND,
-                    "model": model.state_dict(),
-                    "model_config": model.cfg.to_dict(),
-                    "opt": opt.state_dict(),
-                    "sched": sched.state_dict(),
-                    "rng": rng_state(),
-                    "step": step,
-                    "phase": "teacher" if step > cfg.codec_steps else "codec",  # has the teacher trained?
-                    "config": C.to_dict(cfg),
-                },
-                step,
-            )
-    log.close()
-    from .report import write_report
-
-    write_report(out)
-    print(f"teacher: done at step {step}; report {out / 'report.html'}")
+            phase_now = "teacher" if step > cfg.codec_steps else "codec"  # has the teacher trained?
+            log.checkpoint(run_state(KIND, model, opt, sched, step, cfg, phase=phase_now), step)
+    log.close("teacher", step)
     return 0
 
 

@@ -41,6 +41,7 @@ class Run:
     targets: str = ""  # lora: the parts adapted (default: encoder, unet, decoder); rank_ae = rank when set
     object_weight: float = 0.0  # surface pixels' weight in the MSE (config.object_weight)
     colour_factor: float = 0.0  # the Lab L1 term's weight (config.colour_factor)
+    mse_factor: float = 1.0  # config.mse_factor (0: the Lab L1 term instead of MSE)
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
@@ -55,6 +56,8 @@ def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
     runs.append(Run(f"lora-r8-objw4-{most}p", "lora", 8, most, object_weight=4.0))
     # + an L1 loss in CIE Lab (the colour error is CIEDE2000): the default adapter with it.
     runs.append(Run(f"lora-r8-decoder-lab-{most}p", "lora", 8, most, targets="decoder", colour_factor=0.02))
+    # L1 in Lab *instead of* MSE: the shipped model's stage-2 objective (configs/realtime-colour.yaml).
+    runs.append(Run(f"lora-r8-decoder-l1lab-{most}p", "lora", 8, most, "decoder", colour_factor=0.1, mse_factor=0.0))
     runs.append(Run(f"scratch-{most}p", "scratch", 0, most))
     return runs
 
@@ -88,6 +91,8 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
     rank = run.rank if run.kind == "lora" else 0
     if run.colour_factor:
         common.append(f"colour_factor={run.colour_factor}")
+    if run.mse_factor != 1.0:
+        common.append(f"mse_factor={run.mse_factor}")
     if run.object_weight:
         common.append(f"object_weight={run.object_weight}")
     if run.targets:
@@ -263,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         s["steps"] = args.steps
         for run in runs:
             prev = s["runs"].get(run.name)
-            run_dir = Path(args.runs_dir) / scene / run.name
+            run_dir = Path(args.runs_dir).resolve() / scene / run.name  # the runs' cwd is training/
             if prev and (run.kind == "base" or finished(run_dir, args.steps)):
                 continue
             minutes = None
@@ -273,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not finished(run_dir, args.steps):
                     print(f"bench_adapt: {scene} {run.name} ...", file=sys.stderr, flush=True)
                     t0 = time.time()
-                    cmd = command(run, dataset, args.base, run_dir, args.steps, lpips_keys)
+                    cmd = command(run, dataset, str(Path(args.base).resolve()), run_dir, args.steps, lpips_keys)
                     log = run_dir.with_suffix(".log")
                     log.parent.mkdir(parents=True, exist_ok=True)
                     with open(log, "w") as f:

@@ -34,6 +34,9 @@ class TrainConfig:
     model_preset: str = "realtime"  # realtime | seed | tiny
     skip_connections: bool = False  # encoder->decoder skips through zero-init 1x1 convs
     residual: bool = False  # output = input + the network's correction (see model/remaster.py)
+    # With residual, at inference: corrections <= this many 8-bit levels dropped (model/remaster.py);
+    # from a base, 0 keeps the base's.
+    deadzone: float = 0.0
     upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
     vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
     # --- starting point and adapters (remaster.adapt, configs/adapt.yaml) ---
@@ -177,6 +180,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     ):
         if getattr(cfg, k) < 1:
             raise ConfigError(f"{k} must be >= 1, got {getattr(cfg, k)}")
+    if cfg.deadzone < 0 or (cfg.deadzone > 0 and not cfg.residual):
+        raise ConfigError(f"deadzone must be >= 0 (8-bit levels) and needs residual: true, got {cfg.deadzone}")
     if cfg.lora_rank < 0:
         raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
     if cfg.lora_rank > 0 and not cfg.base:

@@ -5,7 +5,8 @@
 
 Methods: `low` (the input frame itself), every baseline the dataset has (`low_fxaa_sharpen`,
 `low_fsr1`), and the model (`remaster`, from a checkpoint via PyTorch or an exported ONNX file via
-onnxruntime). Each is compared with `high`, on the whole frame and, where the dataset has geometry
+onnxruntime; `--deadzone LEVELS` scores a checkpoint at another inference deadzone, for choosing
+it on validation frames). Each is compared with `high`, on the whole frame and, where the dataset has geometry
 masks, on object pixels alone (`<metric>_obj`). Results per scene (the manifest's `layout`: a demo
 layout, a random world, a glTF file) and over all frames. Writes results.json, results.md,
 results.html and grid.png (a row per scene: low | baselines | remaster | high).
@@ -208,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dataset-dir", required=True)
     ap.add_argument("--checkpoint")
     ap.add_argument("--onnx")
+    ap.add_argument(
+        "--deadzone", type=float, help="with --checkpoint: this inference deadzone (8-bit levels) instead of its own"
+    )
     ap.add_argument("--out", required=True)
     ap.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated, of {', '.join(METRICS)}")
     ap.add_argument("--lpips-backbone")
@@ -221,8 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkpoint and args.onnx:
         print("evaluate: pass --checkpoint or --onnx, not both", file=sys.stderr)
         return 2
+    if args.deadzone is not None and not args.checkpoint:
+        print("evaluate: --deadzone goes with --checkpoint (an ONNX graph has its own)", file=sys.stderr)
+        return 2
     try:
-        runner = TorchRunner(args.checkpoint) if args.checkpoint else OnnxRunner(args.onnx) if args.onnx else None
+        runner = (
+            TorchRunner(args.checkpoint, args.deadzone)
+            if args.checkpoint
+            else OnnxRunner(args.onnx)
+            if args.onnx
+            else None
+        )
     except (CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"evaluate: model: {e}", file=sys.stderr)
         return 2

@@ -7,6 +7,8 @@
 
 Writes <out> (fp32) and <out minus .onnx>.fp16.onnx, opset 17, dynamic height and width, and
 <out minus .onnx>.base.safetensors: the weights adapters start from (remaster.adapt --base).
+--deadzone LEVELS (with --checkpoint or --adapter) sets the residual model's inference deadzone
+(model/remaster.py ModelConfig.deadzone) in the graph and its metadata; default: the checkpoint's.
 With --adapter: the adapter (remaster.adapt) merged into its base (the one it names, or --base;
 refused when the base's weights hash differs from the one it was trained on): the same graph
 and cost as the base, metadata naming both.
@@ -40,7 +42,7 @@ from .checkpoint import CheckpointError, read_checkpoint
 from .lora import AdapterError, apply_adapter, read_adapter
 from .model import diffusion as D
 from .model.latent import LatentSampler, SamplerConfig
-from .model.remaster import RemasterNet, describe
+from .model.remaster import RemasterNet, describe, with_deadzone
 
 OPSET = 17
 WEIGHT_PATH_KEYS = {"lpips_backbone", "lpips_heads", "vae_init", "clip_weights", "base", "teacher"}
@@ -238,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--teacher", help="a checkpoint of remaster.teacher (the multi-step teacher)")
     ap.add_argument("--steps", type=int, help="with --distilled (default 1) or --teacher (default 50): sampling steps")
     ap.add_argument("--base", help="with --adapter: the base it was trained on (default: the path it records)")
+    ap.add_argument(
+        "--deadzone", type=float, help="with --checkpoint or --adapter: this inference deadzone (8-bit levels)"
+    )
     ap.add_argument("--out", required=True, help="fp32 .onnx path; the fp16 file goes beside it")
     ap.add_argument("--metrics", help="JSON from remaster.evaluate to embed in the metadata")
     ap.add_argument("--no-fp16", action="store_true")
@@ -252,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps is not None and not (args.distilled or args.teacher):
         print("export: --steps goes with --distilled or --teacher", file=sys.stderr)
         return 2
+    if args.deadzone is not None and (args.distilled or args.teacher):
+        print("export: --deadzone goes with --checkpoint or --adapter", file=sys.stderr)
+        return 2
     try:
         if args.distilled or args.teacher:
             kind = "distill" if args.distilled else "teacher"
@@ -264,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             model, ckpt = load_checkpoint_model(args.checkpoint)
             extra = _training_extra(ckpt["config"], ckpt["step"])
+        if args.deadzone is not None:
+            with_deadzone(model, args.deadzone)
     except (AdapterError, CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"export: {e}", file=sys.stderr)
         return 2

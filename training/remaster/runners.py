@@ -32,11 +32,14 @@ def checked_output(runner, low: torch.Tensor, want_hw: tuple[int, int], pair: st
 class TorchRunner:
     """A training checkpoint (adapters merged) or base weights (.base.safetensors)."""
 
-    def __init__(self, checkpoint: str | Path):
+    def __init__(self, checkpoint: str | Path, deadzone: float | None = None):
         from .base_model import load_base
+        from .model.remaster import with_deadzone
 
         self.model, _ = load_base(checkpoint)
-        self.name = f"checkpoint {checkpoint}"
+        if deadzone is not None:  # another inference deadzone than the checkpoint's (a sweep)
+            with_deadzone(self.model, deadzone)
+        self.name = f"checkpoint {checkpoint}" + (f" (deadzone {deadzone:g})" if deadzone is not None else "")
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -42,7 +42,7 @@ from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
 from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
 from .metrics import MetricSuite
-from .model.remaster import ModelConfig, RemasterNet, build_model, describe
+from .model.remaster import ModelConfig, RemasterNet, build_model, describe, with_deadzone
 from .model.taesd import load_taesd_weights
 from .runtime import LoadMeter, autocast, init_distributed, mean_across_ranks, pick_device
 from .validation import evaluate_model, save_eval_grid
@@ -83,9 +83,17 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
             mc.residual,
             mc.ae.upscale,
         )
+        # The inference deadzone is not the network: deadzone > 0 sets it, 0 keeps the base's.
+        if cfg.deadzone > 0:
+            with_deadzone(model, cfg.deadzone)
+        cfg.deadzone = model.cfg.deadzone
     else:
         model = build_model(
-            cfg.model_preset, skip_connections=cfg.skip_connections, upscale=cfg.upscale, residual=cfg.residual
+            cfg.model_preset,
+            skip_connections=cfg.skip_connections,
+            upscale=cfg.upscale,
+            residual=cfg.residual,
+            deadzone=cfg.deadzone,
         )
         if cfg.vae_init:
             load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))

@@ -40,6 +40,8 @@ def test_yaml_then_cli_overrides_with_type_checks(tmp_path):
         ({"lr_scheduler_type": "step"}, "lr_scheduler_type must be"),
         ({"metrics_list": "psnr,bleu"}, "unknown metric"),
         ({"clip_weights": "clip.pt"}, "not implemented"),
+        ({"deadzone": "1.5"}, "deadzone .* needs residual: true"),
+        ({"deadzone": "-1", "residual": "true"}, "deadzone must be >= 0"),
     ],
 )
 def test_bad_config_is_an_error_naming_the_key(override, message):

@@ -39,3 +39,23 @@ def test_export_parity_metadata_and_dynamic_sizes(tmp_path):
         # Random std-0.2 weights and the one-step's x14.6 latent gain amplify fp16 rounding; the
         # trained model's fp16 figure is measured at export time and recorded in models/README.md.
         assert res["parity_fp16_max_abs_diff"] < 0.15
+
+
+def test_the_deadzone_is_in_the_exported_graph_and_its_metadata(tmp_path):
+    from remaster.model.remaster import with_deadzone
+
+    torch.manual_seed(0)
+    model = build_model("tiny", residual=True)
+    for p in model.decoder.layers[-1].parameters():
+        torch.nn.init.normal_(p, std=0.02)
+    model.eval()
+    x = torch.rand(1, 3, 32, 48) * 0.8 + 0.1
+    with torch.no_grad():
+        raw = model(x)
+    with_deadzone(model, 3.0)
+    res = export_model(model, tmp_path / "m.onnx", fp16=False)
+    assert res["parity_fp32_max_abs_diff"] <= 1e-5
+    assert read_metadata(tmp_path / "m.onnx")["model_config"]["deadzone"] == 3.0
+    out = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x.numpy()})[0]
+    small = (raw - x).abs().numpy() <= 3.0 / 255
+    assert small.any() and np.abs(out - x.numpy())[small].max() <= 1e-6  # those pixels pass through

@@ -112,3 +112,30 @@ def test_the_residual_model_starts_as_the_identity_and_keeps_old_checkpoints_loa
     old = build_model("tiny").cfg.to_dict()
     del old["residual"]  # a checkpoint from before the option
     assert ModelConfig.from_dict(old).residual is False
+
+
+def test_the_deadzone_drops_small_corrections_at_inference_only():
+    from remaster.model.remaster import ModelConfig, with_deadzone
+
+    torch.manual_seed(0)
+    m = build_model("tiny", residual=True)
+    for p in m.decoder.layers[-1].parameters():  # a correction of a few levels, both signs
+        torch.nn.init.normal_(p, std=0.02)
+    x = torch.rand(1, 3, 32, 40) * 0.8 + 0.1  # away from the clamp at 0 and 1
+    with torch.no_grad():
+        c = m.eval()(x) - x  # deadzone 0: the raw correction
+        with_deadzone(m, 2.0)
+        t = 2.0 / 255
+        want = x + torch.sign(c) * (c.abs() - t).clamp(min=0)
+        assert torch.allclose(m(x), want, atol=1e-6)
+        assert (c.abs() <= t).any() and (c.abs() > t).any()  # both sides of the threshold exercised
+        assert torch.equal(m(x)[c.abs() <= t], x[c.abs() <= t])  # small corrections: the input, exactly
+        assert torch.allclose(m.train()(x), x + c, atol=1e-6)  # training sees the raw correction
+    assert ModelConfig.from_dict(m.cfg.to_dict()).deadzone == 2.0
+    old = m.cfg.to_dict()
+    del old["deadzone"]  # a checkpoint from before the option
+    assert ModelConfig.from_dict(old).deadzone == 0.0
+    with pytest.raises(ValueError, match="needs a residual model"):
+        with_deadzone(build_model("tiny"), 1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        with_deadzone(m, -1.0)

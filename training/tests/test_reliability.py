@@ -202,3 +202,22 @@ def test_a_model_that_outputs_nan_is_named_with_the_pair(dataset, tmp_path, caps
     save_base(model, tmp_path / "nan.base.safetensors", {})
     code = evaluate_main(_evaluate(dataset, tmp_path, "--checkpoint", str(tmp_path / "nan.base.safetensors")))
     _fails(capsys, code, "non-finite values (NaN/inf) on pair test-00")
+
+
+def test_a_deadzone_the_model_cannot_take_is_a_clear_error(dataset, tmp_path, capsys):
+    from remaster.base_model import save_base
+
+    onnx_like = tmp_path / "m.onnx"
+    onnx_like.write_bytes(b"")
+    _fails(
+        capsys,
+        evaluate_main(_evaluate(dataset, tmp_path, "--onnx", str(onnx_like), "--deadzone", "1")),
+        "--deadzone goes with --checkpoint",
+    )
+    plain = tmp_path / "plain.base.safetensors"  # not residual: every pixel re-synthesised
+    save_base(build_model("tiny"), plain, {})
+    _fails(
+        capsys,
+        evaluate_main(_evaluate(dataset, tmp_path, "--checkpoint", str(plain), "--deadzone", "1")),
+        "deadzone needs a residual model",
+    )

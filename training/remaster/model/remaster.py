@@ -31,6 +31,14 @@ class ModelConfig:
     # re-synthesised through the 1/8-resolution latent (whose small errors everywhere raised the
     # colour error of a model trained without it, although its PSNR and LPIPS improved).
     residual: bool = False
+    # With residual, at inference (eval mode and the exported graph): corrections of at most this
+    # many 8-bit levels (of 255) per channel are dropped and larger ones shrunk by it (a soft
+    # threshold: out = x + c - clamp(c, -t, t)). A network that cannot tell which pixels the upgrade
+    # changes (a shadow it cannot place) leaves a small correction everywhere; on the many pixels
+    # that low already renders as high, that is pure error. Not applied in training: the correction
+    # starts at zero there, and a threshold has no gradient below it. Chosen on validation frames
+    # (remaster.evaluate --deadzone; configs/realtime.yaml says which).
+    deadzone: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +52,7 @@ class ModelConfig:
             skip_connections=d["skip_connections"],
             identity_init=d["identity_init"],
             residual=d.get("residual", False),  # absent in checkpoints made before it existed
+            deadzone=float(d.get("deadzone", 0.0)),  # likewise
         )
 
 
@@ -79,15 +88,27 @@ def build_model(preset: str = "realtime", **overrides) -> RemasterNet:
     if ae_over:
         cfg = replace(cfg, ae=replace(cfg.ae, **ae_over))
     rest = {k: v for k, v in overrides.items() if k not in ae_over}
-    unknown = set(rest) - {"skip_connections", "identity_init", "residual"}
+    unknown = set(rest) - {"skip_connections", "identity_init", "residual", "deadzone"}
     if unknown:
         raise ValueError(f"unknown model option(s): {sorted(unknown)}")
     return RemasterNet(replace(cfg, **rest))
 
 
+def with_deadzone(model: RemasterNet, levels: float) -> RemasterNet:
+    """The same network (weights shared) with another inference deadzone (8-bit levels)."""
+    if levels < 0:
+        raise ValueError(f"deadzone must be >= 0 levels (of 255), got {levels}")
+    if levels > 0 and not model.cfg.residual:
+        raise ValueError("deadzone needs a residual model (residual: true): this one re-synthesises every pixel")
+    model.cfg = replace(model.cfg, deadzone=float(levels))
+    return model
+
+
 class RemasterNet(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
+        if cfg.deadzone < 0 or (cfg.deadzone > 0 and not cfg.residual):
+            raise ValueError(f"deadzone {cfg.deadzone}: must be >= 0 and needs residual: true")
         self.cfg = cfg
         self.encoder = EncoderTiny(cfg.ae)
         self.decoder = DecoderTiny(cfg.ae, skip_connections=cfg.skip_connections)
@@ -133,6 +154,9 @@ class RemasterNet(nn.Module):
         y = self.decoder(z_out, skips)
         if self.cfg.residual:
             base = x if self.upscale == 1 else F.interpolate(x, scale_factor=self.upscale, mode="bilinear")
+            if self.cfg.deadzone > 0 and not self.training:
+                t = self.cfg.deadzone / 255.0
+                y = y - y.clamp(-t, t)  # soft threshold (see ModelConfig.deadzone)
             y = base + y
         return y.clamp(0.0, 1.0)
 

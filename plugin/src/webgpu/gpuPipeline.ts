@@ -124,6 +124,9 @@ export class GpuPipeline {
 
   /** Runs the network on the packed input (queued on the GPU when the promise resolves). */
   async run(): Promise<void> {
+    // Disposed between pack and run (the runner awaits in between; a dispose in that gap freed the
+    // tensors at once, as no run was in progress): running it would hand onnxruntime freed buffers.
+    if (this.disposed) return;
     const { inputName, outputName } = this.o.contract;
     const run = runSession(this.session, { [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
     this.running = run.then(

@@ -253,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         f"lpips_heads={Path(args.lpips_heads).resolve()}",
     ]
     runs = plan([int(r) for r in args.ranks.split(",")], [int(n) for n in args.pairs.split(",")])
+    # Absolute: the runs' cwd is training/, so a path relative to here would name another folder there.
+    runs_dir = Path(args.runs_dir).resolve()
     if args.only:
         runs = [r for r in runs if r.name in args.only.split(",") or r.kind == "base"]
     out = Path(args.out)
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         s["steps"] = args.steps
         for run in runs:
             prev = s["runs"].get(run.name)
-            run_dir = Path(args.runs_dir).resolve() / scene / run.name  # the runs' cwd is training/
+            run_dir = runs_dir / scene / run.name
             if prev and (run.kind == "base" or finished(run_dir, args.steps)):
                 continue
             minutes = None
@@ -278,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not finished(run_dir, args.steps):
                     print(f"bench_adapt: {scene} {run.name} ...", file=sys.stderr, flush=True)
                     t0 = time.time()
-                    cmd = command(run, dataset, str(Path(args.base).resolve()), run_dir, args.steps, lpips_keys)
+                    cmd = command(run, dataset, args.base, run_dir, args.steps, lpips_keys)
                     log = run_dir.with_suffix(".log")
                     log.parent.mkdir(parents=True, exist_ok=True)
                     with open(log, "w") as f:

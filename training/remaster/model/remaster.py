@@ -94,12 +94,17 @@ def build_model(preset: str = "realtime", **overrides) -> RemasterNet:
     return RemasterNet(replace(cfg, **rest))
 
 
-def with_deadzone(model: RemasterNet, levels: float) -> RemasterNet:
-    """The same network (weights shared) with another inference deadzone (8-bit levels)."""
+def check_deadzone(levels: float, residual: bool) -> None:
+    """ValueError unless `levels` (8-bit levels) is a deadzone a model with this `residual` can take."""
     if levels < 0:
         raise ValueError(f"deadzone must be >= 0 levels (of 255), got {levels}")
-    if levels > 0 and not model.cfg.residual:
+    if levels > 0 and not residual:
         raise ValueError("deadzone needs a residual model (residual: true): this one re-synthesises every pixel")
+
+
+def with_deadzone(model: RemasterNet, levels: float) -> RemasterNet:
+    """The same network (weights shared) with another inference deadzone (8-bit levels)."""
+    check_deadzone(levels, model.cfg.residual)
     model.cfg = replace(model.cfg, deadzone=float(levels))
     return model
 
@@ -107,8 +112,7 @@ def with_deadzone(model: RemasterNet, levels: float) -> RemasterNet:
 class RemasterNet(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        if cfg.deadzone < 0 or (cfg.deadzone > 0 and not cfg.residual):
-            raise ValueError(f"deadzone {cfg.deadzone}: must be >= 0 and needs residual: true")
+        check_deadzone(cfg.deadzone, cfg.residual)
         self.cfg = cfg
         self.encoder = EncoderTiny(cfg.ae)
         self.decoder = DecoderTiny(cfg.ae, skip_connections=cfg.skip_connections)

@@ -1,6 +1,6 @@
 """Adapt a trained network to a game's own pairs with LoRA adapters (the base frozen).
 
-    python -m remaster.adapt --base models/remaster-realtime.base.safetensors \\
+    python -m remaster.adapt --base models/remaster-realtime-adapt.base.safetensors \\
         --dataset-dir data/my-game [--rank 8] [--out runs/adapt-my-game] [--resume auto] [key=value ...]
 
 The training loop is remaster.train's (same progress bar, metrics.jsonl with losses and CPU,

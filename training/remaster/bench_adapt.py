@@ -2,7 +2,7 @@
 scratch on the same pairs, each scored on the scene's held-out camera paths (test split).
 
     python -m remaster.bench_adapt --scene crypt=data/adapt-crypt --scene workshop=data/adapt-workshop \\
-        --base models/remaster-realtime.base.safetensors --lpips-backbone PATH --lpips-heads PATH
+        --base models/remaster-realtime-adapt.base.safetensors --lpips-backbone PATH --lpips-heads PATH
 
 Every run is `remaster.adapt` (or `remaster.train` from scratch) in its own process, timed (CPU
 minutes = wall minutes of that process on this machine), with the same steps; then
@@ -235,7 +235,7 @@ def write_atomic(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scene", action="append", required=True, help="NAME=DATASET_DIR (repeatable)")
-    ap.add_argument("--base", default=str(ROOT / "models/remaster-realtime.base.safetensors"))
+    ap.add_argument("--base", default=str(ROOT / "models/remaster-realtime-adapt.base.safetensors"))
     ap.add_argument("--ranks", default="4,8,16")
     ap.add_argument("--pairs", default="50,200")
     ap.add_argument("--steps", type=int, default=1000)

@@ -69,7 +69,7 @@ RESUMABLE_KEYS = frozenset(
 )
 # Loss schedule keys: they change on resume only when given explicitly (then the run is no longer
 # the uninterrupted one; the change is printed and saved in the next checkpoint).
-SCHEDULE_KEYS = frozenset({"gan_factor", "gan_start_step", "lpips_start_step"})
+SCHEDULE_KEYS = frozenset({"gan_factor", "gan_start_step", "lpips_start_step", "loss_ramp_steps"})
 # What the network and its data are: given explicitly with another value than the checkpoint's,
 # it is another run, and an error (the checkpoint's weights cannot become that network).
 IDENTITY_KEYS = (
@@ -84,6 +84,7 @@ IDENTITY_KEYS = (
     "dataset_dir",
     "source_variant",
     "target_variant",
+    "unet_lr_scale",  # the optimiser's parameter groups (one or two) are in the checkpoint
 )
 
 

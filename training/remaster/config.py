@@ -50,6 +50,12 @@ class TrainConfig:
     path_val_fraction: float = 0.0  # > 0: the dataset's train+val pairs split again, this share of camera paths val
     # --- optimisation (values of the original setup; from scratch, raise learning_rate) ---
     learning_rate: float = 5e-6
+    # The UNet's learning rate is learning_rate times this. Its eps reaches the decoder through the
+    # one DDPM step at t=999 as z - (sqrt(1 - abar) / sqrt(abar)) eps: 14.6 x its output, so each of
+    # its Adam steps moves the decoder's input 14.6 times as far as the same step elsewhere. Trained
+    # from scratch at 1.0, the UNet's correction swamped the latent (z_out std 6 against the
+    # encoder's 0.1, 17% past TAESD's tanh clamp) and the decoder shut its latent path off.
+    unet_lr_scale: float = 1.0
     lr_scheduler_type: str = "constant_with_warmup"  # constant | constant_with_warmup | linear | cosine
     warmup_steps: int = 500
     weight_decay: float = 1e-2
@@ -77,6 +83,12 @@ class TrainConfig:
     lpips_heads: str = ""
     gan_factor: float = 0.5
     gan_start_step: int = 0  # adversarial loss joins after this many steps
+    # LPIPS and GAN weights rise linearly from 0 to their factor over this many steps from their
+    # start step (0: they switch on at full weight). A term switched on at full weight mid-run gives
+    # Adam gradients far above its second-moment estimate, and outsized steps: the LPIPS onset
+    # (step 400) of the shipped model's stage 1 is where its decoder's first block died (all 32
+    # channels of its output ReLU: the latent path cut; unet_lr_scale below was the other half).
+    loss_ramp_steps: int = 0
     disc_learning_rate: float = 0.0  # 0: same as learning_rate
     clip_weights: str = ""  # vision-aided CLIP discriminator (not available yet: must stay empty)
     # --- evaluation ---
@@ -190,6 +202,10 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"colour_factor must be >= 0, got {cfg.colour_factor}")
     if cfg.object_weight < 0:
         raise ConfigError(f"object_weight must be >= 0, got {cfg.object_weight}")
+    if cfg.unet_lr_scale <= 0:
+        raise ConfigError(f"unet_lr_scale must be > 0, got {cfg.unet_lr_scale}")
+    if cfg.loss_ramp_steps < 0:
+        raise ConfigError(f"loss_ramp_steps must be >= 0 (0: no ramp), got {cfg.loss_ramp_steps}")
     if cfg.train_pairs < 0:
         raise ConfigError(f"train_pairs must be >= 0 (0: all), got {cfg.train_pairs}")
     if not 0 <= cfg.path_val_fraction <= 0.9:

@@ -64,6 +64,17 @@ def lr_lambda(cfg: TrainConfig):
     return f
 
 
+def param_groups(model: RemasterNet, cfg: TrainConfig) -> list[dict]:
+    """The optimiser's parameter groups: the trainable UNet parameters at learning_rate *
+    unet_lr_scale (config.py says why), the rest at learning_rate; one group when the scale is 1."""
+    unet = [p for p in model.unet.parameters() if p.requires_grad]
+    ids = {id(p) for p in unet}
+    rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+    if cfg.unet_lr_scale == 1.0 or not unet:
+        return [{"params": rest + unet}]
+    return [{"params": rest}, {"params": unet, "lr": cfg.learning_rate * cfg.unet_lr_scale}]
+
+
 def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dict | None]:
     """The network a run trains: from its checkpoint's config (resume), its base (adapt, fine-tune)
     or the preset (from scratch); with lora_rank, the base frozen under LoRA adapters.
@@ -182,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         disc.to(memory_format=torch.channels_last)
     trainable = [p for p in model.parameters() if p.requires_grad]  # adapters: the LoRA and skip convs only
     opt = torch.optim.AdamW(
-        trainable,
+        param_groups(model, cfg),
         lr=cfg.learning_rate,
         betas=(cfg.adam_beta1, cfg.adam_beta2),
         eps=cfg.adam_epsilon,
@@ -311,6 +322,12 @@ def main(argv: list[str] | None = None) -> int:
             bar.write(
                 f"step {step} val " + " ".join(f"{k}={v:.4f}" for k, v in summary.items() if isinstance(v, float))
             )
+            if summary["cut_layers"]:
+                bar.write(
+                    f"train: warning: step {step}: every channel of {', '.join(summary['cut_layers'])} is 0 on"
+                    " the validation frames: no gradient passes a dead ReLU, so the network's path through it"
+                    " is cut for good (see unet_lr_scale and loss_ramp_steps in remaster/config.py)"
+                )
         if is_main and (step % cfg.save_steps == 0 or step == cfg.max_steps):
             atomic_save(
                 {

@@ -10,6 +10,8 @@ import torch
 from .config import TrainConfig
 from .data import PairedFrames
 from .metrics import MetricSuite, summarise
+from .model.health import ReluProbe
+from .model.health import summary as relu_summary
 from .model.remaster import RemasterNet
 from .runtime import autocast
 
@@ -31,17 +33,20 @@ def save_eval_grid(path: Path, *columns: torch.Tensor) -> None:
 
 @torch.no_grad()
 def evaluate_model(model: RemasterNet, val: PairedFrames, suite: MetricSuite, device, cfg: TrainConfig, n: int):
+    """Metrics over the first `n` val frames (+ the ReLU health probe: dead channels, cut layers),
+    and the first report_images of them as (lows, preds, highs)."""
     model.eval()
     per: dict[str, list[float]] = {}
     lows, preds, highs = [], [], []
-    for i in range(min(n, len(val))):
-        low, high = val.pair(i)
-        low, high = low[None].to(device), high[None].to(device)
-        with autocast(device, cfg.precision):
-            pred = model(low).float()
-        for k, v in suite.per_image(pred, high).items():
-            per.setdefault(k, []).extend(v)
-        if len(lows) < cfg.report_images:
-            lows.append(low[0].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
+    with ReluProbe(model) as probe:
+        for i in range(min(n, len(val))):
+            low, high = val.pair(i)
+            low, high = low[None].to(device), high[None].to(device)
+            with autocast(device, cfg.precision):
+                pred = model(low).float()
+            for k, v in suite.per_image(pred, high).items():
+                per.setdefault(k, []).extend(v)
+            if len(lows) < cfg.report_images:
+                lows.append(low[0].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
     model.train()
-    return summarise(per, suite.unavailable), (lows, preds, highs)
+    return summarise(per, suite.unavailable) | relu_summary(probe.layers()), (lows, preds, highs)

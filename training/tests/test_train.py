@@ -54,6 +54,8 @@ def test_tiny_overfit_loss_falls_and_the_run_leaves_a_report(dataset, tmp_path):
     evals = [json.loads(line)["eval"] for line in (out / "metrics.jsonl").read_text().splitlines() if '"eval"' in line]
     assert len(evals) == 2 and evals[-1]["psnr"] > evals[0]["psnr"]
     assert "dists" in evals[-1] and "unavailable" in evals[-1]["dists"]
+    # the ReLU health probe at every evaluation (remaster/model/health.py)
+    assert evals[-1]["relu_channels"] > 0 and isinstance(evals[-1]["cut_layers"], list)
     html = (out / "report.html").read_text()
     assert "<svg" in html and "data:image/png;base64," in html
     ckpt = torch.load(out / "checkpoints" / "step_60.pt", weights_only=False)

@@ -2,7 +2,8 @@
 
 Generator: mse_factor * MSE + colour_factor * L1 in CIE Lab (both with surface pixels weighted
 by object_weight) + lpips_factor * LPIPS (from lpips_start_step) + gan_factor * hinge GAN (from
-gan_start_step, through a frozen discriminator). Discriminator: the hinge loss on (target, detached prediction). Images
+gan_start_step, through a frozen discriminator); LPIPS and GAN weights ramp up linearly over
+loss_ramp_steps from their start. Discriminator: the hinge loss on (target, detached prediction). Images
 (B, 3, H, W) in [0, 1]. train.py keeps the loop: batches, accumulation, optimiser steps, logging;
 everything about what the loss is lives here.
 """
@@ -41,6 +42,14 @@ def lpips_active(cfg: TrainConfig, step: int, nets: LossNets) -> bool:
 
 def gan_active(cfg: TrainConfig, step: int) -> bool:
     return cfg.gan_factor > 0 and step >= cfg.gan_start_step
+
+
+def ramp(cfg: TrainConfig, step: int, start: int) -> float:
+    """The fraction of a term's weight at `step` for a term that starts at `start`: 0 before it,
+    rising linearly to 1 over cfg.loss_ramp_steps (1 from the start when that is 0)."""
+    if step < start:
+        return 0.0
+    return min(1.0, (step - start + 1) / cfg.loss_ramp_steps) if cfg.loss_ramp_steps > 0 else 1.0
 
 
 @contextlib.contextmanager
@@ -97,14 +106,14 @@ def generator_loss(
         parts["colour"] = float(col.detach())
     if lpips_active(cfg, step, nets):
         lp = lpips_01(nets.lpips, pred, target).mean()
-        loss = loss + cfg.lpips_factor * lp
+        loss = loss + cfg.lpips_factor * ramp(cfg, step, cfg.lpips_start_step) * lp
         parts["lpips"] = float(lp.detach())
     if gan_active(cfg, step):
         # The bare module, not the DDP wrapper: its frozen weights get no gradients to all-reduce
         # (through DDP, the reducer would wait for them and fail on the next step).
         with frozen(nets.disc_module):
             g = hinge_g_loss(nets.disc_module(pred))
-        loss = loss + cfg.gan_factor * g
+        loss = loss + cfg.gan_factor * ramp(cfg, step, cfg.gan_start_step) * g
         parts["gan_g"] = float(g.detach())
     return loss, parts
 

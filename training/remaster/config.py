@@ -87,7 +87,7 @@ class TrainConfig:
     # start step (0: they switch on at full weight). A term switched on at full weight mid-run gives
     # Adam gradients far above its second-moment estimate, and outsized steps: the LPIPS onset
     # (step 400) of the shipped model's stage 1 is where its decoder's first block died (all 32
-    # channels of its output ReLU: the latent path cut; unet_lr_scale below was the other half).
+    # channels of its output ReLU: the latent path cut; unet_lr_scale, above, was the other half).
     loss_ramp_steps: int = 0
     disc_learning_rate: float = 0.0  # 0: same as learning_rate
     clip_weights: str = ""  # vision-aided CLIP discriminator (not available yet: must stay empty)

@@ -202,7 +202,12 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
   await running(300);
   for (let f = 0; f <= plan.frames; f++) {
     if (f % plan.sampleEvery === 0) {
-      if (!(await running())) log(`frame ${f}: the effect did not settle`);
+      if (!(await running())) {
+        const s = await state(); // what a stall looks like, for whoever chases it
+        log(
+          `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)}` : ""})`,
+        );
+      }
       // Quiescent: no frame is rendered now, so no inference starts; the one running ends (its
       // transient objects, e.g. WebGL's pixel-pack buffer, are gone before the count).
       for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));

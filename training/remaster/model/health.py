@@ -56,14 +56,14 @@ class ReluProbe:
         def record(_mod, _inp, out: torch.Tensor) -> None:
             if out.dim() != 4:  # (B, C, H, W) feature maps only
                 return
-            seen = (out.detach() > 0).any(dim=(0, 2, 3)).cpu()
+            seen = (out.detach() > 0).any(dim=(0, 2, 3))  # on the model's device: no sync per layer
             prev = self.alive.get(name)
             self.alive[name] = seen if prev is None else prev | seen
 
         return record
 
     def layers(self) -> list[ReluLayer]:
-        return [ReluLayer(n, int(a.numel()), int((~a).sum())) for n, a in self.alive.items()]
+        return [ReluLayer(n, int(a.numel()), int((~a).sum().item())) for n, a in self.alive.items()]
 
 
 def summary(layers: list[ReluLayer]) -> dict:

@@ -6,6 +6,7 @@
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
  *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
  *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
+ *          --graph-capture off (WebGPU: plain session runs instead of a captured graph's replays)
  * A run for some engines replaces those engines' entries in an existing NAME.json.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -34,6 +35,8 @@ const plan = {
   sampleEvery: Math.min(basePlan.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
 };
 const outName = opt("--out", "soak");
+const graphCapture = opt("--graph-capture", "on");
+if (!["on", "off"].includes(graphCapture)) throw new Error(`--graph-capture must be on or off, got ${graphCapture}`);
 const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
 function writeAtomic(path: string, text: string): void {
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
       const page = await context.newPage();
       await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: swapBytes }));
-      await page.goto(`${server.url}soak.html?engine=${engine}&size=${size}`);
+      await page.goto(`${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`);
       await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
         timeout: 120_000,
       });

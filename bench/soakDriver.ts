@@ -78,6 +78,9 @@ export interface SoakSample {
   framesRendered: number;
   passedThrough: number;
   errors: number;
+  /** The plugin's onnxruntime call queue so far: its longest call, and calls still running after 10 s. */
+  queueLongestMs: number;
+  queueSlowCalls: number;
 }
 
 export interface FaultRecord {
@@ -183,7 +186,8 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     const note = await act();
     const recovered = await running();
     if (!enabled) await call(page, "setEnabled", false);
-    const reported = (await state()).errors.length - e0;
+    const after = await state();
+    const reported = after.errors.length - e0;
     result.faults.push({
       kind,
       atFrame: at,
@@ -193,7 +197,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       ...(note ? { note } : {}),
     });
     log(
-      `${kind} at frame ${at}: reported ${reported}, recovered ${recovered} in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+      `${kind} at frame ${at}: reported ${reported}, recovered ${recovered} in ${((Date.now() - t) / 1000).toFixed(1)} s${recovered && reported <= 1 ? "" : `; errors: ${after.errors.slice(e0).join(" | ")}; onnxruntime queue longest ${(after.queue.longestMs / 1000).toFixed(1)} s, ${after.queue.slow.length} over 10 s`}`,
     );
   };
 
@@ -205,7 +209,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       if (!(await running())) {
         const s = await state(); // what a stall looks like, for whoever chases it
         log(
-          `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)}` : ""})`,
+          `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)} at ${((s.errorTimesMs.at(-1) ?? 0) / 1000).toFixed(1)} s` : ""}; onnxruntime queue: ${s.queue.calls} calls, longest ${(s.queue.longestMs / 1000).toFixed(1)} s, ${s.queue.slow.length} over 10 s${s.queue.slow.length ? ` (last: ${s.queue.slow.at(-1)!.call} at ${(s.queue.slow.at(-1)!.atMs / 1000).toFixed(1)} s)` : ""})`,
         );
       }
       // Quiescent: no frame is rendered now, so no inference starts; the one running ends (its
@@ -229,9 +233,11 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         framesRendered: s.frames,
         passedThrough: s.passedThrough,
         errors: s.errors.length,
+        queueLongestMs: s.queue.longestMs,
+        queueSlowCalls: s.queue.slow.length,
       });
       log(
-        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}`,
+        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, onnxruntime calls ${s.queue.calls} (longest ${(s.queue.longestMs / 1000).toFixed(1)} s, ${s.queue.slow.length} over 10 s)`,
       );
     }
     for (const e of events.get(f) ?? []) {

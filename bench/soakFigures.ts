@@ -35,6 +35,8 @@ export interface SoakFigures {
   noBlackFrame: boolean;
   everyLossReportedOnceAndRecovered: boolean;
   swapAndDisposeSilentAndRecovered: boolean;
+  /** Inferences that failed on a live device and restarted the network (each reported once). */
+  runtimeRestarts: number;
 }
 
 function byGeneration(samples: SoakSample[]): Record<number, string[]> {
@@ -72,5 +74,6 @@ export function figures(r: SoakResult): SoakFigures {
     swapAndDisposeSilentAndRecovered:
       others.length === [r.plan.swapAt, r.plan.disposeAt].filter((f) => f >= 0).length &&
       others.every((f) => f.reported === 0 && f.recovered),
+    runtimeRestarts: r.errors.filter((e) => /the network restarts/.test(e)).length,
   };
 }

@@ -79,6 +79,13 @@ export async function codecCheck(device: GPUDevice, dtype: TensorDtype, flipY: b
     outHeight: height,
     flipY,
   });
+  // The output buffer is onnxruntime's in the plugin; here one of ours, padded as onnxruntime pads.
+  const output = device.createBuffer({
+    label: "test-output",
+    size: 16 * Math.ceil((3 * width * height * (dtype === "float16" ? 2 : 4)) / 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  });
+  codec.setOutput(output);
   try {
     codec.pack(tex);
     const n = 3 * width * height;
@@ -104,6 +111,7 @@ export async function codecCheck(device: GPUDevice, dtype: TensorDtype, flipY: b
     return { width, height, source, packed, tensor, unpacked };
   } finally {
     codec.dispose();
+    output.destroy();
     tex.destroy();
   }
 }

@@ -5,7 +5,7 @@
  * precision=auto|fp32|fp16, capture=0 (no graph capture), latecamera=1 (the effect is made while
  * the scene has no active camera; the camera becomes active afterwards), nopp=1 (no effect).
  */
-import { RemasterPostProcess } from "@remaster/plugin";
+import { RemasterPostProcess, testFaults } from "@remaster/plugin";
 import type { EngineKind } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
 import { seedMathRandom } from "./rng.ts";
@@ -152,6 +152,10 @@ async function main() {
     simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
     simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
     size: () => size,
+    /** The next n onnxruntime session runs fail as a runtime fault would (the restart path). */
+    failRuns: (n: number) => {
+      testFaults.failRuns = n;
+    },
     /** Resizes the canvas and the engine's backbuffer (the effect must follow: new buffers, new session). */
     resize: (n: number) => {
       size = n;
@@ -184,6 +188,7 @@ export interface RemasterTestApi {
   simulateContextLoss(): void;
   simulateContextRestore(): void;
   size(): number;
+  failRuns(n: number): void;
   resize(n: number): void;
 }
 

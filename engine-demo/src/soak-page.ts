@@ -6,7 +6,7 @@
  * that inference (asynchronous, never awaited by the frame) progresses as in a game.
  * Query: engine=webgl2|webgpu, size=N. API: window.remasterSoak (SoakApi below).
  */
-import { RemasterPostProcess, sessionCounts } from "@remaster/plugin";
+import { queueStats, RemasterPostProcess, sessionCounts } from "@remaster/plugin";
 import type { EngineKind } from "./contracts.ts";
 import { createEngine } from "./engine.ts";
 import {
@@ -26,6 +26,8 @@ installGpuObjectCounter(); // before the engine: every object it makes is counte
 const q = new URLSearchParams(location.search);
 const kind = (q.get("engine") ?? "webgl2") as EngineKind;
 let size = Number(q.get("size") ?? 64);
+/** `capture=0`: the WebGPU path without graph capture (plain session runs). */
+const graphCapture = q.get("capture") !== "0";
 
 /** A frame is black when no pixel has a channel above this (the demo scene is never that dark). */
 const BLACK_MAX = 8;
@@ -40,6 +42,10 @@ export interface SoakState {
   frames: number;
   passedThrough: number;
   errors: string[];
+  /** performance.now() of each error, in order (to line them up with the queue's slow calls). */
+  errorTimesMs: number[];
+  /** The plugin's onnxruntime call queue: calls, the longest, and those still running after 10 s. */
+  queue: { calls: number; longestMs: number; slow: Array<{ call: string; atMs: number }> };
   effects: number;
   sessions: { created: number; released: number; open: number };
   gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
@@ -85,6 +91,7 @@ async function main() {
   await instance.warmUp();
   const scene = instance.scene;
   const errors: string[] = [];
+  const errorTimesMs: number[] = [];
   const past = { inferences: 0, frames: 0, passedThrough: 0 };
   let effects = 0;
   let lost = false;
@@ -95,8 +102,11 @@ async function main() {
   engine.onContextRestoredObservable.add(() => (lost = false));
 
   const make = (model?: string, enabled = true) => {
-    const e = model ? new RemasterPostProcess({ model, enabled }) : new RemasterPostProcess({ enabled });
-    e.onErrorObservable.add((err) => errors.push(err.message));
+    const e = new RemasterPostProcess({ ...(model ? { model } : {}), enabled, graphCapture });
+    e.onErrorObservable.add((err) => {
+      errors.push(err.message);
+      errorTimesMs.push(performance.now());
+    });
     scene.addPostProcess(e);
     effects++;
     return e;
@@ -194,6 +204,8 @@ async function main() {
         frames: past.frames + s.frames,
         passedThrough: past.passedThrough + s.passedThrough,
         errors: [...errors],
+        errorTimesMs: [...errorTimesMs],
+        queue: { ...queueStats, slow: [...queueStats.slow] },
         effects,
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },

@@ -25,7 +25,7 @@ import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { gpuDevice, lostMeanwhile, type FrameTexture } from "./babylon/internals.ts";
 import { loadModel } from "./core/modelLoader.ts";
-import type { ModelContract } from "./core/modelMetadata.ts";
+import { NonFiniteOutputError, type ModelContract } from "./core/modelMetadata.ts";
 import { resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
 import { createRunner, resolveBackend, type FrameRunner } from "./runner.ts";
 import {
@@ -46,6 +46,9 @@ export const DEFAULT_WASM_PATHS = new URL("./ort/", import.meta.url).href;
 
 ShaderStore.ShadersStore[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeGLSL;
 ShaderStore.ShadersStoreWGSL[`${COMPOSITE_SHADER_NAME}PixelShader`] = compositeWGSL;
+
+/** Restarts of the runtime after failed inferences, with none succeeding in between, before the network stops. */
+export const MAX_RESTARTS_IN_A_ROW = 2;
 
 function findScene(camera: Camera | null): Scene {
   const scene = camera?.getScene() ?? EngineStore.LastCreatedScene;
@@ -74,6 +77,8 @@ export class RemasterPostProcess extends PostProcess {
   private failed: Error | null = null;
   private disposedFlag = false;
   private readyResolved = false;
+  /** Runtime restarts since the last inference that succeeded (see onInferenceFailed). */
+  private restartsInARow = 0;
   /** Bumped when the device is lost: a load or inference started before must not publish. */
   private generation = 0;
   private readonly blank: RawTexture;
@@ -224,6 +229,7 @@ export class RemasterPostProcess extends PostProcess {
         if (runner !== this.runner) return;
         Object.assign(this.stats, runner.info);
         if (!timing) return;
+        this.restartsInARow = 0;
         this.stats.lastInferenceMs = timing.totalMs;
         this.stats.lastReadbackMs = timing.readbackMs;
         this.stats.lastStagesMs = timing.stagesMs;
@@ -233,13 +239,38 @@ export class RemasterPostProcess extends PostProcess {
         this.inFlight = false;
         if (runner !== this.runner) return;
         // A lost device fails the inference before Babylon says so: then its lost/restored events
-        // handle it (and it is reported once, as a loss); anything else stops the network.
+        // handle it (and it is reported once, as a loss).
         void lostMeanwhile(engine, device).then((lost) => {
-          if (!lost && runner === this.runner)
-            this.fail(new Error(`RemasterPostProcess: inference failed: ${e.message}`));
+          if (!lost && runner === this.runner) this.onInferenceFailed(engine, e);
         });
       },
     );
+  }
+
+  /**
+   * An inference failed on a live device. The model's own fault (non-finite output) stops the
+   * network at once. Anything else may be the runtime's (onnxruntime-web's state, a driver
+   * hiccup): the runner is dropped and built again, the frame passing through meanwhile, and the
+   * failure is reported; after MAX_RESTARTS_IN_A_ROW restarts with no inference succeeding in
+   * between, it stops the network as a model failure does.
+   */
+  private onInferenceFailed(engine: AbstractEngine, e: Error): void {
+    const message = `RemasterPostProcess: inference failed: ${e.message}`;
+    if (e instanceof NonFiniteOutputError || this.restartsInARow >= MAX_RESTARTS_IN_A_ROW) {
+      this.fail(new Error(message));
+      return;
+    }
+    this.restartsInARow++;
+    this.stats.restarts++;
+    this.generation++;
+    this.runner?.dispose();
+    this.runner = null;
+    this.onErrorObservable.notifyObservers(
+      new Error(
+        `${message}; the network restarts (${this.restartsInARow} of ${MAX_RESTARTS_IN_A_ROW} in a row) and the frame passes through meanwhile`,
+      ),
+    );
+    void this.load(engine);
   }
 
   private onDeviceLost(): void {

@@ -14,4 +14,4 @@ export {
   type ModelContract,
 } from "./core/modelMetadata.ts";
 /** onnxruntime sessions created and released on this page, over every effect (for leak checks). */
-export { sessionCounts } from "./core/ort.ts";
+export { queueStats, sessionCounts, testFaults } from "./core/ort.ts";

@@ -15,6 +15,8 @@ export interface RemasterStats {
   /** Frames composited without a remastered frame (loading, a new size, a lost device, an error). */
   passedThrough: number;
   inferences: number;
+  /** Times the runtime was dropped and built again after an inference failed (not a device loss). */
+  restarts: number;
   /** Milliseconds of the last inference, frame to result (all stages below). */
   lastInferenceMs: number;
   /** WASM: frame readback (with the async path: until the pixels arrived). */
@@ -40,6 +42,7 @@ export function emptyStats(): RemasterStats {
     frames: 0,
     passedThrough: 0,
     inferences: 0,
+    restarts: 0,
     lastInferenceMs: 0,
     lastReadbackMs: 0,
     lastStagesMs: { toTensor: 0, inference: 0, toFrame: 0 },

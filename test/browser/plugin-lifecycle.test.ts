@@ -2,7 +2,7 @@
  * RemasterPostProcess's lifecycle in headless Chromium: a lost WebGL context and a real WebGPU
  * device loss are reported and recovered from, the effect attaches to a camera that becomes active
  * later, impossible precision requests and corrupt or missing models are errors while the frame
- * passes through unchanged.
+ * passes through unchanged, and a runtime fault in an inference restarts the network (a bounded number of times).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -125,5 +125,43 @@ describe("a model that outputs NaN", () => {
         served,
       );
     });
+  }
+});
+
+describe("a runtime fault in an inference (not the model's, not a device loss)", () => {
+  for (const engine of ["webgl2", "webgpu"]) {
+    test(
+      `${engine}: is reported once, the network restarts and runs again; a fault that keeps coming stops it after 2 restarts`,
+      { timeout: 300_000 },
+      async () => {
+        await withPage(session, `engine=${engine}&size=64`, async (h) => {
+          assert.equal(await api<string>(h.page, "ready"), "ready");
+          await api(h.page, "failRuns", 1);
+          await h.page.waitForFunction(() => window.remasterTest.stats().errors.length > 0, null, { timeout: 60_000 });
+          let s = await api<{ errors: string[]; inferences: number; restarts: number }>(h.page, "stats");
+          assert.equal(s.errors.length, 1, s.errors.join("; "));
+          assert.match(s.errors[0], /inference failed: injected runtime fault.*the network restarts \(1 of 2 in a row\)/);
+          assert.equal(s.restarts, 1);
+          await h.page.waitForFunction((n) => window.remasterTest.stats().inferences >= n + 2, s.inferences, {
+            timeout: 180_000,
+          });
+          assert.ok((await effectVsPassThrough(h.page)).mean > 3, "the effect did not come back after the restart");
+          assert.equal((await api<{ errors: string[] }>(h.page, "stats")).errors.length, 1, "reported more than once");
+
+          // Every run fails from now on: two more restarts (the count started again after the
+          // successful inferences), then the network stops and the frame passes through.
+          await api(h.page, "failRuns", 1_000_000);
+          await h.page.waitForFunction(() => window.remasterTest.stats().errors.length >= 4, null, { timeout: 180_000 });
+          s = await api<{ errors: string[]; inferences: number; restarts: number }>(h.page, "stats");
+          assert.equal(s.restarts, 3);
+          assert.match(s.errors[2], /restarts \(2 of 2 in a row\)/);
+          assert.match(s.errors[3], /^RemasterPostProcess: inference failed: injected runtime fault[^;]*$/);
+          assert.equal((await effectVsPassThrough(h.page)).max, 0, "the frame changed after the network stopped");
+          await new Promise((r) => setTimeout(r, 1000));
+          assert.equal((await api<{ errors: string[] }>(h.page, "stats")).errors.length, 4, "reported after stopping");
+          await api(h.page, "failRuns", 0);
+        });
+      },
+    );
   }
 });

@@ -1,11 +1,12 @@
 /**
  * onnxruntime-web's calls one at a time, page-wide (plugin/src/core/ort.ts): in order, never two at
- * once, and a call that never settles holds the queue for QUEUE_LIMIT_MS (10 s), not for ever.
+ * once, a slow call holds the queue until it settles (warned about after 10 s), a rejected call
+ * does not stop it, and the fault-injection seam rejects runs without calling onnxruntime.
  */
 import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 import type * as OrtNS from "onnxruntime-web";
-import { runSession } from "../../plugin/src/core/ort.ts";
+import { queueStats, runSession, testFaults } from "../../plugin/src/core/ort.ts";
 
 type Session = OrtNS.InferenceSession;
 const tick = () => new Promise((r) => setImmediate(r));
@@ -33,22 +34,54 @@ test("session runs are serialized in call order, one at a time", async () => {
   assert.deepEqual(log, ["a:start", "a:end", "b:start", "b:end", "c:start", "c:end"]);
 });
 
-test("a call that never settles holds the queue 10 s, then the next one runs", async () => {
+test("a slow call holds the queue until it settles (no overlap), and is warned about once after 10 s", async () => {
   mock.timers.enable({ apis: ["setTimeout"] });
+  const warn = mock.method(console, "warn", () => undefined);
   try {
-    const hung = { run: () => new Promise(() => undefined) } as unknown as Session;
+    let finish!: () => void;
+    const slow = { run: () => new Promise((r) => (finish = () => r({}))) } as unknown as Session;
     let ran = false;
     const ok = { run: async () => ((ran = true), {}) } as unknown as Session;
-    void runSession(hung, {});
+    const slowDone = runSession(slow, {});
     const after = runSession(ok, {});
     for (let i = 0; i < 5; i++) await tick();
-    mock.timers.tick(9_999);
+    const slowBefore = queueStats.slow.length;
+    mock.timers.tick(10_000);
     for (let i = 0; i < 5; i++) await tick();
-    assert.equal(ran, false, "the next call ran before the hung one's limit");
-    mock.timers.tick(1);
+    assert.equal(queueStats.slow.length, slowBefore + 1);
+    assert.equal(queueStats.slow.at(-1)!.call, "run");
+    assert.equal(warn.mock.callCount(), 1);
+    assert.match(String(warn.mock.calls[0].arguments[0]), /onnxruntime call 'run' still running after 10 s/);
+    mock.timers.tick(60_000);
+    for (let i = 0; i < 5; i++) await tick();
+    assert.equal(ran, false, "the next call started while the slow one was still running");
+    assert.equal(warn.mock.callCount(), 1, "warned more than once");
+    finish();
+    await slowDone;
     await after;
     assert.equal(ran, true);
   } finally {
+    warn.mock.restore();
     mock.timers.reset();
   }
+});
+
+test("a call that rejects does not stop the queue", async () => {
+  const bad = { run: async () => Promise.reject(new Error("boom")) } as unknown as Session;
+  const ok = { run: async () => ({ y: 1 }) } as unknown as Session;
+  const a = runSession(bad, {});
+  const b = runSession(ok, {});
+  await assert.rejects(a, /boom/);
+  assert.deepEqual(await b, { y: 1 });
+});
+
+test("testFaults.failRuns makes that many runs reject without reaching onnxruntime", async () => {
+  let calls = 0;
+  const ok = { run: async () => (calls++, {}) } as unknown as Session;
+  testFaults.failRuns = 2;
+  await assert.rejects(runSession(ok, {}), /injected runtime fault/);
+  await assert.rejects(runSession(ok, {}), /injected runtime fault/);
+  await runSession(ok, {});
+  assert.equal(calls, 1);
+  assert.equal(testFaults.failRuns, 0);
 });

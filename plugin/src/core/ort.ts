@@ -11,47 +11,84 @@ export type Ort = typeof OrtNS;
 /** onnxruntime sessions this page created and released, over every effect (leak checks, soak). */
 export const sessionCounts = { created: 0, released: 0 };
 
+/**
+ * The page-wide call queue's record (soak, diagnosis): calls made, the longest one, and the calls
+ * still running after QUEUE_WARN_MS (each warned about once, on the console).
+ */
+export const queueStats = {
+  calls: 0,
+  longestMs: 0,
+  slow: [] as Array<{ call: string; atMs: number }>,
+};
+
 let tail: Promise<unknown> = Promise.resolve();
 /**
- * onnxruntime-web's calls one at a time, page-wide. Its WebAssembly instance is shared by every
- * session and is not re-entrant: a session created while another effect's was mid-run failed with
- * "memory access out of bounds" (found by the soak: dispose during an inference, then a new effect).
+ * onnxruntime-web's calls one at a time, page-wide, each after the previous one settled. Its
+ * WebAssembly instance is shared by every session and is not re-entrant: a session created while
+ * another effect's was mid-run failed with "memory access out of bounds". There is no watchdog
+ * that lets the next call start after a while: SwiftShader's session builds take 11-21 s, so one
+ * (10 s) let calls overlap after every device loss. A call that never settles would leave the
+ * instance suspended mid-call, where no later call is safe either: the queue waits (the frame
+ * passes through meanwhile) and says so on the console after QUEUE_WARN_MS.
  */
-function serialized<T>(fn: () => Promise<T>): Promise<T> {
-  const previous = tail;
-  const next = previous.then(fn, fn);
-  // A call that never settles (a lost device, a hung driver) must not hold every later one, the
-  // sessions of a restored device included: the queue moves on after QUEUE_LIMIT_MS. The timer is
-  // cleared when the call settles (the soak's heap snapshots showed one pending 10 s timer, with
-  // its closure and promise, per call made in the last 10 s).
-  tail = previous.then(
-    () =>
-      new Promise<void>((moveOn) => {
-        const timer = setTimeout(moveOn, QUEUE_LIMIT_MS);
-        const settled = () => {
-          clearTimeout(timer);
-          moveOn();
-        };
-        next.then(settled, settled);
-      }),
+function serialized<T>(call: string, fn: () => Promise<T>): Promise<T> {
+  const timed = () => {
+    queueStats.calls++;
+    const t0 = performance.now();
+    const warn = setTimeout(() => {
+      queueStats.slow.push({ call, atMs: performance.now() });
+      console.warn(
+        `RemasterPostProcess: onnxruntime call '${call}' still running after ${QUEUE_WARN_MS / 1000} s; later calls wait for it`,
+      );
+    }, QUEUE_WARN_MS);
+    const settled = () => {
+      clearTimeout(warn); // cleared when the call settles: no pending timer per call
+      queueStats.longestMs = Math.max(queueStats.longestMs, performance.now() - t0);
+    };
+    const p = fn();
+    p.then(settled, settled);
+    return p;
+  };
+  const next = tail.then(timed, timed);
+  tail = next.then(
+    () => undefined,
+    () => undefined,
   );
   return next;
 }
 
-const QUEUE_LIMIT_MS = 10_000;
+const QUEUE_WARN_MS = 10_000;
+
+/**
+ * Fault injection for fault tests (test pages, the soak): the next `failRuns` session runs reject
+ * as a runtime fault would, without calling onnxruntime. Leave at 0.
+ */
+export const testFaults = { failRuns: 0 };
 
 export function runSession(
   session: OrtNS.InferenceSession,
   feeds: OrtNS.InferenceSession.FeedsType,
   fetches?: OrtNS.InferenceSession.FetchesType,
 ): Promise<OrtNS.InferenceSession.ReturnType> {
-  return serialized(() => (fetches ? session.run(feeds, fetches) : session.run(feeds)));
+  if (testFaults.failRuns > 0) {
+    testFaults.failRuns--;
+    return Promise.reject(new Error("injected runtime fault (testFaults.failRuns)"));
+  }
+  return serialized("run", () => (fetches ? session.run(feeds, fetches) : session.run(feeds)));
+}
+
+/**
+ * Releases an output tensor onnxruntime allocated (its OrtValue in the WebAssembly heap: one per
+ * run until released), in the queue like every call into that instance; errors are dropped.
+ */
+export async function releaseTensor(tensor: OrtNS.Tensor): Promise<void> {
+  await serialized("release tensor", async () => tensor.dispose()).catch(() => undefined);
 }
 
 /** Releases a session once, counted; errors while releasing (a lost device) are dropped. */
 export async function releaseSession(session: OrtNS.InferenceSession): Promise<void> {
   sessionCounts.released++;
-  await serialized(() => session.release()).catch(() => undefined);
+  await serialized("release", () => session.release()).catch(() => undefined);
 }
 
 export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promise<Ort> {
@@ -67,7 +104,7 @@ export async function loadOrt(kind: "webgpu" | "wasm", wasmPaths: string): Promi
 }
 
 export async function createWasmSession(ort: Ort, model: Uint8Array): Promise<OrtNS.InferenceSession> {
-  const session = await serialized(() =>
+  const session = await serialized("create wasm", () =>
     ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
   );
   sessionCounts.created++;
@@ -88,7 +125,7 @@ export async function createWebGpuSession(
   model: Uint8Array,
   o: WebGpuSessionOptions,
 ): Promise<OrtNS.InferenceSession> {
-  const session = await serialized(() =>
+  const session = await serialized("create webgpu", () =>
     ort.InferenceSession.create(model, {
       executionProviders: [
         { name: "webgpu", device: o.device } as unknown as OrtNS.InferenceSession.ExecutionProviderConfig,

@@ -2,13 +2,20 @@
  * The zero-readback WebGPU path on Babylon's own GPUDevice, for one input size:
  *   frame GPUTexture --pack--> input GPUBuffer --onnxruntime-web (webgpu EP, static shapes,
  *   graph capture)--> output GPUBuffer --unpack--> rgba8unorm GPUTexture (sampled by the composite)
+ * The input buffer is ours (the session's feed, the same every frame); the output buffer is the one
+ * onnxruntime allocates (preferredOutputLocation "gpu-buffer"). Not a buffer of ours handed in as a
+ * fetch: onnxruntime-web 1.30 looks a pre-allocated output up again after every replay of a captured
+ * graph by a buffer id its own glue has freed at the end of the previous run; when other sessions
+ * came and went in between (a model swap, a new effect, a device loss) the id was free and the run
+ * failed with "Cannot set properties of undefined (setting 'Symbol(gpuBufferMetadata)')" (the
+ * 10,000-frame soak, 3 times), and each replay kept an output OrtValue that was never released.
  * The session is created for this size (symbolic dims fixed through freeDimensionOverrides), so
  * onnxruntime can fold the shape arithmetic and capture the whole graph; a new size makes a new
  * pipeline. Graph capture falls back to plain runs when the runtime refuses it.
  */
 import type { InferenceSession, Tensor } from "onnxruntime-web";
 import { NonFiniteOutputError, type ModelContract } from "../core/modelMetadata.ts";
-import { createWebGpuSession, releaseSession, runSession, type Ort } from "../core/ort.ts";
+import { createWebGpuSession, releaseSession, releaseTensor, runSession, type Ort } from "../core/ort.ts";
 import { TensorCodec } from "./tensorCodec.ts";
 
 export interface GpuPipelineOptions {
@@ -45,7 +52,8 @@ export class GpuPipeline {
   readonly inWidth: number;
   readonly inHeight: number;
   private inputTensor: Tensor;
-  private outputTensor: Tensor;
+  /** The last run's output (onnxruntime's): released once its unpack is queued. */
+  private outputTensor: Tensor | null = null;
   private disposed = false;
   /** The session run in progress: a dispose waits for it before destroying the buffers it uses. */
   private running: Promise<void> | null = null;
@@ -65,10 +73,6 @@ export class GpuPipeline {
       dataType: contract.dtype,
       dims: [1, 3, inHeight, inWidth],
     });
-    this.outputTensor = o.ort.Tensor.fromGpuBuffer(codec.output, {
-      dataType: contract.dtype,
-      dims: [1, 3, inHeight * contract.upscale, inWidth * contract.upscale],
-    });
   }
 
   /** Builds the session for this size and runs it once (capturing the graph, compiling shaders). */
@@ -87,13 +91,14 @@ export class GpuPipeline {
     let lastError: Error | null = null;
     for (const capture of attempts) {
       let session: InferenceSession | null = null;
+      let p: GpuPipeline | null = null;
       try {
         session = await createWebGpuSession(o.ort, o.model, {
           device: o.device,
           freeDimensions,
           graphCapture: capture,
         });
-        const p = new GpuPipeline(o, codec, session, capture);
+        p = new GpuPipeline(o, codec, session, capture);
         await p.run();
         const bad = await codec.countNonFinite();
         if (bad) {
@@ -105,6 +110,7 @@ export class GpuPipeline {
       } catch (e) {
         if (e instanceof NonFiniteOutputError) throw e; // the model, not the capture mode
         lastError = e as Error;
+        p?.releaseOutput();
         if (session) await releaseSession(session);
       }
     }
@@ -120,6 +126,13 @@ export class GpuPipeline {
   /** Queues the unpack of the last run's output into `codec.result`. */
   unpack(): void {
     if (!this.disposed) this.codec.unpack();
+    this.releaseOutput(); // queued after the unpack: onnxruntime may reuse the buffer from now on
+  }
+
+  /** Releases the last run's output tensor (its OrtValue), once. */
+  releaseOutput(): void {
+    if (this.outputTensor) void releaseTensor(this.outputTensor);
+    this.outputTensor = null;
   }
 
   /** Runs the network on the packed input (queued on the GPU when the promise resolves). */
@@ -128,13 +141,19 @@ export class GpuPipeline {
     // tensors at once, as no run was in progress): running it would hand onnxruntime freed buffers.
     if (this.disposed) return;
     const { inputName, outputName } = this.o.contract;
-    const run = runSession(this.session, { [inputName]: this.inputTensor }, { [outputName]: this.outputTensor });
+    const run = runSession(this.session, { [inputName]: this.inputTensor });
     this.running = run.then(
       () => undefined,
       () => undefined,
     );
     try {
-      await run;
+      const out = (await run)[outputName];
+      if (!out || out.location !== "gpu-buffer")
+        throw new Error(`the session returned no GPU buffer for output '${outputName}' (${out?.location ?? "none"})`);
+      this.releaseOutput(); // a run whose unpack never came (the runner awaited in between)
+      this.outputTensor = out;
+      if (this.disposed) this.releaseOutput();
+      else this.codec.setOutput(out.gpuBuffer as GPUBuffer);
     } finally {
       this.running = null;
     }
@@ -142,7 +161,7 @@ export class GpuPipeline {
 
   private releaseSession(): void {
     this.inputTensor.dispose();
-    this.outputTensor.dispose();
+    this.releaseOutput();
     void releaseSession(this.session);
   }
 

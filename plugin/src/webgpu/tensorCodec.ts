@@ -2,10 +2,12 @@
  * Frame <-> tensor on the GPU, with no pixel crossing to the CPU:
  *   pack:   frame GPUTexture --compute--> `input`  GPUBuffer, NCHW [1,3,inH,inW], values in [0, 1]
  *   unpack: `output` GPUBuffer, NCHW [1,3,outH,outW] --compute--> `result` rgba8unorm GPUTexture
- * Element type float32 or float16 (2 bytes, packed in pairs: widths must be even). The buffers are
- * allocated once per size and handed to onnxruntime as its feed and fetch, which is what lets a
- * captured graph replay on the same bindings every frame. Every GPU object made here is labelled
- * `remaster-*` and destroyed in dispose().
+ * `input` is allocated here, once per size, and handed to onnxruntime as its feed (the same binding
+ * every frame, which graph capture needs). `output` is the buffer onnxruntime allocated for the
+ * network's output (`setOutput`, after each run: the same one while a captured graph replays); it
+ * may be larger than the tensor (onnxruntime rounds sizes up to 16 bytes) and is not destroyed here.
+ * Element type float32 or float16 (2 bytes, packed in pairs: widths must be even). Every GPU
+ * object made here is labelled `remaster-*` and destroyed in dispose().
  */
 import { packWGSL, PIXELS_PER_INVOCATION, unpackWGSL, type TensorDtype } from "./shaders.ts";
 
@@ -24,13 +26,13 @@ const BYTES: Record<TensorDtype, number> = { float32: 4, float16: 2 };
 
 export class TensorCodec {
   readonly input: GPUBuffer;
-  readonly output: GPUBuffer;
+  private out: GPUBuffer | null = null;
+  private unpackBind: GPUBindGroup | null = null;
   readonly result: GPUTexture;
   private readonly packParams: GPUBuffer;
   private readonly unpackParams: GPUBuffer;
   private readonly packPipeline: GPUComputePipeline;
   private readonly unpackPipeline: GPUComputePipeline;
-  private readonly unpackBind: GPUBindGroup;
   private readonly sampler: GPUSampler;
   /** The pack bind group of the last frame texture (the engine reuses its post-process targets). */
   private packBind: { frame: GPUTexture; bind: GPUBindGroup } | null = null;
@@ -45,11 +47,6 @@ export class TensorCodec {
     this.input = device.createBuffer({
       label: "remaster-input",
       size: 3 * o.inWidth * o.inHeight * BYTES[dtype],
-      usage,
-    });
-    this.output = device.createBuffer({
-      label: "remaster-output",
-      size: 3 * o.outWidth * o.outHeight * BYTES[dtype],
       usage,
     });
     this.result = device.createTexture({
@@ -87,10 +84,29 @@ export class TensorCodec {
       },
     });
     this.sampler = device.createSampler({ magFilter: "linear", minFilter: "linear" });
-    this.unpackBind = device.createBindGroup({
+  }
+
+  /** Bytes of the output tensor, NCHW [1,3,outH,outW]. */
+  get outputBytes(): number {
+    return 3 * this.o.outWidth * this.o.outHeight * BYTES[this.o.dtype];
+  }
+
+  /** The buffer the last run wrote its output to (not owned here). */
+  get output(): GPUBuffer {
+    if (!this.out) throw new Error("TensorCodec: no output buffer yet (setOutput after a run)");
+    return this.out;
+  }
+
+  /** Where the network's output is: unpack reads it from there (a new bind group if it moved). */
+  setOutput(buffer: GPUBuffer): void {
+    if (buffer === this.out) return;
+    if (buffer.size < this.outputBytes)
+      throw new Error(`TensorCodec: the output buffer holds ${buffer.size} bytes, the tensor needs ${this.outputBytes}`);
+    this.out = buffer;
+    this.unpackBind = this.o.device.createBindGroup({
       layout: this.unpackPipeline.getBindGroupLayout(0),
       entries: [
-        { binding: 0, resource: { buffer: this.output } },
+        { binding: 0, resource: { buffer } },
         { binding: 1, resource: this.result.createView() },
         { binding: 2, resource: { buffer: this.unpackParams } },
       ],
@@ -124,6 +140,7 @@ export class TensorCodec {
   /** Queues output -> result. */
   unpack(): void {
     const { outWidth, outHeight, dtype } = this.o;
+    if (!this.unpackBind) throw new Error("TensorCodec: unpack before any output (setOutput after a run)");
     this.dispatch(
       "remaster-unpack",
       this.unpackPipeline,
@@ -149,14 +166,15 @@ export class TensorCodec {
    */
   async countNonFinite(): Promise<number> {
     const { device, dtype } = this.o;
+    const bytes = this.outputBytes; // not the buffer's size: onnxruntime pads it
     const staging = device.createBuffer({
       label: "remaster-check",
-      size: this.output.size,
+      size: bytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
     try {
       const enc = device.createCommandEncoder({ label: "remaster-check" });
-      enc.copyBufferToBuffer(this.output, 0, staging, 0, this.output.size);
+      enc.copyBufferToBuffer(this.output, 0, staging, 0, bytes);
       device.queue.submit([enc.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const range = staging.getMappedRange();
@@ -185,8 +203,10 @@ export class TensorCodec {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of [this.input, this.output, this.packParams, this.unpackParams]) b.destroy();
+    for (const b of [this.input, this.packParams, this.unpackParams]) b.destroy();
     if (!this.resultTransferred) this.result.destroy();
     this.packBind = null;
+    this.unpackBind = null;
+    this.out = null;
   }
 }

@@ -96,7 +96,9 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
       const page = await context.newPage();
       await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: swapBytes }));
-      await page.goto(`${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`);
+      await page.goto(
+        `${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`,
+      );
       await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
         timeout: 120_000,
       });

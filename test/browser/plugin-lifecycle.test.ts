@@ -140,7 +140,10 @@ describe("a runtime fault in an inference (not the model's, not a device loss)",
           await h.page.waitForFunction(() => window.remasterTest.stats().errors.length > 0, null, { timeout: 60_000 });
           let s = await api<{ errors: string[]; inferences: number; restarts: number }>(h.page, "stats");
           assert.equal(s.errors.length, 1, s.errors.join("; "));
-          assert.match(s.errors[0], /inference failed: injected runtime fault.*the network restarts \(1 of 2 in a row\)/);
+          assert.match(
+            s.errors[0],
+            /inference failed: injected runtime fault.*the network restarts \(1 of 2 in a row\)/,
+          );
           assert.equal(s.restarts, 1);
           await h.page.waitForFunction((n) => window.remasterTest.stats().inferences >= n + 2, s.inferences, {
             timeout: 180_000,
@@ -151,7 +154,9 @@ describe("a runtime fault in an inference (not the model's, not a device loss)",
           // Every run fails from now on: two more restarts (the count started again after the
           // successful inferences), then the network stops and the frame passes through.
           await api(h.page, "failRuns", 1_000_000);
-          await h.page.waitForFunction(() => window.remasterTest.stats().errors.length >= 4, null, { timeout: 180_000 });
+          await h.page.waitForFunction(() => window.remasterTest.stats().errors.length >= 4, null, {
+            timeout: 180_000,
+          });
           s = await api<{ errors: string[]; inferences: number; restarts: number }>(h.page, "stats");
           assert.equal(s.restarts, 3);
           assert.match(s.errors[2], /restarts \(2 of 2 in a row\)/);

@@ -101,7 +101,9 @@ export class TensorCodec {
   setOutput(buffer: GPUBuffer): void {
     if (buffer === this.out) return;
     if (buffer.size < this.outputBytes)
-      throw new Error(`TensorCodec: the output buffer holds ${buffer.size} bytes, the tensor needs ${this.outputBytes}`);
+      throw new Error(
+        `TensorCodec: the output buffer holds ${buffer.size} bytes, the tensor needs ${this.outputBytes}`,
+      );
     this.out = buffer;
     this.unpackBind = this.o.device.createBindGroup({
       layout: this.unpackPipeline.getBindGroupLayout(0),

@@ -109,6 +109,12 @@ export interface SoakResult {
 
 type Event = "resize" | "toggle" | "swap" | "losses" | "dispose";
 
+/** The plugin's onnxruntime call queue in one phrase, for the log. */
+function queueSummary(q: SoakState["queue"]): string {
+  const last = q.slow.at(-1);
+  return `onnxruntime calls ${q.calls} (longest ${(q.longestMs / 1000).toFixed(1)} s, ${q.slow.length} over 10 s${last ? `, the last: ${last.call} at ${(last.atMs / 1000).toFixed(1)} s` : ""})`;
+}
+
 /** Frame -> events: resizes and toggles spread evenly, in even numbers per sample interval. */
 export function schedule(p: SoakPlan): Map<number, Event[]> {
   const at = new Map<number, Event[]>();
@@ -197,7 +203,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       ...(note ? { note } : {}),
     });
     log(
-      `${kind} at frame ${at}: reported ${reported}, recovered ${recovered} in ${((Date.now() - t) / 1000).toFixed(1)} s${recovered && reported <= 1 ? "" : `; errors: ${after.errors.slice(e0).join(" | ")}; onnxruntime queue longest ${(after.queue.longestMs / 1000).toFixed(1)} s, ${after.queue.slow.length} over 10 s`}`,
+      `${kind} at frame ${at}: reported ${reported}, recovered ${recovered} in ${((Date.now() - t) / 1000).toFixed(1)} s${recovered && reported <= 1 ? "" : `; errors: ${after.errors.slice(e0).join(" | ")}; ${queueSummary(after.queue)}`}`,
     );
   };
 
@@ -209,7 +215,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       if (!(await running())) {
         const s = await state(); // what a stall looks like, for whoever chases it
         log(
-          `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)} at ${((s.errorTimesMs.at(-1) ?? 0) / 1000).toFixed(1)} s` : ""}; onnxruntime queue: ${s.queue.calls} calls, longest ${(s.queue.longestMs / 1000).toFixed(1)} s, ${s.queue.slow.length} over 10 s${s.queue.slow.length ? ` (last: ${s.queue.slow.at(-1)!.call} at ${(s.queue.slow.at(-1)!.atMs / 1000).toFixed(1)} s)` : ""})`,
+          `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)} at ${((s.errorTimesMs.at(-1) ?? 0) / 1000).toFixed(1)} s` : ""}; ${queueSummary(s.queue)})`,
         );
       }
       // Quiescent: no frame is rendered now, so no inference starts; the one running ends (its
@@ -237,7 +243,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         queueSlowCalls: s.queue.slow.length,
       });
       log(
-        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, onnxruntime calls ${s.queue.calls} (longest ${(s.queue.longestMs / 1000).toFixed(1)} s, ${s.queue.slow.length} over 10 s)`,
+        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
       );
     }
     for (const e of events.get(f) ?? []) {

@@ -262,9 +262,7 @@ export class RemasterPostProcess extends PostProcess {
     }
     this.restartsInARow++;
     this.stats.restarts++;
-    this.generation++;
-    this.runner?.dispose();
-    this.runner = null;
+    this.dropRunner();
     this.onErrorObservable.notifyObservers(
       new Error(
         `${message}; the network restarts (${this.restartsInARow} of ${MAX_RESTARTS_IN_A_ROW} in a row) and the frame passes through meanwhile`,
@@ -273,10 +271,15 @@ export class RemasterPostProcess extends PostProcess {
     void this.load(engine);
   }
 
-  private onDeviceLost(): void {
+  /** Disposes the runner; a load or inference started before must not publish. */
+  private dropRunner(): void {
     this.generation++;
     this.runner?.dispose();
     this.runner = null;
+  }
+
+  private onDeviceLost(): void {
+    this.dropRunner();
     this.stats.backend = "none";
     this.onErrorObservable.notifyObservers(
       new Error("RemasterPostProcess: the GPU device/context was lost; the frame passes through until it is restored"),

@@ -68,13 +68,12 @@ export const testFaults = { failRuns: 0 };
 export function runSession(
   session: OrtNS.InferenceSession,
   feeds: OrtNS.InferenceSession.FeedsType,
-  fetches?: OrtNS.InferenceSession.FetchesType,
 ): Promise<OrtNS.InferenceSession.ReturnType> {
   if (testFaults.failRuns > 0) {
     testFaults.failRuns--;
     return Promise.reject(new Error("injected runtime fault (testFaults.failRuns)"));
   }
-  return serialized("run", () => (fetches ? session.run(feeds, fetches) : session.run(feeds)));
+  return serialized("run", () => session.run(feeds));
 }
 
 /**

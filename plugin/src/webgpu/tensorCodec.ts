@@ -26,8 +26,6 @@ const BYTES: Record<TensorDtype, number> = { float32: 4, float16: 2 };
 
 export class TensorCodec {
   readonly input: GPUBuffer;
-  private out: GPUBuffer | null = null;
-  private unpackBind: GPUBindGroup | null = null;
   readonly result: GPUTexture;
   private readonly packParams: GPUBuffer;
   private readonly unpackParams: GPUBuffer;
@@ -36,6 +34,8 @@ export class TensorCodec {
   private readonly sampler: GPUSampler;
   /** The pack bind group of the last frame texture (the engine reuses its post-process targets). */
   private packBind: { frame: GPUTexture; bind: GPUBindGroup } | null = null;
+  /** The unpack bind group of the output buffer the last run wrote (onnxruntime's, not owned here). */
+  private unpackBind: { output: GPUBuffer; bind: GPUBindGroup } | null = null;
   private disposed = false;
   private resultTransferred = false;
 
@@ -93,19 +93,18 @@ export class TensorCodec {
 
   /** The buffer the last run wrote its output to (not owned here). */
   get output(): GPUBuffer {
-    if (!this.out) throw new Error("TensorCodec: no output buffer yet (setOutput after a run)");
-    return this.out;
+    if (!this.unpackBind) throw new Error("TensorCodec: no output buffer yet (setOutput after a run)");
+    return this.unpackBind.output;
   }
 
   /** Where the network's output is: unpack reads it from there (a new bind group if it moved). */
   setOutput(buffer: GPUBuffer): void {
-    if (buffer === this.out) return;
+    if (buffer === this.unpackBind?.output) return;
     if (buffer.size < this.outputBytes)
       throw new Error(
         `TensorCodec: the output buffer holds ${buffer.size} bytes, the tensor needs ${this.outputBytes}`,
       );
-    this.out = buffer;
-    this.unpackBind = this.o.device.createBindGroup({
+    const bind = this.o.device.createBindGroup({
       layout: this.unpackPipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer } },
@@ -113,6 +112,7 @@ export class TensorCodec {
         { binding: 2, resource: { buffer: this.unpackParams } },
       ],
     });
+    this.unpackBind = { output: buffer, bind };
   }
 
   /** Queues frame -> input. Call after the engine submitted the commands that wrote `frame`. */
@@ -146,7 +146,7 @@ export class TensorCodec {
     this.dispatch(
       "remaster-unpack",
       this.unpackPipeline,
-      this.unpackBind,
+      this.unpackBind.bind,
       Math.ceil(outWidth / PIXELS_PER_INVOCATION[dtype] / 8),
       Math.ceil(outHeight / 8),
     );
@@ -209,6 +209,5 @@ export class TensorCodec {
     if (!this.resultTransferred) this.result.destroy();
     this.packBind = null;
     this.unpackBind = null;
-    this.out = null;
   }
 }

@@ -30,6 +30,10 @@ class TrainConfig:
     source_variant: str = SOURCE  # the manifest's render variant fed to the network
     target_variant: str = TARGET  # the render variant it learns to produce
     resolution: int = 512  # training crop size (multiple of 8); frames smaller than this are used whole
+    # Share of training pairs whose RGB channels are swapped (the same one of the 5 other orders on
+    # low and high): the low->high upgrade (shadows, AO, anti-aliasing, bloom) does not depend on
+    # the palette, so pairs in other palettes teach the upgrade rather than the scenes' colours.
+    colour_permute: float = 0.0
     # --- model ---
     model_preset: str = "realtime"  # realtime | seed | tiny
     skip_connections: bool = False  # encoder->decoder skips through zero-init 1x1 convs
@@ -198,6 +202,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
     if cfg.lora_rank > 0 and not cfg.base:
         raise ConfigError("lora_rank needs base: adapters train on top of a trained network (base=PATH)")
+    if not 0 <= cfg.colour_permute <= 1:
+        raise ConfigError(f"colour_permute must be a share of pairs in [0, 1], got {cfg.colour_permute}")
     if cfg.colour_factor < 0:
         raise ConfigError(f"colour_factor must be >= 0, got {cfg.colour_factor}")
     if cfg.object_weight < 0:

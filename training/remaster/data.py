@@ -18,6 +18,8 @@ from .dataset import DatasetError, contract, load_png, read_frame, resplit_by_pa
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
+# RGB channel orders for the colour_permute augmentation (TrainConfig); the first is the identity.
+CHANNEL_ORDERS: tuple[tuple[int, int, int], ...] = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
 
 
 __all__ = ["PairedFrames", "batch_generator", "load_png", "to_tensor", "SOURCE", "TARGET"]
@@ -91,9 +93,16 @@ class PairedFrames:
         return to_tensor(self.low[i]), to_tensor(self.high[i])
 
     def batch(
-        self, batch_size: int, crop: int, generator: torch.Generator, shard: tuple[int, int] = (0, 1)
+        self,
+        batch_size: int,
+        crop: int,
+        generator: torch.Generator,
+        shard: tuple[int, int] = (0, 1),
+        colour_permute: float = 0.0,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip.
+        """Random pairs, the same random crop (`crop` in high-frame pixels) on both, random h-flip;
+        with `colour_permute` > 0 that share of pairs has its RGB channels in another order (the same
+        on both: one of CHANNEL_ORDERS[1:]; no draw is made at 0, so batches stay as before).
         `shard` = (rank, world): the global batch is world * batch_size draws from `generator`
         (the same on every rank), this rank takes its slice; so N processes train on exactly the
         pairs one process would with an N-times larger batch.
@@ -109,6 +118,9 @@ class PairedFrames:
             y = int(torch.randint(hi_shape[0] // s - ch // s + 1, (1,), generator=generator)) * s
             x = int(torch.randint(hi_shape[1] // s - cw // s + 1, (1,), generator=generator)) * s
             flip = bool(torch.randint(2, (1,), generator=generator))
+            order = CHANNEL_ORDERS[0]
+            if colour_permute > 0 and float(torch.rand(1, generator=generator)) < colour_permute:
+                order = CHANNEL_ORDERS[1 + int(torch.randint(len(CHANNEL_ORDERS) - 1, (1,), generator=generator))]
             if k // batch_size != rank:
                 continue  # another rank's part of the global batch
             lo, hi, mask = self.low[i], self.high[i], self.masks[i]
@@ -117,6 +129,8 @@ class PairedFrames:
             m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
             if flip:
                 lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
+            if order != CHANNEL_ORDERS[0]:
+                lo_crop, hi_crop = lo_crop[..., list(order)], hi_crop[..., list(order)]
             lows.append(to_tensor(lo_crop))
             highs.append(to_tensor(hi_crop))
             masks.append(torch.from_numpy(np.ascontiguousarray(m_crop))[None].float())  # (1, ch, cw)

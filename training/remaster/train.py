@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         logs = dict.fromkeys(LOSS_PARTS, 0.0)
         for acc in range(cfg.gradient_accumulation_steps):
             g = batch_generator(cfg.seed, step * cfg.gradient_accumulation_steps + acc)
-            low, high, mask = train.batch(micro, cfg.resolution, g, shard=(rank, world))
+            low, high, mask = train.batch(
+                micro, cfg.resolution, g, shard=(rank, world), colour_permute=cfg.colour_permute
+            )
             low, high, mask = low.to(device), high.to(device), mask.to(device)
             if cfg.channels_last:
                 low, high = (

@@ -42,6 +42,7 @@ def test_yaml_then_cli_overrides_with_type_checks(tmp_path):
         ({"clip_weights": "clip.pt"}, "not implemented"),
         ({"deadzone": "1.5"}, "deadzone .* needs residual: true"),
         ({"deadzone": "-1", "residual": "true"}, "deadzone must be >= 0"),
+        ({"colour_permute": "1.5"}, r"colour_permute must be a share of pairs in \[0, 1\]"),
     ],
 )
 def test_bad_config_is_an_error_naming_the_key(override, message):

@@ -141,3 +141,35 @@ def test_missing_lpips_weights_are_a_clear_error(dataset, tmp_path, capsys):
     code = train_main(_args(dataset, tmp_path / "r", "max_steps=1", f"lpips_backbone={tmp_path / 'none.pth'}"))
     assert code == 2
     assert "LPIPS weights are unavailable" in capsys.readouterr().err
+
+
+def test_colour_permute_swaps_the_same_channels_of_low_and_high_on_that_share_of_pairs(dataset):
+    from remaster.data import CHANNEL_ORDERS, PairedFrames, batch_generator
+
+    train = PairedFrames(dataset, "train")
+    # 0 makes no draw: the batches of a config without the key are the ones it always had.
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            train.batch(3, 16, batch_generator(0, 5)),
+            train.batch(3, 16, batch_generator(0, 5), colour_permute=0.0),
+            strict=True,
+        )
+    )
+    seen = set()
+    for step in range(12):
+        # One pair per batch: the permuted pair has the same crop and flip as the plain one (drawn first).
+        lo, hi, _ = train.batch(1, 16, batch_generator(0, step))
+        plo, phi, _ = train.batch(1, 16, batch_generator(0, step), colour_permute=1.0)
+        match = [o for o in CHANNEL_ORDERS[1:] if torch.equal(plo, lo[:, list(o)]) and torch.equal(phi, hi[:, list(o)])]
+        assert match, f"step {step}: the permuted pair is no other channel order of the plain pair"
+        seen.add(match[0])
+    assert len(seen) >= 3  # the order is drawn, not fixed
+    share = sum(
+        not torch.equal(
+            train.batch(1, 16, batch_generator(1, s))[0],
+            train.batch(1, 16, batch_generator(1, s), colour_permute=0.5)[0],
+        )
+        for s in range(200)
+    )
+    assert 70 <= share <= 130  # about half the pairs (grey pixels could hide a swap: none in the fixture's patterns)

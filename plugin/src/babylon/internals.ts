@@ -12,8 +12,10 @@
  *   engine._gl, _currentFramebuffer    [webgl2] to attach the frame texture to our framebuffer
  *   engine._readPixelsAsync(...)       [webgl2] readPixels into a pixel-pack buffer + fence
  *   engine._readTexturePixels(...)     [both]   the generic texture readback (fallback)
+ *   pipelineContext.uniformBuffer      [webgpu] an effect's "leftOver" uniform buffer, released with it
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import type { Effect } from "@babylonjs/core/Materials/effect.js";
 import type { InternalTexture } from "@babylonjs/core/Materials/Textures/internalTexture.js";
 
 /** A Babylon texture as the plugin reads it: its size, pixel type and GPU resource. */
@@ -22,6 +24,27 @@ export interface FrameTexture {
   height: number;
   type?: number;
   _hardwareTexture?: { underlyingResource: unknown } | null;
+}
+
+/**
+ * The "leftOver" uniform buffer of an effect's WebGPU pipeline context (the uniforms it declares
+ * outside a uniform block: the composite's `strength`, `hasResult`), or null (WebGL2: none).
+ * Take it before the effect is disposed and hand it to `releaseLeftoverUniforms` after.
+ */
+export function leftoverUniforms(effect: Effect | null): { dispose(): void } | null {
+  const context = effect?.getPipelineContext() as { uniformBuffer?: { dispose(): void } } | null | undefined;
+  return context?.uniformBuffer ?? null;
+}
+
+/**
+ * Babylon 8's WebGPU engine does not free that buffer when it releases an effect (its last user
+ * disposed: `_releaseEffect` only resets the pipeline cache), and the engine's own list of uniform
+ * buffers keeps it, and its GPUBuffer, for the engine's life: one per RemasterPostProcess that came
+ * and went (the soak's +1 live GPU buffer per replaced effect). Frees it once the effect is gone;
+ * an effect another post-process still shares keeps its buffer.
+ */
+export function releaseLeftoverUniforms(effect: Effect | null, buffer: { dispose(): void } | null): void {
+  if (effect?.isDisposed && buffer) buffer.dispose();
 }
 
 /** Babylon's GPUDevice (a device loss replaces it: read it again after a restore). */

@@ -23,13 +23,7 @@ import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import {
-  gpuDevice,
-  leftoverUniforms,
-  lostMeanwhile,
-  releaseLeftoverUniforms,
-  type FrameTexture,
-} from "./babylon/internals.ts";
+import { disposeFreeingLeftoverUniforms, gpuDevice, lostMeanwhile, type FrameTexture } from "./babylon/internals.ts";
 import { loadModel } from "./core/modelLoader.ts";
 import { NonFiniteOutputError, type ModelContract } from "./core/modelMetadata.ts";
 import { resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
@@ -309,9 +303,6 @@ export class RemasterPostProcess extends PostProcess {
     this.blank.dispose();
     this.onReadyObservable.clear();
     this.onErrorObservable.clear();
-    const effect = this.getEffect();
-    const leftover = leftoverUniforms(effect);
-    super.dispose(cam);
-    releaseLeftoverUniforms(effect, leftover);
+    disposeFreeingLeftoverUniforms(this.getEffect(), () => super.dispose(cam));
   }
 }

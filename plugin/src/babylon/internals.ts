@@ -27,24 +27,20 @@ export interface FrameTexture {
 }
 
 /**
- * The "leftOver" uniform buffer of an effect's WebGPU pipeline context (the uniforms it declares
- * outside a uniform block: the composite's `strength`, `hasResult`), or null (WebGL2: none).
- * Take it before the effect is disposed and hand it to `releaseLeftoverUniforms` after.
+ * Runs `dispose` (the post-process's, which releases `effect` when it was its last user), then
+ * frees the effect's WebGPU "leftOver" uniform buffer (the uniforms it declares outside a uniform
+ * block: the composite's `strength`, `hasResult`) if the effect is gone. Babylon 8's WebGPU engine
+ * does not: `_releaseEffect` only resets the pipeline cache, and the engine's own list of uniform
+ * buffers keeps the buffer, and its GPUBuffer, for the engine's life: one per RemasterPostProcess
+ * that came and went (the soak's +1 live GPU buffer per replaced effect). An effect another
+ * post-process still shares keeps its buffer; WebGL2 has none. Checked by the plugin's dispose
+ * test (which counts this buffer), not by `missingInternals`.
  */
-export function leftoverUniforms(effect: Effect | null): { dispose(): void } | null {
+export function disposeFreeingLeftoverUniforms(effect: Effect | null, dispose: () => void): void {
   const context = effect?.getPipelineContext() as { uniformBuffer?: { dispose(): void } } | null | undefined;
-  return context?.uniformBuffer ?? null;
-}
-
-/**
- * Babylon 8's WebGPU engine does not free that buffer when it releases an effect (its last user
- * disposed: `_releaseEffect` only resets the pipeline cache), and the engine's own list of uniform
- * buffers keeps it, and its GPUBuffer, for the engine's life: one per RemasterPostProcess that came
- * and went (the soak's +1 live GPU buffer per replaced effect). Frees it once the effect is gone;
- * an effect another post-process still shares keeps its buffer.
- */
-export function releaseLeftoverUniforms(effect: Effect | null, buffer: { dispose(): void } | null): void {
-  if (effect?.isDisposed && buffer) buffer.dispose();
+  const buffer = context?.uniformBuffer; // taken before: the effect's release may drop its context
+  dispose();
+  if (effect?.isDisposed) buffer?.dispose();
 }
 
 /** Babylon's GPUDevice (a device loss replaces it: read it again after a restore). */

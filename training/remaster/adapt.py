@@ -1,6 +1,6 @@
 """Adapt a trained network to a game's own pairs with LoRA adapters (the base frozen).
 
-    python -m remaster.adapt --base models/remaster-realtime-adapt.base.safetensors \\
+    python -m remaster.adapt --base models/remaster-realtime.base.safetensors \\
         --dataset-dir data/my-game [--rank 8] [--out runs/adapt-my-game] [--resume auto] [key=value ...]
 
 The training loop is remaster.train's (same progress bar, metrics.jsonl with losses and CPU,
@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ranks": ranks,
                 "lora_rank": cfg.lora_rank,
                 "lora_targets": cfg.lora_targets,
+                "lora_bias": cfg.lora_bias,
                 "training_config": ckpt["config"],
                 "training_step": ckpt["step"],
             },

@@ -34,7 +34,8 @@ def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
     model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
     cfg = ckpt.get("config", {})
     if cfg.get("lora_rank", 0) > 0:
-        add_adapters(model, plan_ranks(model, cfg["lora_rank"], cfg["lora_rank_ae"], cfg["lora_targets"]))
+        ranks = plan_ranks(model, cfg["lora_rank"], cfg["lora_rank_ae"], cfg["lora_targets"])
+        add_adapters(model, ranks, cfg.get("lora_bias", False))
         model.load_state_dict(ckpt["model"])
         merge(model)
     else:

@@ -2,7 +2,7 @@
 scratch on the same pairs, each scored on the scene's held-out camera paths (test split).
 
     python -m remaster.bench_adapt --scene crypt=data/adapt-crypt --scene workshop=data/adapt-workshop \\
-        --base models/remaster-realtime-adapt.base.safetensors --lpips-backbone PATH --lpips-heads PATH
+        --base models/remaster-realtime.base.safetensors --lpips-backbone PATH --lpips-heads PATH
 
 Every run is `remaster.adapt` (or `remaster.train` from scratch) in its own process, timed (CPU
 minutes = wall minutes of that process on this machine), with the same steps; then
@@ -42,6 +42,8 @@ class Run:
     object_weight: float = 0.0  # surface pixels' weight in the MSE (config.object_weight)
     colour_factor: float = 0.0  # the Lab L1 term's weight (config.colour_factor)
     mse_factor: float = 1.0  # config.mse_factor (0: the Lab L1 term instead of MSE)
+    bias: bool = False  # config.lora_bias: every bias trains too
+    learning_rate: float = 0.0  # config.learning_rate (0: configs/adapt.yaml's)
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
@@ -52,6 +54,11 @@ def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
     most = max(pair_counts)
     # The decoder alone at the UNet's rank: an adapter of ~4% of the base (the size bar is 5%).
     runs.append(Run(f"lora-r8-decoder-{most}p", "lora", 8, most, targets="decoder"))
+    # The same with every bias of the network trained too (BitFit: per-channel offsets, ~1% of the base).
+    runs.append(Run(f"lora-r8-decoder-bias-{most}p", "lora", 8, most, targets="decoder", bias=True))
+    # The same at 3x and 10x the learning rate (LoRA's updates start from B = 0).
+    for lr, tag in ((3e-3, "lr3e3"), (1e-2, "lr1e2")):
+        runs.append(Run(f"lora-r8-decoder-{tag}-{most}p", "lora", 8, most, targets="decoder", learning_rate=lr))
     # Object pixels weighted 5x in the MSE (the colour-error bar is on object pixels).
     runs.append(Run(f"lora-r8-objw4-{most}p", "lora", 8, most, object_weight=4.0))
     # + an L1 loss in CIE Lab (the colour error is CIEDE2000): the default adapter with it.
@@ -95,6 +102,10 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
         common.append(f"mse_factor={run.mse_factor}")
     if run.object_weight:
         common.append(f"object_weight={run.object_weight}")
+    if run.bias:
+        common.append("lora_bias=true")
+    if run.learning_rate:
+        common.append(f"learning_rate={run.learning_rate}")
     if run.targets:
         common += [f"lora_targets={run.targets}", f"lora_rank_ae={run.rank}"]
     elif run.kind == "lora":  # pix2pix-Turbo's layout: every part, the autoencoder at half rank
@@ -235,7 +246,7 @@ def write_atomic(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scene", action="append", required=True, help="NAME=DATASET_DIR (repeatable)")
-    ap.add_argument("--base", default=str(ROOT / "models/remaster-realtime-adapt.base.safetensors"))
+    ap.add_argument("--base", default=str(ROOT / "models/remaster-realtime.base.safetensors"))
     ap.add_argument("--ranks", default="4,8,16")
     ap.add_argument("--pairs", default="50,200")
     ap.add_argument("--steps", type=int, default=1000)

@@ -81,6 +81,7 @@ IDENTITY_KEYS = (
     "lora_rank",
     "lora_rank_ae",
     "lora_targets",
+    "lora_bias",
     "dataset_dir",
     "source_variant",
     "target_variant",

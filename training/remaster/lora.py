@@ -4,7 +4,9 @@ Every Conv2d under the targeted parts (`lora_targets`: encoder, unet, decoder) g
 update W + B @ A (peft's Conv2d LoRA: A is a conv with the layer's kernel and `rank` outputs,
 B a 1x1 conv back to the layer's outputs, B zero-initialised so training starts at the base).
 UNet layers get `lora_rank`, autoencoder layers `lora_rank_ae` (-1: half, pix2pix-Turbo's 8/4).
-The encoder->decoder skip convs are trained fully (as in pix2pix-Turbo); everything else is frozen.
+The encoder->decoder skip convs are trained fully (as in pix2pix-Turbo); with `lora_bias`, every
+bias of the network trains too (BitFit: a bias is a per-channel offset, what a change of overall
+tone or colour needs, at one number per channel); everything else is frozen.
 A layer's rank is capped at its full rank min(out, in*k*k): more adds parameters, not capacity.
 
 The adapter alone is saved (adapter.safetensors + adapter.json: ranks, targets, the base's
@@ -75,8 +77,9 @@ def plan_ranks(model: RemasterNet, rank: int, rank_ae: int, targets: list[str]) 
     return ranks
 
 
-def add_adapters(model: RemasterNet, ranks: dict[str, int]) -> RemasterNet:
-    """Injects peft LoRA layers in place, freezes the base, leaves the adapters and skip convs trainable."""
+def add_adapters(model: RemasterNet, ranks: dict[str, int], bias: bool = False) -> RemasterNet:
+    """Injects peft LoRA layers in place, freezes the base, leaves the adapters and skip convs (and
+    with `bias` every bias) trainable."""
     from peft import LoraConfig, inject_adapter_in_model
 
     # One config: exact module names as targets; per-layer ranks (alpha = rank: scale 1).
@@ -93,7 +96,7 @@ def add_adapters(model: RemasterNet, ranks: dict[str, int]) -> RemasterNet:
     )
     inject_adapter_in_model(cfg, model)
     for name, p in model.named_parameters():
-        p.requires_grad = "lora_" in name or name.startswith(SKIP_PREFIX)
+        p.requires_grad = _is_adapter_key(name, bias)
     got = adapter_ranks(model)
     if got != ranks:
         raise RuntimeError(f"peft made adapters {got}, expected {ranks}")
@@ -105,23 +108,23 @@ def adapter_ranks(model: nn.Module) -> dict[str, int]:
     return {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
 
 
-def adapter_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """What the adapter is: the LoRA matrices and the skip convs (everything trainable)."""
-    return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items() if _is_adapter_key(k)}
+def adapter_state(model: nn.Module, bias: bool = False) -> dict[str, torch.Tensor]:
+    """What the adapter is: the LoRA matrices and the skip convs, with `bias` every bias (everything trainable)."""
+    return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items() if _is_adapter_key(k, bias)}
 
 
-def _is_adapter_key(k: str) -> bool:
-    return "lora_" in k or k.startswith(SKIP_PREFIX)
+def _is_adapter_key(k: str, bias: bool = False) -> bool:
+    return "lora_" in k or k.startswith(SKIP_PREFIX) or (bias and k.endswith(".bias"))
 
 
-def adapter_parameters(model: nn.Module) -> int:
-    return sum(v.numel() for v in adapter_state(model).values())
+def adapter_parameters(model: nn.Module, bias: bool = False) -> int:
+    return sum(v.numel() for v in adapter_state(model, bias).values())
 
 
-def load_adapter_state(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+def load_adapter_state(model: nn.Module, state: dict[str, torch.Tensor], source: str, bias: bool = False) -> None:
     missing, unexpected = model.load_state_dict(state, strict=False)
     unknown = list(unexpected)
-    lacking = [k for k in missing if _is_adapter_key(k)]
+    lacking = [k for k in missing if _is_adapter_key(k, bias)]
     if unknown or lacking:
         raise AdapterError(
             f"{source} does not fit the adapted network: unknown tensors {unknown[:4]}, missing {lacking[:4]}"
@@ -144,11 +147,12 @@ def merge(model: RemasterNet) -> RemasterNet:
 
 
 def save_adapter(model: nn.Module, out_dir: Path, config: dict) -> dict:
-    """adapter.safetensors (tensors; the config in its metadata too) + adapter.json, atomically."""
+    """adapter.safetensors (tensors; the config in its metadata too) + adapter.json, atomically.
+    `config["lora_bias"]`: the adapter carries every bias of the network too."""
     from safetensors.torch import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = adapter_state(model)
+    state = adapter_state(model, bool(config.get("lora_bias", False)))
     meta = {"format": ADAPTER_FORMAT, **config, "parameters": sum(v.numel() for v in state.values())}
     fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
     os.close(fd)
@@ -195,6 +199,7 @@ def apply_adapter(
             f"{adapter_path} was trained on another base (weights sha256 {config['base']['sha256'][:12]}...,"
             f" from {config['base'].get('path')}); the base given has {base_sha256[:12]}..."
         )
-    model = add_adapters(base, {k: int(v) for k, v in config["ranks"].items()})
-    load_adapter_state(model, tensors, str(adapter_path))
+    bias = bool(config.get("lora_bias", False))
+    model = add_adapters(base, {k: int(v) for k, v in config["ranks"].items()}, bias)
+    load_adapter_state(model, tensors, str(adapter_path), bias)
     return merge(model), config

@@ -109,7 +109,7 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
         if cfg.vae_init:
             load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
     if cfg.lora_rank > 0:
-        add_adapters(model, plan_ranks(model, cfg.lora_rank, cfg.lora_rank_ae, cfg.lora_targets))
+        add_adapters(model, plan_ranks(model, cfg.lora_rank, cfg.lora_rank_ae, cfg.lora_targets), cfg.lora_bias)
     return model, base_info
 
 

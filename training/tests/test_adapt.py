@@ -106,6 +106,41 @@ def test_an_adapter_refuses_another_base_and_applies_to_its_own(tmp_path):
         assert torch.allclose(merged(x), m(x), atol=1e-5)
 
 
+def test_lora_bias_trains_every_bias_saves_them_in_the_adapter_and_merges_them(tmp_path):
+    base = _net(0)
+    h = weights_hash(base)
+    biases = {n for n, _ in base.named_parameters() if n.endswith(".bias")}
+    assert biases
+    ranks = plan_ranks(base, 8, -1, ["decoder"])
+    m = add_adapters(_net(0), ranks, bias=True)
+    trainable = {n.replace(".base_layer", "") for n, p in m.named_parameters() if p.requires_grad}
+    assert biases <= trainable  # every bias of the network, the frozen encoder's and UNet's included
+    assert all("lora_" in n or n.startswith("decoder.skip_convs.") or n in biases for n in trainable)
+    without = adapter_parameters(add_adapters(_net(0), ranks))
+    extra = sum(
+        p.numel() for n, p in base.named_parameters() if n in biases and not n.startswith("decoder.skip_convs.")
+    )
+    assert adapter_parameters(m, bias=True) == without + extra  # the skip convs' biases were in already
+    with torch.no_grad():  # a trained adapter: LoRA B and an encoder bias moved
+        m.encoder.get_parameter(next(n[len("encoder.") :] for n in biases if n.startswith("encoder."))).add_(0.1)
+        for n, p in m.named_parameters():
+            if "lora_B" in n:
+                torch.nn.init.normal_(p, std=0.05)
+    save_adapter(m, tmp_path / "adapter", {"base": {"path": "b", "sha256": h}, "ranks": ranks, "lora_bias": True})
+    cfg, tensors = read_adapter(tmp_path / "adapter")
+    assert cfg["parameters"] == adapter_parameters(m, bias=True) == sum(t.numel() for t in tensors.values())
+    merged, _ = apply_adapter(_net(0), h, tmp_path / "adapter")
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(merged(x), m(x), atol=1e-5)
+        assert (merged(x) - base(x)).abs().max() > 1e-3
+
+
+def test_lora_bias_without_adapters_is_a_config_error():
+    with pytest.raises(ConfigError, match="lora_bias needs lora_rank"):
+        load_config(None, {"lora_bias": True, "lora_rank": 0})
+
+
 def test_split_by_camera_path_never_shares_a_path_and_keeps_test_out(tmp_path):
     rows = []
     for path in range(10):

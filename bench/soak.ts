@@ -1,8 +1,9 @@
 /**
  * `npm run bench:soak`: the plugin over 10,000 frames with faults, on WebGL2 + WASM and on WebGPU
  * (SwiftShader here: counts and memory are what it measures, never times). The schedule and the
- * checks are bench/soakDriver.ts's. Writes bench/results/soak.json and soak.svg (JS heap and live
- * GPU objects against frames, per engine).
+ * checks are bench/soakDriver.ts's. Writes bench/results/soak.json and soak.svg (JS heap, live
+ * GPU objects and, from heap snapshots, the page's own objects against frames, per engine:
+ * bench/soakPlot.ts).
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
  *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
  *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
 import { FULL_PLAN, SHORT_PLAN, runSoak, type SoakResult } from "./soakDriver.ts";
 import { figures, type SoakFigures } from "./soakFigures.ts";
+import { plot } from "./soakPlot.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -42,47 +44,6 @@ const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
-}
-
-/** Two panels (JS heap MB; live GPU buffers + textures) against frames, a line per engine. */
-export function plot(runs: Array<{ result: SoakResult; figures: SoakFigures }>): string {
-  const W = 460;
-  const H = 260;
-  const colours = ["#1f77b4", "#d62728", "#2ca02c"];
-  const panel = (x0: number, title: string, value: (s: SoakResult["samples"][number]) => number) => {
-    const all = runs.flatMap((r) => r.result.samples.map(value));
-    const lo = Math.min(...all) * 0.95;
-    const hi = Math.max(...all) * 1.05 || 1;
-    const maxF = Math.max(...runs.flatMap((r) => r.result.samples.map((s) => s.frame)), 1);
-    const px = (f: number) => x0 + 50 + (f / maxF) * (W - 70);
-    const py = (v: number) => 30 + (1 - (v - lo) / (hi - lo || 1)) * (H - 70);
-    const lines = runs.map((r, i) => {
-      const pts = r.result.samples.map((s) => `${px(s.frame).toFixed(1)},${py(value(s)).toFixed(1)}`).join(" ");
-      return `<polyline fill="none" stroke="${colours[i]}" stroke-width="2" points="${pts}"/>`;
-    });
-    const ticks = [lo, (lo + hi) / 2, hi].map(
-      (v) =>
-        `<text x="${x0 + 45}" y="${py(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(v < 10 ? 2 : 0)}</text>`,
-    );
-    return `<text x="${x0 + 50}" y="18" font-size="13">${title}</text>
-<line x1="${x0 + 50}" y1="${H - 40}" x2="${x0 + W - 20}" y2="${H - 40}" stroke="#999"/>
-<line x1="${x0 + 50}" y1="30" x2="${x0 + 50}" y2="${H - 40}" stroke="#999"/>
-<text x="${x0 + W / 2}" y="${H - 18}" font-size="11" text-anchor="middle">frame (0 to ${maxF})</text>
-${ticks.join("\n")}
-${lines.join("\n")}`;
-  };
-  const legend = runs
-    .map(
-      (r, i) =>
-        `<text x="${60 + i * 360}" y="${H + 12}" font-size="12" fill="${colours[i]}">${r.result.engine}: heap slope ${r.figures.heapSlopeKbPer1000Frames.toFixed(1)} KB/1000 frames (noise ${r.figures.heapResidualStdKb.toFixed(0)} KB)</text>`,
-    )
-    .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" style="background:#fff">
-${panel(0, "JS heap after GC (MB)", (s) => s.heapMb)}
-${panel(W, "live GPU objects (buffers + textures)", (s) => s.buffersLive + s.texturesLive)}
-${legend}
-</svg>
-`;
 }
 
 async function main(): Promise<void> {

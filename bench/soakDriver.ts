@@ -11,6 +11,7 @@
  */
 import type { CDPSession, Page } from "playwright-core";
 import type { SoakState } from "../engine-demo/src/soak-page.ts";
+import { takeHeapBySource, type HeapBySource } from "./heapSnapshot.ts";
 
 export interface SoakPlan {
   frames: number;
@@ -30,6 +31,8 @@ export interface SoakPlan {
   swapModel: string;
   /** How long the effect may take to run again after a fault or a resize before it counts as not recovered. */
   recoverSeconds: number;
+  /** A heap snapshot at every sample, summed by source (bench/heapSnapshot.ts): what grows. */
+  heapSnapshots: boolean;
 }
 
 export const FULL_PLAN: SoakPlan = {
@@ -45,6 +48,7 @@ export const FULL_PLAN: SoakPlan = {
   disposeAt: 7_500,
   swapModel: "/models/swap.onnx",
   recoverSeconds: 180,
+  heapSnapshots: true,
 };
 
 export const SHORT_PLAN: SoakPlan = {
@@ -60,6 +64,7 @@ export const SHORT_PLAN: SoakPlan = {
   disposeAt: 300,
   swapModel: "/models/swap.onnx",
   recoverSeconds: 180,
+  heapSnapshots: false,
 };
 
 export interface SoakSample {
@@ -67,6 +72,8 @@ export interface SoakSample {
   /** The device (WebGPU) or context life (WebGL2) the GPU counts belong to: +1 per loss. */
   generation: number;
   heapMb: number;
+  /** The same heap by source, from a snapshot (plans with heapSnapshots). */
+  heapBySource?: HeapBySource;
   buffersLive: number;
   texturesLive: number;
   buffersCreated: number;
@@ -223,11 +230,13 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
       await cdp.send("HeapProfiler.collectGarbage");
       const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
+      const bySource = plan.heapSnapshots ? await takeHeapBySource(cdp) : undefined;
       const s = await state();
       result.samples.push({
         frame: f,
         generation: s.gpu.buffers.generation,
         heapMb: heap.usedSize / 2 ** 20,
+        ...(bySource ? { heapBySource: bySource } : {}),
         buffersLive: s.gpu.buffers.live,
         texturesLive: s.gpu.textures.live,
         buffersCreated: s.gpu.buffers.created,
@@ -243,7 +252,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         queueSlowCalls: s.queue.slow.length,
       });
       log(
-        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
+        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB${bySource ? ` (snapshot: page ${bySource.pageKb.toFixed(0)} KB, timeline ${bySource.timelineKb.toFixed(0)}, code ${bySource.codeKb.toFixed(0)}, devtools ${bySource.devtoolsKb.toFixed(0)})` : ""}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
       );
     }
     for (const e of events.get(f) ?? []) {

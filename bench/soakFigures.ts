@@ -21,6 +21,19 @@ export interface SoakFigures {
   heapResidualStdKb: number;
   /** The run's heap growth by that slope is within 3 residual standard deviations (or under 64 KB). */
   heapGrowthWithinNoise: boolean;
+  /** The same three for the heap snapshot's `page` part (bench/heapSnapshot.ts: the heap less
+   * Chromium's performance timeline, compiled code and the inspector's records), where a leak of
+   * the plugin's would show; null without snapshots. */
+  pageHeapSlopeKbPer1000Frames: number | null;
+  pageHeapResidualStdKb: number | null;
+  pageHeapGrowthWithinNoise: boolean | null;
+  /** Snapshot heap by source: the change from the second sample to the last, KB (null without). */
+  heapChangeBySourceKb: Record<string, number> | null;
+  /** The page part's slope between faults (segmentSlope, cut at every fault's frame): growth
+   * while the game just runs, apart from the steps a loss, a swap or a dispose leaves. */
+  pageHeapSlopeBetweenFaultsKbPer1000Frames: number | null;
+  /** The page part's change across each fault (last sample before -> first after), KB. */
+  pageHeapStepsAtFaultsKb: Array<{ kind: string; atFrame: number; kb: number }> | null;
   /** Live GPU buffers / textures equal at every sample of one device or context life, after the
    * first sample (same size, enabled, settled, no inference running; the first interval's first
    * resizes and toggles allocate Babylon's caches once). A loss starts a new life whose count may
@@ -48,19 +61,74 @@ function byGeneration(samples: SoakSample[]): Record<number, string[]> {
   return out;
 }
 
-export function figures(r: SoakResult): SoakFigures {
-  const s = r.samples.slice(1); // the first sample still holds one-time warm-up allocations
+/**
+ * Least-squares slope shared by segments, each with its own intercept (the within-segment
+ * regression): growth while nothing happens, with the steps at the segment borders left out.
+ */
+export function segmentSlope(xs: number[], ys: number[], cuts: number[]): number {
+  const seg = xs.map((x) => cuts.filter((c) => c < x).length);
+  let sxy = 0;
+  let sxx = 0;
+  for (const g of new Set(seg)) {
+    const i = seg.flatMap((v, k) => (v === g ? [k] : []));
+    if (i.length < 2) continue;
+    const mx = i.reduce((a, k) => a + xs[k], 0) / i.length;
+    const my = i.reduce((a, k) => a + ys[k], 0) / i.length;
+    sxy += i.reduce((a, k) => a + (xs[k] - mx) * (ys[k] - my), 0);
+    sxx += i.reduce((a, k) => a + (xs[k] - mx) ** 2, 0);
+  }
+  return sxx ? sxy / sxx : 0;
+}
+
+/** Slope (KB per 1000 frames), residual noise and the within-noise verdict of a KB series. */
+function growth(s: SoakSample[], kb: (x: SoakSample) => number) {
   const { slope: k, residualStd } = slope(
     s.map((x) => x.frame / 1000),
-    s.map((x) => x.heapMb * 1024),
+    s.map(kb),
   );
   const span = (s.at(-1)!.frame - s[0].frame) / 1000;
+  return { k, residualStd, within: Math.abs(k * span) <= Math.max(3 * residualStd, 64) };
+}
+
+export function figures(r: SoakResult): SoakFigures {
+  const s = r.samples.slice(1); // the first sample still holds one-time warm-up allocations
+  const heap = growth(s, (x) => x.heapMb * 1024);
+  const snaps = s.every((x) => x.heapBySource) && s.length >= 2;
+  const page = snaps ? growth(s, (x) => x.heapBySource!.pageKb) : null;
+  const first = s[0]?.heapBySource;
+  const last = s.at(-1)?.heapBySource;
+  const faultFrames = [...new Set(r.faults.map((f) => f.atFrame))].sort((a, b) => a - b);
   const losses = r.faults.filter((f) => f.kind.endsWith("loss"));
   const others = r.faults.filter((f) => !f.kind.endsWith("loss"));
   return {
-    heapSlopeKbPer1000Frames: k,
-    heapResidualStdKb: residualStd,
-    heapGrowthWithinNoise: Math.abs(k * span) <= Math.max(3 * residualStd, 64),
+    heapSlopeKbPer1000Frames: heap.k,
+    heapResidualStdKb: heap.residualStd,
+    heapGrowthWithinNoise: heap.within,
+    pageHeapSlopeKbPer1000Frames: page ? page.k : null,
+    pageHeapResidualStdKb: page ? page.residualStd : null,
+    pageHeapGrowthWithinNoise: page ? page.within : null,
+    pageHeapSlopeBetweenFaultsKbPer1000Frames: snaps
+      ? segmentSlope(
+          s.map((x) => x.frame / 1000),
+          s.map((x) => x.heapBySource!.pageKb),
+          faultFrames.map((f) => f / 1000),
+        )
+      : null,
+    pageHeapStepsAtFaultsKb: snaps
+      ? faultFrames.flatMap((f) => {
+          const before = [...s].reverse().find((x) => x.frame <= f);
+          const after = s.find((x) => x.frame > f);
+          if (!before || !after) return [];
+          const kind = [...new Set(r.faults.filter((x) => x.atFrame === f).map((x) => x.kind))].join("+");
+          return [{ kind, atFrame: f, kb: after.heapBySource!.pageKb - before.heapBySource!.pageKb }];
+        })
+      : null,
+    heapChangeBySourceKb:
+      snaps && first && last
+        ? Object.fromEntries(
+            Object.keys(first).map((k) => [k, last[k as keyof typeof last] - first[k as keyof typeof first]]),
+          )
+        : null,
     gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
     gpuObjectsByGeneration: byGeneration(s),
     gpuObjectsNeverGrow: s.every((x) => {

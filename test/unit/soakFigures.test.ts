@@ -1,0 +1,100 @@
+/**
+ * The soak's heap attribution (bench/heapSnapshot.ts) and the figures made from it
+ * (bench/soakFigures.ts): a snapshot's nodes summed by source, and a page-heap slope that sees a
+ * leak of the page's objects while the browser's bounded timeline grows beside it.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
+import { FULL_PLAN, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
+import { figures } from "../../bench/soakFigures.ts";
+
+test("heap snapshot nodes are summed by source", () => {
+  const types = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native"];
+  const node = (type: string, name: number, size: number) => [types.indexOf(type), name, 0, size, 0, 0, 0];
+  const snap = {
+    snapshot: {
+      meta: {
+        node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"],
+        node_types: [types] as [string[]],
+      },
+    },
+    strings: [
+      "PerformanceScriptTiming",
+      "blink::ScriptTimingInfo",
+      "",
+      "system / CppGCManaged (WasmNativeModule)",
+      "blink::NetworkResourcesData::ResourceData",
+      "GPUDevice",
+      "Float32Array",
+    ],
+    nodes: [
+      ...node("native", 0, 1024),
+      ...node("native", 1, 2048),
+      ...node("code", 2, 4096),
+      ...node("native", 3, 1024),
+      ...node("native", 4, 512),
+      ...node("native", 5, 256),
+      ...node("object", 6, 768),
+      ...node("object", 0, 1024), // a JS object named like a timeline entry is the page's
+    ],
+  };
+  assert.deepEqual(heapBySource(snap), { timelineKb: 3, codeKb: 5, devtoolsKb: 0.5, pageKb: 2 });
+  assert.equal(sourceOf("native", "PerformanceLongAnimationFrameTiming"), "timelineKb");
+  assert.equal(sourceOf("native", "GPUBuffer"), "pageKb");
+});
+
+test("the page-heap slope sees the page's growth apart from the browser's timeline", () => {
+  const sample = (frame: number, pageKb: number, timelineKb: number): SoakSample => ({
+    frame,
+    generation: 1,
+    heapMb: (pageKb + timelineKb) / 1024,
+    heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 },
+    buffersLive: 10,
+    texturesLive: 2,
+    buffersCreated: 10,
+    buffersDestroyed: 0,
+    texturesCreated: 2,
+    texturesDestroyed: 0,
+    sessionsOpen: 1,
+    inferences: frame,
+    framesRendered: frame,
+    passedThrough: 0,
+    errors: 0,
+    queueLongestMs: 0,
+    queueSlowCalls: 0,
+  });
+  const run = (page: (f: number) => number, faults: SoakResult["faults"] = []): SoakResult => ({
+    engine: "webgpu",
+    plan: { ...FULL_PLAN, losses: 0, swapAt: faults.length ? 5000 : -1, disposeAt: -1 },
+    samples: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) =>
+      sample(i * 1000, page(i * 1000) + ((i * 37) % 5), 5000 + 300 * i),
+    ),
+    faults,
+    resizes: 0,
+    toggles: 0,
+    framesChecked: 1,
+    blackFrames: 0,
+    framesFailed: [],
+    errors: [],
+    seconds: 1,
+  });
+  const flat = figures(run(() => 8000));
+  assert.equal(flat.heapGrowthWithinNoise, false); // the whole heap grows with the timeline...
+  assert.equal(flat.pageHeapGrowthWithinNoise, true); // ...the page's objects do not
+  assert.ok(Math.abs(flat.pageHeapSlopeKbPer1000Frames!) < 1);
+  assert.equal(Math.round(flat.heapChangeBySourceKb!.timelineKb), 2700);
+  const leak = figures(run((f) => 8000 + f / 10)); // 100 KB per 1000 frames
+  assert.equal(leak.pageHeapGrowthWithinNoise, false);
+  assert.ok(Math.abs(leak.pageHeapSlopeKbPer1000Frames! - 100) < 1);
+  assert.ok(Math.abs(leak.pageHeapSlopeBetweenFaultsKbPer1000Frames! - 100) < 1);
+  // One step at a fault (e.g. WebAssembly memory grown once at a model swap), flat otherwise: the
+  // whole-run slope sees growth, the slope between faults does not, and the step is named.
+  const swap = { kind: "model-swap" as const, atFrame: 5100, reported: 0, recovered: true, seconds: 1 };
+  const step = figures(run((f) => (f > 5100 ? 11000 : 8000), [swap]));
+  assert.equal(step.pageHeapGrowthWithinNoise, false);
+  assert.ok(Math.abs(step.pageHeapSlopeBetweenFaultsKbPer1000Frames!) < 1);
+  assert.equal(step.pageHeapStepsAtFaultsKb!.length, 1);
+  assert.equal(step.pageHeapStepsAtFaultsKb![0].kind, "model-swap");
+  assert.ok(Math.abs(step.pageHeapStepsAtFaultsKb![0].kb - 3000) < 5);
+});

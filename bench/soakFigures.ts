@@ -67,17 +67,13 @@ function byGeneration(samples: SoakSample[]): Record<number, string[]> {
  */
 export function segmentSlope(xs: number[], ys: number[], cuts: number[]): number {
   const seg = xs.map((x) => cuts.filter((c) => c < x).length);
-  let sxy = 0;
-  let sxx = 0;
-  for (const g of new Set(seg)) {
-    const i = seg.flatMap((v, k) => (v === g ? [k] : []));
-    if (i.length < 2) continue;
-    const mx = i.reduce((a, k) => a + xs[k], 0) / i.length;
-    const my = i.reduce((a, k) => a + ys[k], 0) / i.length;
-    sxy += i.reduce((a, k) => a + (xs[k] - mx) * (ys[k] - my), 0);
-    sxx += i.reduce((a, k) => a + (xs[k] - mx) ** 2, 0);
-  }
-  return sxx ? sxy / sxx : 0;
+  // Each segment's own mean taken off: the pooled slope of what is left is the shared slope.
+  const centred = (v: number[]) =>
+    v.map((y, i) => {
+      const own = v.filter((_, k) => seg[k] === seg[i]);
+      return y - own.reduce((a, b) => a + b, 0) / own.length;
+    });
+  return slope(centred(xs), centred(ys)).slope;
 }
 
 /** Slope (KB per 1000 frames), residual noise and the within-noise verdict of a KB series. */

@@ -1,13 +1,15 @@
 """Adapt a trained network to a game's own pairs with LoRA adapters (the base frozen).
 
     python -m remaster.adapt --base models/remaster-realtime.base.safetensors \\
-        --dataset-dir data/my-game [--rank 8] [--out runs/adapt-my-game] [--resume auto] [key=value ...]
+        --dataset-dir data/my-game [--rank N] [--out runs/adapt-my-game] [--resume auto] [key=value ...]
 
 The training loop is remaster.train's (same progress bar, metrics.jsonl with losses and CPU,
-memory and GPU load, checkpoints, exact resume) with configs/adapt.yaml (adapters on the
-decoder's convs) and: base=--base, lora_rank=lora_rank_ae=--rank (0: full fine-tune of every
-weight from the base; key=value overrides win, e.g. lora_targets=encoder,unet,decoder), the dataset's train and val
-pairs split again 80:20 by camera path (test pairs stay held out for remaster.evaluate).
+memory and GPU load, checkpoints, exact resume) with configs/adapt.yaml (adapters on the UNet at
+rank 1 and the decoder at rank 4, the UNet's convs into and out of the latent trained fully) and:
+base=--base; with --rank N every adapted layer at rank N (lora_rank=lora_rank_ae=N; 0: a full
+fine-tune of every weight from the base); key=value overrides win (e.g.
+lora_targets=encoder,unet,decoder); the dataset's train and val pairs split again 80:20 by camera
+path (test pairs stay held out for remaster.evaluate).
 Then writes <out>/adapter/ (adapter.safetensors + adapter.json: ranks, the base's weights hash,
 size) and <out>/report.html with the curves and a low | base | adapted | high grid.
 Export one merged ONNX file with: python -m remaster.export --adapter <out>/adapter --out FILE.onnx
@@ -37,14 +39,12 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "adapt.yam
 def train_argv(args: argparse.Namespace) -> tuple[list[str], list[str], Path]:
     """remaster.train's command line for this adaptation: (argv, its key=value overrides, run folder)."""
     out = Path(args.out or f"runs/adapt-{Path(args.dataset_dir.split(',')[0]).name}")
-    overrides = [
-        f"base={args.base}",
-        f"dataset_dir={args.dataset_dir}",
-        f"lora_rank={args.rank}",
-        f"lora_rank_ae={args.rank}",  # every adapted layer at --rank (configs/adapt.yaml adapts the decoder)
-        f"output_dir={out}",
-        *args.overrides,
-    ]
+    # --rank N: every adapted layer at N (without it, configs/adapt.yaml's rank per part); 0: a full
+    # fine-tune, where nothing is "also trained fully" (lora_full names layers beside an adapter).
+    ranks = [] if args.rank is None else [f"lora_rank={args.rank}", f"lora_rank_ae={args.rank}"]
+    if args.rank == 0:
+        ranks.append("lora_full=")
+    overrides = [f"base={args.base}", f"dataset_dir={args.dataset_dir}", *ranks, f"output_dir={out}", *args.overrides]
     resume = ["--resume", args.resume] if args.resume else []
     return ["--config", str(args.config), *resume, *overrides], overrides, out
 
@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True, help="base weights (.base.safetensors) or a training checkpoint")
     ap.add_argument("--dataset-dir", required=True, help="the game's pairs (npm run dataset); several: comma-separated")
-    ap.add_argument("--rank", type=int, default=8, help="LoRA rank of every adapted layer; 0: full fine-tune")
+    ap.add_argument(
+        "--rank",
+        type=int,
+        help="LoRA rank of every adapted layer (default: configs/adapt.yaml: UNet 1, decoder 4); 0: full fine-tune",
+    )
     ap.add_argument("--out", help="run folder (default runs/adapt-<dataset name>)")
     ap.add_argument("--config", default=str(DEFAULT_CONFIG), help="YAML of config keys (default configs/adapt.yaml)")
     ap.add_argument("--resume", help="'auto' (latest checkpoint of --out) or a checkpoint path")
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 "lora_rank": cfg.lora_rank,
                 "lora_targets": cfg.lora_targets,
                 "lora_bias": cfg.lora_bias,
+                "lora_full": cfg.lora_full,
                 "training_config": ckpt["config"],
                 "training_step": ckpt["step"],
             },

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .checkpoint import CheckpointError, read_checkpoint
-from .lora import add_adapters, merge, plan_ranks, weights_hash
+from .lora import add_configured_adapters, merge, weights_hash
 from .model.remaster import ModelConfig, RemasterNet
 
 BASE_SUFFIX = ".base.safetensors"
@@ -34,8 +34,7 @@ def load_checkpoint_model(path: str | Path) -> tuple[RemasterNet, dict]:
     model = RemasterNet(ModelConfig.from_dict(ckpt["model_config"]))
     cfg = ckpt.get("config", {})
     if cfg.get("lora_rank", 0) > 0:
-        ranks = plan_ranks(model, cfg["lora_rank"], cfg["lora_rank_ae"], cfg["lora_targets"])
-        add_adapters(model, ranks, cfg.get("lora_bias", False))
+        add_configured_adapters(model, cfg)
         model.load_state_dict(ckpt["model"])
         merge(model)
     else:

@@ -36,35 +36,74 @@ COLUMNS = ["lpips", "psnr", "flip", "de2000_obj", "lpips_obj"]
 class Run:
     name: str
     kind: str  # base | lora | full | scratch
-    rank: int = 0
+    rank: int | None = None  # lora: every adapted layer at this rank; None: configs/adapt.yaml's ranks
     pairs: int = 0
     targets: str = ""  # lora: the parts adapted (default: encoder, unet, decoder); rank_ae = rank when set
-    object_weight: float = 0.0  # surface pixels' weight in the MSE (config.object_weight)
-    colour_factor: float = 0.0  # the Lab L1 term's weight (config.colour_factor)
-    mse_factor: float = 1.0  # config.mse_factor (0: the Lab L1 term instead of MSE)
-    bias: bool = False  # config.lora_bias: every bias trains too
-    learning_rate: float = 0.0  # config.learning_rate (0: configs/adapt.yaml's)
+    overrides: tuple[str, ...] = ()  # config key=value pairs of this run (remaster/config.py)
+
+
+# configs/adapt.yaml's recipe before 2026-11-24 (the decoder adapter at rank 8), which the earlier
+# tables' runs used: they keep it, so their rows mean what they meant.
+EARLIER = ("learning_rate=0.001", "unet_lr_scale=0.068", "colour_factor=0.0", "lora_full=")
 
 
 def plan(ranks: list[int], pair_counts: list[int]) -> list[Run]:
+    most = max(pair_counts)
     runs = [Run("base", "base")]
     for n in pair_counts:
-        runs += [Run(f"lora-r{r}-{n}p", "lora", r, n) for r in ranks]
-        runs.append(Run(f"full-{n}p", "full", 0, n))
-    most = max(pair_counts)
-    # The decoder alone at the UNet's rank: an adapter of ~4% of the base (the size bar is 5%).
-    runs.append(Run(f"lora-r8-decoder-{most}p", "lora", 8, most, targets="decoder"))
-    # The same with every bias of the network trained too (BitFit: per-channel offsets, ~1% of the base).
-    runs.append(Run(f"lora-r8-decoder-bias-{most}p", "lora", 8, most, targets="decoder", bias=True))
-    # The same at 3x and 10x the learning rate (LoRA's updates start from B = 0).
-    for lr, tag in ((3e-3, "lr3e3"), (1e-2, "lr1e2")):
-        runs.append(Run(f"lora-r8-decoder-{tag}-{most}p", "lora", 8, most, targets="decoder", learning_rate=lr))
+        # configs/adapt.yaml as committed: the default adapter, and the same recipe as a full fine-tune.
+        runs += [Run(f"default-{n}p", "lora", None, n), Run(f"full-default-{n}p", "full", 0, n)]
+    for n in pair_counts:
+        runs += [Run(f"lora-r{r}-{n}p", "lora", r, n, overrides=EARLIER) for r in ranks]
+        runs.append(Run(f"full-{n}p", "full", 0, n, overrides=EARLIER))
+
+    def earlier(name: str, rank: int, targets: str, *overrides: str) -> Run:
+        return Run(f"{name}-{most}p", "lora", rank, most, targets, (*EARLIER, *overrides))
+
+    # The decoder alone at the UNet's rank: an adapter of ~4% of the base (the size bar is 5%);
+    # with every bias trained too (BitFit); at 3x and 10x the learning rate (B starts at 0).
+    dec = "lora-r8-decoder"
+    runs.append(earlier(dec, 8, "decoder"))
+    runs.append(earlier(f"{dec}-bias", 8, "decoder", "lora_bias=true"))
+    runs += [
+        earlier(f"{dec}-{t}", 8, "decoder", f"learning_rate={lr}") for lr, t in (("0.003", "lr3e3"), ("0.01", "lr1e2"))
+    ]
+    # Where does the full fine-tune's extra gain lie? The decoder adapter with the whole encoder
+    # trained fully (12.5% of the base with the adapter: a probe, over the 5% bar), then its first three convs only.
+    enc = "encoder.layers.0,encoder.layers.1,encoder.layers.2"
+    runs.append(earlier(f"{dec}-encfull", 8, "decoder", f"lora_full={enc},encoder.layers.3,encoder.layers.4"))
+    runs.append(earlier(f"{dec}-enc012", 8, "decoder", f"lora_full={enc}"))
     # Object pixels weighted 5x in the MSE (the colour-error bar is on object pixels).
-    runs.append(Run(f"lora-r8-objw4-{most}p", "lora", 8, most, object_weight=4.0))
-    # + an L1 loss in CIE Lab (the colour error is CIEDE2000): the default adapter with it.
-    runs.append(Run(f"lora-r8-decoder-lab-{most}p", "lora", 8, most, targets="decoder", colour_factor=0.02))
-    # L1 in Lab *instead of* MSE: the shipped model's stage-2 objective (configs/realtime-colour.yaml).
-    runs.append(Run(f"lora-r8-decoder-l1lab-{most}p", "lora", 8, most, "decoder", colour_factor=0.1, mse_factor=0.0))
+    runs.append(earlier("lora-r8-objw4", 8, "", "object_weight=4.0"))
+    # pix2pix-Turbo's layout with the UNet's adapters at the common learning rate: the UNet's
+    # learning-rate scale (0.068, for its full weights) also slows its adapters, whose B starts at 0.
+    lr1 = "unet_lr_scale=1.0"
+    runs.append(earlier("lora-r8-unetlr1", 8, "", lr1))
+    # Within the 5% bar: the UNet alone at rank 2; the UNet at rank 1 with the decoder at rank 4,
+    # at 1x, 3x and 10x the rate; with the UNet's 3x3 convs into and out of the latent trained fully
+    # (io); at 2x and 3x; with an L1 term in Lab (the colour error is CIEDE2000).
+    runs.append(earlier("lora-r2-unet", 2, "unet", lr1))
+    small, io = (lr1, "lora_rank_ae=4"), "lora_full=unet.conv_in,unet.conv_out"
+    for tag, extra in (
+        ("", ()),
+        ("-lr3e3", ("learning_rate=0.003",)),
+        ("-lr1e2", ("learning_rate=0.01",)),
+        ("-io", (io,)),
+        ("-io-lr2e3", (io, "learning_rate=0.002")),
+        ("-io-lr3e3", (io, "learning_rate=0.003")),
+        ("-lr3e3-lab", ("learning_rate=0.003", "colour_factor=0.01")),
+        ("-io-lr3e3-lab005", (io, "learning_rate=0.003", "colour_factor=0.005")),  # configs/adapt.yaml now
+        ("-io-lr2e3-lab003", (io, "learning_rate=0.002", "colour_factor=0.003")),
+    ):
+        runs.append(earlier(f"lora-r1-unet-r4-decoder{tag}", 1, "unet,decoder", *small, *extra))
+    # The full fine-tune with the UNet at the common rate, at 1x and 2x (the LPIPS-gain reference is
+    # the best full fine-tune of those run on the same pairs).
+    runs.append(Run(f"full-unetlr1-{most}p", "full", 0, most, overrides=(*EARLIER, lr1)))
+    runs.append(Run(f"full-unetlr1-lr2e3-{most}p", "full", 0, most, overrides=(*EARLIER, lr1, "learning_rate=0.002")))
+    # + an L1 loss in CIE Lab: the decoder adapter with it; L1 in Lab *instead of* MSE (the shipped
+    # model's stage-2 objective, configs/realtime-colour.yaml).
+    runs.append(earlier(f"{dec}-lab", 8, "decoder", "colour_factor=0.02"))
+    runs.append(earlier(f"{dec}-l1lab", 8, "decoder", "colour_factor=0.1", "mse_factor=0.0"))
     runs.append(Run(f"scratch-{most}p", "scratch", 0, most))
     return runs
 
@@ -95,21 +134,12 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
             "metrics_list=lpips,mse,ssim,psnr",
             *common,
         ]
-    rank = run.rank if run.kind == "lora" else 0
-    if run.colour_factor:
-        common.append(f"colour_factor={run.colour_factor}")
-    if run.mse_factor != 1.0:
-        common.append(f"mse_factor={run.mse_factor}")
-    if run.object_weight:
-        common.append(f"object_weight={run.object_weight}")
-    if run.bias:
-        common.append("lora_bias=true")
-    if run.learning_rate:
-        common.append(f"learning_rate={run.learning_rate}")
+    rank = ["--rank", str(run.rank if run.kind == "lora" else 0)] if run.rank is not None else []
     if run.targets:
         common += [f"lora_targets={run.targets}", f"lora_rank_ae={run.rank}"]
-    elif run.kind == "lora":  # pix2pix-Turbo's layout: every part, the autoencoder at half rank
+    elif run.kind == "lora" and run.rank is not None:  # pix2pix-Turbo's layout: every part, the autoencoder at half
         common += ["lora_targets=encoder,unet,decoder", "lora_rank_ae=-1"]
+    common += run.overrides
     return [
         py,
         "-m",
@@ -118,8 +148,7 @@ def command(run: Run, dataset: str, base: str, out: Path, steps: int, lpips: lis
         base,
         "--dataset-dir",
         dataset,
-        "--rank",
-        str(rank),
+        *rank,
         "--resume",
         "auto",
         "--out",
@@ -158,13 +187,15 @@ def markdown(results: dict) -> str:
             f" FLIP {low['flip']:.4f}, object CIEDE2000 {low['de2000_obj']:.2f})",
             "",
             "| run | pairs | CPU min | adapter params (% of base) | LPIPS | PSNR dB | FLIP | dE2000 obj | LPIPS obj"
-            " | LPIPS gain vs full FT |",
+            " | LPIPS gain vs best full FT |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         base = s["runs"]["base"]["scores"]
         for name, r in s["runs"].items():
             sc = r["scores"]
-            full = s["runs"].get(f"full-{r['pairs']}p")
+            # The reference: the best full fine-tune on the same pairs (of every learning-rate setting run).
+            fulls = [f for f in s["runs"].values() if f["kind"] == "full" and f["pairs"] == r["pairs"]]
+            full = min(fulls, key=lambda f: f["scores"]["lpips"], default=None)
             gain = ""
             if r["kind"] == "lora" and full:
                 denom = base["lpips"] - full["scores"]["lpips"]
@@ -216,11 +247,12 @@ def svg(results: dict, width: int = 960, height: int = 340) -> str:
             rad = 3 + (r.get("pairs", 0) or 0) / 50
             colour = colours[r["kind"]]
             g.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="{rad:.1f}" fill="{colour}" fill-opacity="0.7"/>')
-            label = (
-                (f"r{r['rank']}" + (f"-{r['targets']}" if r.get("targets") else ""))
-                if r["kind"] == "lora"
-                else r["kind"]
-            )
+            if r["kind"] != "lora":
+                label = r["kind"]
+            elif r.get("rank") is None:  # configs/adapt.yaml's layout
+                label = "default"
+            else:
+                label = f"r{r['rank']}" + (f"-{r['targets']}" if r.get("targets") else "")
             g.append(f'<text x="{sx(x) + rad + 2:.1f}" y="{sy(y) + 3:.1f}" font-size="9">{label}/{r["pairs"]}</text>')
         g.append(f'<text x="{ox + 2}" y="{sy(y1) + 4:.0f}" font-size="10">{y1:.3f}</text>')
         g.append(f'<text x="{ox + 2}" y="{sy(y0):.0f}" font-size="10">{y0:.3f}</text>')
@@ -234,6 +266,69 @@ def svg(results: dict, width: int = 960, height: int = 340) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" style="background:#fff">'
         f"{''.join(panels)}{legend}</svg>\n"
+    )
+
+
+def bars_svg(results: dict, width: int = 980) -> str:
+    """One bar per run (held-out LPIPS; low and the shipped model as dashed lines), a panel per
+    scene, each bar labelled with minutes, adapter size, object colour error and LPIPS gain: readable
+    where the LPIPS-vs-minutes plot has too many runs close together."""
+    colours = {"lora": "#2563eb", "full": "#dc2626", "scratch": "#16a34a"}
+    row, left, right, top = 15, 300, 330, 22
+    out, y = [], 0
+    for scene, s in results["scenes"].items():
+        runs = [(n, r) for n, r in s["runs"].items() if r["kind"] != "base"]
+        base = s["runs"]["base"]["scores"]["lpips"]
+        x1 = max(base, s["low"]["lpips"], *(r["scores"]["lpips"] for _, r in runs)) * 1.05
+        bw = width - left - right
+
+        def sx(v: float, x1: float = x1, bw: int = bw) -> float:
+            return left + v / x1 * bw
+
+        out.append(f'<text x="4" y="{y + 15}" font-size="13" font-weight="600">{scene}: held-out LPIPS per run</text>')
+        y0 = y + top
+        for i, (name, r) in enumerate(runs):
+            sc, yy = r["scores"], y0 + i * row
+            fulls = [
+                f["scores"]["lpips"] for f in s["runs"].values() if f["kind"] == "full" and f["pairs"] == r["pairs"]
+            ]
+            gain = (
+                f" · {100 * (base - sc['lpips']) / (base - min(fulls)):.0f}% of best full FT"
+                if r["kind"] == "lora" and fulls and base > min(fulls)
+                else ""
+            )
+            size = (
+                f" · {100 * r['adapter_parameters'] / r['base_parameters']:.1f}% size"
+                if r.get("adapter_parameters")
+                else ""
+            )
+            mins = f" · {r['minutes']:.1f} min" if r.get("minutes") else ""
+            weight = ' font-weight="600"' if name.startswith("default-") else ""
+            out.append(f'<text x="{left - 6}" y="{yy + 11}" font-size="10" text-anchor="end"{weight}>{name}</text>')
+            out.append(
+                f'<rect x="{left}" y="{yy + 2}" width="{sx(sc["lpips"]) - left:.1f}" height="{row - 4}"'
+                f' fill="{colours.get(r["kind"], "#6b7280")}" fill-opacity="0.75"/>'
+            )
+            out.append(
+                f'<text x="{sx(sc["lpips"]) + 4:.1f}" y="{yy + 11}" font-size="10"{weight}>{sc["lpips"]:.4f}'
+                f" · dE {sc['de2000_obj']:.2f}{gain}{size}{mins}</text>"
+            )
+        y1 = y0 + len(runs) * row
+        for k, (label, v) in enumerate((("low", s["low"]["lpips"]), ("shipped model", base))):
+            out.append(
+                f'<line x1="{sx(v):.1f}" x2="{sx(v):.1f}" y1="{y0}" y2="{y1}" stroke="#555" stroke-dasharray="4 3"/>'
+            )
+            out.append(
+                f'<text x="{sx(v) + 3:.1f}" y="{y1 + 11 + 12 * k}" font-size="10" fill="#555">{label} {v:.4f}</text>'
+            )
+        y = y1 + 36
+    legend = " ".join(
+        f'<text x="{left + k * 70}" y="{y + 4}" font-size="10" fill="{c}">{n}</text>'
+        for k, (n, c) in enumerate(colours.items())
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 12}" style="background:#fff">'
+        f"{''.join(out)}{legend}</svg>\n"
     )
 
 
@@ -316,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_adapt: {scene} {run.name}: {json.dumps(s['runs'][run.name]['scores'])}", file=sys.stderr)
     write_atomic(out.with_suffix(".md"), markdown(results))
     write_atomic(out.with_suffix(".svg"), svg(results))
+    write_atomic(out.parent / f"{out.name}-runs.svg", bars_svg(results))
     print(markdown(results))
     return 0
 

@@ -51,6 +51,9 @@ class TrainConfig:
     lora_rank_ae: int = -1  # autoencoder layers' rank; -1: half of lora_rank (pix2pix-Turbo: 8 UNet, 4 autoencoder)
     lora_targets: list[str] = field(default_factory=lambda: ["encoder", "unet", "decoder"])
     lora_bias: bool = False  # adapters: every bias of the network trains too (BitFit; saved in the adapter)
+    # adapters: these modules (full names, e.g. encoder.layers.0) train fully instead of through a
+    # LoRA (peft's modules_to_save; saved in the adapter)
+    lora_full: list[str] = field(default_factory=list)
     train_pairs: int = 0  # 0: every training pair; N: N pairs per dataset, taken evenly over camera paths
     path_val_fraction: float = 0.0  # > 0: the dataset's train+val pairs split again, this share of camera paths val
     # --- optimisation (values of the original setup; from scratch, raise learning_rate) ---
@@ -203,10 +206,11 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"lora_rank must be >= 0 (0: no adapters), got {cfg.lora_rank}")
     if cfg.lora_rank > 0 and not cfg.base:
         raise ConfigError("lora_rank needs base: adapters train on top of a trained network (base=PATH)")
-    if cfg.lora_bias and cfg.lora_rank == 0:
-        raise ConfigError(
-            "lora_bias needs lora_rank >= 1: it adds the biases to an adapter (lora_rank 0 trains every weight)"
-        )
+    for key in ("lora_bias", "lora_full"):
+        if getattr(cfg, key) and cfg.lora_rank == 0:
+            raise ConfigError(
+                f"{key} needs lora_rank >= 1: it adds to an adapter what trains fully (lora_rank 0 trains every weight)"
+            )
     if not 0 <= cfg.colour_permute <= 1:
         raise ConfigError(f"colour_permute must be a share of pairs in [0, 1], got {cfg.colour_permute}")
     if cfg.colour_factor < 0:

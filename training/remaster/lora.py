@@ -6,7 +6,9 @@ B a 1x1 conv back to the layer's outputs, B zero-initialised so training starts 
 UNet layers get `lora_rank`, autoencoder layers `lora_rank_ae` (-1: half, pix2pix-Turbo's 8/4).
 The encoder->decoder skip convs are trained fully (as in pix2pix-Turbo); with `lora_bias`, every
 bias of the network trains too (BitFit: a bias is a per-channel offset, what a change of overall
-tone or colour needs, at one number per channel); everything else is frozen.
+tone or colour needs, at one number per channel); the modules named in `lora_full` train fully
+(peft's modules_to_save: small layers whose change needs their full rank, e.g. the UNet's convs
+into and out of the latent); everything else is frozen.
 A layer's rank is capped at its full rank min(out, in*k*k): more adds parameters, not capacity.
 
 The adapter alone is saved (adapter.safetensors + adapter.json: ranks, targets, the base's
@@ -19,7 +21,10 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -37,6 +42,45 @@ class AdapterError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class FullyTrained:
+    """What an adapter trains at full rank beside its LoRA matrices and the skip convs (the config
+    keys lora_bias and lora_full; read from a TrainConfig or an adapter.json by `of`)."""
+
+    bias: bool = False  # every bias of the network (BitFit)
+    modules: tuple[str, ...] = ()  # every weight of these modules (full module names)
+
+    @classmethod
+    def of(cls, config: Any) -> FullyTrained:
+        return cls(bool(_key(config, "lora_bias", False)), tuple(_key(config, "lora_full", ()) or ()))
+
+    def holds(self, key: str) -> bool:
+        """Does the state-dict tensor `key` belong to the adapter?"""
+        return (
+            "lora_" in key
+            or key.startswith(SKIP_PREFIX)
+            or (self.bias and key.endswith(".bias"))
+            or any(key.startswith(m + ".") for m in self.modules)
+        )
+
+
+def _key(config: Any, key: str, default: Any = None) -> Any:
+    """A config key of a TrainConfig or of a config dict (a checkpoint's, an adapter.json)."""
+    return config.get(key, default) if isinstance(config, Mapping) else getattr(config, key, default)
+
+
+ADAPTER_ONLY = FullyTrained()  # the LoRA matrices and the skip convs, nothing more
+
+
+def check_full_modules(model: nn.Module, modules: tuple[str, ...] | list[str]) -> None:
+    """lora_full names modules of this network that have weights (an error names the one that does not)."""
+    named = dict(model.named_modules())
+    for m in modules:
+        if m not in named or not any(True for _ in named[m].parameters()):
+            near = sorted(n for n, x in named.items() if isinstance(x, nn.Conv2d) and n.startswith(m.split(".")[0]))
+            raise AdapterError(f"lora_full: no module {m!r} with weights in this network (e.g. {', '.join(near[:4])})")
+
+
 def weights_hash(model: nn.Module) -> str:
     """sha256 over the state dict (sorted names, float32 little-endian bytes): the same weights
     give the same hash whether they came from a checkpoint or a safetensors file."""
@@ -51,8 +95,11 @@ def full_rank(conv: nn.Conv2d) -> int:
     return min(conv.out_channels, conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1] // conv.groups)
 
 
-def plan_ranks(model: RemasterNet, rank: int, rank_ae: int, targets: list[str]) -> dict[str, int]:
-    """The rank of every adapted Conv2d (full module name -> rank). Errors name what is wrong."""
+def plan_ranks(
+    model: RemasterNet, rank: int, rank_ae: int, targets: list[str], full: tuple[str, ...] | list[str] = ()
+) -> dict[str, int]:
+    """The rank of every adapted Conv2d (full module name -> rank); the modules in `full` train
+    fully instead (no adapter). Errors name what is wrong."""
     if rank < 1:
         raise AdapterError(f"lora_rank must be >= 1 for adapters (0 means a full fine-tune); got {rank}")
     unknown = [t for t in targets if t not in TARGETS]
@@ -62,6 +109,8 @@ def plan_ranks(model: RemasterNet, rank: int, rank_ae: int, targets: list[str]) 
     ranks: dict[str, int] = {}
     for name, m in model.named_modules():
         if not isinstance(m, nn.Conv2d) or name.startswith(SKIP_PREFIX) or name.split(".")[0] not in targets:
+            continue
+        if any(name == f or name.startswith(f + ".") for f in full):
             continue
         r = rank if name.startswith("unet.") else ae
         if r >= 1:
@@ -77,9 +126,9 @@ def plan_ranks(model: RemasterNet, rank: int, rank_ae: int, targets: list[str]) 
     return ranks
 
 
-def add_adapters(model: RemasterNet, ranks: dict[str, int], bias: bool = False) -> RemasterNet:
-    """Injects peft LoRA layers in place, freezes the base, leaves the adapters and skip convs (and
-    with `bias` every bias) trainable."""
+def add_adapters(model: RemasterNet, ranks: dict[str, int], extra: FullyTrained = ADAPTER_ONLY) -> RemasterNet:
+    """Injects peft LoRA layers in place, freezes the base, leaves the adapters, the skip convs and
+    what `extra` names trainable."""
     from peft import LoraConfig, inject_adapter_in_model
 
     # One config: exact module names as targets; per-layer ranks (alpha = rank: scale 1).
@@ -94,13 +143,25 @@ def add_adapters(model: RemasterNet, ranks: dict[str, int], bias: bool = False) 
         lora_dropout=0.0,
         init_lora_weights=True,
     )
+    check_full_modules(model, extra.modules)
     inject_adapter_in_model(cfg, model)
     for name, p in model.named_parameters():
-        p.requires_grad = _is_adapter_key(name, bias)
+        p.requires_grad = extra.holds(name)
     got = adapter_ranks(model)
     if got != ranks:
         raise RuntimeError(f"peft made adapters {got}, expected {ranks}")
     return model
+
+
+def add_configured_adapters(model: RemasterNet, config: Any) -> RemasterNet:
+    """`add_adapters` as a training config (a TrainConfig, or a checkpoint's config dict) asks:
+    lora_rank, lora_rank_ae, lora_targets, lora_full, lora_bias."""
+    extra = FullyTrained.of(config)
+    rank, rank_ae, targets = (
+        _key(config, k, d) for k, d in (("lora_rank", 0), ("lora_rank_ae", -1), ("lora_targets", []))
+    )
+    ranks = plan_ranks(model, rank, rank_ae, targets, extra.modules)
+    return add_adapters(model, ranks, extra)
 
 
 def adapter_ranks(model: nn.Module) -> dict[str, int]:
@@ -108,23 +169,21 @@ def adapter_ranks(model: nn.Module) -> dict[str, int]:
     return {n: m.r["default"] for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in m.r}
 
 
-def adapter_state(model: nn.Module, bias: bool = False) -> dict[str, torch.Tensor]:
-    """What the adapter is: the LoRA matrices and the skip convs, with `bias` every bias (everything trainable)."""
-    return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items() if _is_adapter_key(k, bias)}
+def adapter_state(model: nn.Module, extra: FullyTrained = ADAPTER_ONLY) -> dict[str, torch.Tensor]:
+    """What the adapter is: the LoRA matrices, the skip convs and what `extra` names (everything trainable)."""
+    return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items() if extra.holds(k)}
 
 
-def _is_adapter_key(k: str, bias: bool = False) -> bool:
-    return "lora_" in k or k.startswith(SKIP_PREFIX) or (bias and k.endswith(".bias"))
+def adapter_parameters(model: nn.Module, extra: FullyTrained = ADAPTER_ONLY) -> int:
+    return sum(v.numel() for v in adapter_state(model, extra).values())
 
 
-def adapter_parameters(model: nn.Module, bias: bool = False) -> int:
-    return sum(v.numel() for v in adapter_state(model, bias).values())
-
-
-def load_adapter_state(model: nn.Module, state: dict[str, torch.Tensor], source: str, bias: bool = False) -> None:
+def load_adapter_state(
+    model: nn.Module, state: dict[str, torch.Tensor], source: str, extra: FullyTrained = ADAPTER_ONLY
+) -> None:
     missing, unexpected = model.load_state_dict(state, strict=False)
     unknown = list(unexpected)
-    lacking = [k for k in missing if _is_adapter_key(k, bias)]
+    lacking = [k for k in missing if extra.holds(k)]
     if unknown or lacking:
         raise AdapterError(
             f"{source} does not fit the adapted network: unknown tensors {unknown[:4]}, missing {lacking[:4]}"
@@ -148,11 +207,11 @@ def merge(model: RemasterNet) -> RemasterNet:
 
 def save_adapter(model: nn.Module, out_dir: Path, config: dict) -> dict:
     """adapter.safetensors (tensors; the config in its metadata too) + adapter.json, atomically.
-    `config["lora_bias"]`: the adapter carries every bias of the network too."""
+    `config["lora_bias"]` / `config["lora_full"]`: the adapter carries every bias / those modules too."""
     from safetensors.torch import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = adapter_state(model, bool(config.get("lora_bias", False)))
+    state = adapter_state(model, FullyTrained.of(config))
     meta = {"format": ADAPTER_FORMAT, **config, "parameters": sum(v.numel() for v in state.values())}
     fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
     os.close(fd)
@@ -199,7 +258,7 @@ def apply_adapter(
             f"{adapter_path} was trained on another base (weights sha256 {config['base']['sha256'][:12]}...,"
             f" from {config['base'].get('path')}); the base given has {base_sha256[:12]}..."
         )
-    bias = bool(config.get("lora_bias", False))
-    model = add_adapters(base, {k: int(v) for k, v in config["ranks"].items()}, bias)
-    load_adapter_state(model, tensors, str(adapter_path), bias)
+    extra = FullyTrained.of(config)
+    model = add_adapters(base, {k: int(v) for k, v in config["ranks"].items()}, extra)
+    load_adapter_state(model, tensors, str(adapter_path), extra)
     return merge(model), config

@@ -37,7 +37,7 @@ from .checkpoint import (
 from .config import ConfigError, TrainConfig, load_config, parse_cli_overrides, read_yaml, to_dict
 from .data import PairedFrames, batch_generator
 from .dataset import DatasetError
-from .lora import AdapterError, add_adapters, plan_ranks
+from .lora import AdapterError, add_configured_adapters
 from .losses.gan import MultiScaleDiscriminator
 from .losses.lpips import LPIPS, load_lpips
 from .losses.objective import LOSS_PARTS, LossNets, discriminator_loss, gan_active, generator_loss
@@ -109,7 +109,7 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
         if cfg.vae_init:
             load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
     if cfg.lora_rank > 0:
-        add_adapters(model, plan_ranks(model, cfg.lora_rank, cfg.lora_rank_ae, cfg.lora_targets), cfg.lora_bias)
+        add_configured_adapters(model, cfg)
     return model, base_info
 
 

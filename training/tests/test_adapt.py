@@ -1,5 +1,6 @@
 """LoRA adapters (remaster/lora.py), remaster.adapt end to end on a tiny base, and export --adapter."""
 
+import argparse
 import json
 import signal
 import subprocess
@@ -13,11 +14,12 @@ from test_train import _kill_when
 
 from remaster.adapt import main as adapt_main
 from remaster.base_model import load_base, save_base
-from remaster.config import ConfigError, load_config
+from remaster.config import ConfigError, load_config, parse_cli_overrides
 from remaster.dataset import read_manifest, resplit_by_path, take_evenly
 from remaster.export import main as export_main
 from remaster.lora import (
     AdapterError,
+    FullyTrained,
     adapter_parameters,
     add_adapters,
     apply_adapter,
@@ -112,7 +114,7 @@ def test_lora_bias_trains_every_bias_saves_them_in_the_adapter_and_merges_them(t
     biases = {n for n, _ in base.named_parameters() if n.endswith(".bias")}
     assert biases
     ranks = plan_ranks(base, 8, -1, ["decoder"])
-    m = add_adapters(_net(0), ranks, bias=True)
+    m = add_adapters(_net(0), ranks, FullyTrained(bias=True))
     trainable = {n.replace(".base_layer", "") for n, p in m.named_parameters() if p.requires_grad}
     assert biases <= trainable  # every bias of the network, the frozen encoder's and UNet's included
     assert all("lora_" in n or n.startswith("decoder.skip_convs.") or n in biases for n in trainable)
@@ -120,7 +122,7 @@ def test_lora_bias_trains_every_bias_saves_them_in_the_adapter_and_merges_them(t
     extra = sum(
         p.numel() for n, p in base.named_parameters() if n in biases and not n.startswith("decoder.skip_convs.")
     )
-    assert adapter_parameters(m, bias=True) == without + extra  # the skip convs' biases were in already
+    assert adapter_parameters(m, FullyTrained(bias=True)) == without + extra  # the skip convs' biases were in already
     with torch.no_grad():  # a trained adapter: LoRA B and an encoder bias moved
         m.encoder.get_parameter(next(n[len("encoder.") :] for n in biases if n.startswith("encoder."))).add_(0.1)
         for n, p in m.named_parameters():
@@ -128,7 +130,9 @@ def test_lora_bias_trains_every_bias_saves_them_in_the_adapter_and_merges_them(t
                 torch.nn.init.normal_(p, std=0.05)
     save_adapter(m, tmp_path / "adapter", {"base": {"path": "b", "sha256": h}, "ranks": ranks, "lora_bias": True})
     cfg, tensors = read_adapter(tmp_path / "adapter")
-    assert cfg["parameters"] == adapter_parameters(m, bias=True) == sum(t.numel() for t in tensors.values())
+    assert (
+        cfg["parameters"] == adapter_parameters(m, FullyTrained(bias=True)) == sum(t.numel() for t in tensors.values())
+    )
     merged, _ = apply_adapter(_net(0), h, tmp_path / "adapter")
     x = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
@@ -136,9 +140,40 @@ def test_lora_bias_trains_every_bias_saves_them_in_the_adapter_and_merges_them(t
         assert (merged(x) - base(x)).abs().max() > 1e-3
 
 
+def test_lora_full_trains_named_modules_fully_saves_them_and_merges_them(tmp_path):
+    base = _net(0)
+    h = weights_hash(base)
+    full = ("encoder.layers.0", "encoder.layers.1")
+    ranks = plan_ranks(base, 8, -1, ["encoder", "decoder"], full)
+    assert not set(full) & set(ranks) and "encoder.layers.2" in ranks  # no LoRA on a fully trained module
+    extra = FullyTrained(modules=full)
+    m = add_adapters(_net(0), ranks, extra)
+    trainable = {n for n, p in m.named_parameters() if p.requires_grad}
+    assert {n for n, _ in base.named_parameters() if n.startswith(full)} <= trainable
+    assert not any(n.startswith("encoder.layers.2.base_layer") for n in trainable)
+    full_params = sum(p.numel() for n, p in base.named_parameters() if n.startswith(full))
+    assert adapter_parameters(m, extra) == adapter_parameters(add_adapters(_net(0), ranks)) + full_params
+    with torch.no_grad():
+        m.get_parameter("encoder.layers.0.weight").mul_(1.5)
+        for n, p in m.named_parameters():
+            if "lora_B" in n:
+                torch.nn.init.normal_(p, std=0.05)
+    save_adapter(m, tmp_path / "adapter", {"base": {"path": "b", "sha256": h}, "ranks": ranks, "lora_full": full})
+    cfg, tensors = read_adapter(tmp_path / "adapter")
+    assert "encoder.layers.0.weight" in tensors and cfg["parameters"] == adapter_parameters(m, extra)
+    merged, _ = apply_adapter(_net(0), h, tmp_path / "adapter")
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(merged(x), m(x), atol=1e-5)
+    with pytest.raises(AdapterError, match="lora_full: no module 'encoder.layer.0'"):
+        add_adapters(_net(0), ranks, FullyTrained(modules=("encoder.layer.0",)))
+
+
 def test_lora_bias_without_adapters_is_a_config_error():
     with pytest.raises(ConfigError, match="lora_bias needs lora_rank"):
         load_config(None, {"lora_bias": True, "lora_rank": 0})
+    with pytest.raises(ConfigError, match="lora_full needs lora_rank"):
+        load_config(None, {"lora_full": "encoder.layers.0", "lora_rank": 0})
 
 
 def test_split_by_camera_path_never_shares_a_path_and_keeps_test_out(tmp_path):
@@ -207,6 +242,24 @@ def _adapt_args(base, dataset, out, *extra):
     ]
 
 
+def test_rank_flag_sets_every_layer_or_leaves_the_configs_ranks_and_zero_is_a_plain_full_fine_tune():
+    from remaster.adapt import DEFAULT_CONFIG, train_argv
+
+    def resolved(*flags):
+        ns = argparse.Namespace(base="b.safetensors", dataset_dir="data/g", rank=None, out=None, resume=None)
+        ns.config, ns.overrides = DEFAULT_CONFIG, []
+        for k, v in flags:
+            setattr(ns, k, v)
+        return load_config(str(DEFAULT_CONFIG), parse_cli_overrides(train_argv(ns)[1]))
+
+    default = resolved()
+    assert default.lora_rank >= 1 and default.lora_full  # configs/adapt.yaml's per-part ranks and full layers
+    four = resolved(("rank", 4))
+    assert (four.lora_rank, four.lora_rank_ae, four.lora_full) == (4, 4, default.lora_full)
+    full = resolved(("rank", 0))
+    assert full.lora_rank == 0 and full.lora_full == []  # not a config error: a full fine-tune trains everything
+
+
 def test_adapt_resumes_exactly_and_exports_one_merged_model_naming_base_and_adapter(dataset, tmp_path, capsys):
     base = _tiny_base(dataset, tmp_path)
     steps = "max_steps=40"
@@ -230,6 +283,8 @@ def test_adapt_resumes_exactly_and_exports_one_merged_model_naming_base_and_adap
     a = read_adapter(straight / "adapter")[1]
     b = read_adapter(resumed / "adapter")[1]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    # configs/adapt.yaml's fully trained layers travel in the adapter (and the export below merges them)
+    assert cfg["lora_full"] and all(any(k.startswith(m + ".") for k in a) for m in cfg["lora_full"])
 
     out = tmp_path / "game.onnx"
     assert export_main(["--adapter", str(straight / "adapter"), "--out", str(out), "--no-fp16"]) == 0
@@ -318,3 +373,22 @@ def test_the_lab_colour_term_sees_a_dark_tint_that_mse_barely_does():
     assert float(lab_l1(tinted, target, None, 0.0)) > 1.0  # over one L*a*b* unit on average
     with pytest.raises(ConfigError, match="colour_factor"):
         load_config(None, {"colour_factor": "-1"})
+
+
+def test_bench_plan_names_are_unique_the_default_runs_the_config_and_earlier_rows_keep_their_recipe():
+    from pathlib import Path
+
+    from remaster.bench_adapt import EARLIER, command, plan
+
+    runs = plan([4, 8], [50, 200])
+    assert len({r.name for r in runs}) == len(runs)
+    argv = {r.name: command(r, "data/g", "b.safetensors", Path("o"), 10, []) for r in runs if r.kind != "base"}
+    default = argv["default-200p"]
+    assert "--rank" not in default and not any(a.startswith(("lora_", "learning_rate=")) for a in default)
+    assert argv["full-default-200p"][argv["full-default-200p"].index("--rank") + 1] == "0"
+    for name in ("lora-r8-decoder-200p", "full-200p", "lora-r4-50p"):
+        args = argv[name]
+        assert args[args.index(EARLIER[0]) :][: len(EARLIER)] == list(EARLIER)  # then the run's own keys
+    # a run's own key comes after the earlier recipe's, so it wins (config overrides: last one counts)
+    lr = argv["lora-r8-decoder-lr3e3-200p"]
+    assert lr.index("learning_rate=0.003") > lr.index("learning_rate=0.001")

@@ -51,7 +51,7 @@ class TrainConfig:
     lora_rank_ae: int = -1  # autoencoder layers' rank; -1: half of lora_rank (pix2pix-Turbo: 8 UNet, 4 autoencoder)
     lora_targets: list[str] = field(default_factory=lambda: ["encoder", "unet", "decoder"])
     lora_bias: bool = False  # adapters: every bias of the network trains too (BitFit; saved in the adapter)
-    # adapters: these modules (full names, e.g. encoder.layers.0) train fully instead of through a
+    # adapters: these modules (full names, e.g. unet.conv_in) train fully instead of through a
     # LoRA (peft's modules_to_save; saved in the adapter)
     lora_full: list[str] = field(default_factory=list)
     train_pairs: int = 0  # 0: every training pair; N: N pairs per dataset, taken evenly over camera paths

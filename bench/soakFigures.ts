@@ -3,6 +3,7 @@
  * slope against its noise, GPU objects per device / context life, sessions, black frames, faults.
  */
 import type { SoakResult, SoakSample } from "./soakDriver.ts";
+import type { HeapBySource } from "./heapSnapshot.ts";
 
 /** Least-squares slope of y over x, and the standard deviation of the residuals. */
 export function slope(xs: number[], ys: number[]): { slope: number; residualStd: number } {
@@ -86,13 +87,16 @@ function growth(s: SoakSample[], kb: (x: SoakSample) => number) {
   return { k, residualStd, within: Math.abs(k * span) <= Math.max(3 * residualStd, 64) };
 }
 
+/** The change of each source's KB from `a` to `b`. */
+function sourceChange(a: HeapBySource, b: HeapBySource): Record<string, number> {
+  return Object.fromEntries((Object.keys(a) as Array<keyof HeapBySource>).map((k) => [k, b[k] - a[k]]));
+}
+
 export function figures(r: SoakResult): SoakFigures {
   const s = r.samples.slice(1); // the first sample still holds one-time warm-up allocations
   const heap = growth(s, (x) => x.heapMb * 1024);
   const snaps = s.every((x) => x.heapBySource) && s.length >= 2;
   const page = snaps ? growth(s, (x) => x.heapBySource!.pageKb) : null;
-  const first = s[0]?.heapBySource;
-  const last = s.at(-1)?.heapBySource;
   const faultFrames = [...new Set(r.faults.map((f) => f.atFrame))].sort((a, b) => a - b);
   const losses = r.faults.filter((f) => f.kind.endsWith("loss"));
   const others = r.faults.filter((f) => !f.kind.endsWith("loss"));
@@ -119,12 +123,7 @@ export function figures(r: SoakResult): SoakFigures {
           return [{ kind, atFrame: f, kb: after.heapBySource!.pageKb - before.heapBySource!.pageKb }];
         })
       : null,
-    heapChangeBySourceKb:
-      snaps && first && last
-        ? Object.fromEntries(
-            Object.keys(first).map((k) => [k, last[k as keyof typeof last] - first[k as keyof typeof first]]),
-          )
-        : null,
+    heapChangeBySourceKb: snaps ? sourceChange(s[0].heapBySource!, s.at(-1)!.heapBySource!) : null,
     gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
     gpuObjectsByGeneration: byGeneration(s),
     gpuObjectsNeverGrow: s.every((x) => {

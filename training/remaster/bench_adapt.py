@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -178,6 +179,18 @@ def adapter_size(out: Path) -> dict:
     }
 
 
+def lpips_gain_share(scene: dict, run: dict) -> float | None:
+    """How much of the best full fine-tune's LPIPS gain over the base (the best of every full
+    fine-tune run on the same pairs) a LoRA run reaches: None for other runs or without a full
+    fine-tune; NaN when no full fine-tune gained."""
+    fulls = [f["scores"]["lpips"] for f in scene["runs"].values() if f["kind"] == "full" and f["pairs"] == run["pairs"]]
+    if run["kind"] != "lora" or not fulls:
+        return None
+    base = scene["runs"]["base"]["scores"]["lpips"]
+    denom = base - min(fulls)
+    return (base - run["scores"]["lpips"]) / denom if denom > 0 else float("nan")
+
+
 def markdown(results: dict) -> str:
     lines = []
     for scene, s in results["scenes"].items():
@@ -190,16 +203,10 @@ def markdown(results: dict) -> str:
             " | LPIPS gain vs best full FT |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        base = s["runs"]["base"]["scores"]
         for name, r in s["runs"].items():
             sc = r["scores"]
-            # The reference: the best full fine-tune on the same pairs (of every learning-rate setting run).
-            fulls = [f for f in s["runs"].values() if f["kind"] == "full" and f["pairs"] == r["pairs"]]
-            full = min(fulls, key=lambda f: f["scores"]["lpips"], default=None)
-            gain = ""
-            if r["kind"] == "lora" and full:
-                denom = base["lpips"] - full["scores"]["lpips"]
-                gain = f"{100 * (base['lpips'] - sc['lpips']) / denom:.0f}%" if denom > 0 else "n/a (full FT no gain)"
+            share = lpips_gain_share(s, r)
+            gain = "" if share is None else "n/a (full FT no gain)" if math.isnan(share) else f"{100 * share:.0f}%"
             size = (
                 f"{r['adapter_parameters']} ({100 * r['adapter_parameters'] / r['base_parameters']:.1f}%)"
                 if r.get("adapter_parameters")
@@ -289,14 +296,8 @@ def bars_svg(results: dict, width: int = 980) -> str:
         y0 = y + top
         for i, (name, r) in enumerate(runs):
             sc, yy = r["scores"], y0 + i * row
-            fulls = [
-                f["scores"]["lpips"] for f in s["runs"].values() if f["kind"] == "full" and f["pairs"] == r["pairs"]
-            ]
-            gain = (
-                f" · {100 * (base - sc['lpips']) / (base - min(fulls)):.0f}% of best full FT"
-                if r["kind"] == "lora" and fulls and base > min(fulls)
-                else ""
-            )
+            share = lpips_gain_share(s, r)
+            gain = f" · {100 * share:.0f}% of best full FT" if share is not None and not math.isnan(share) else ""
             size = (
                 f" · {100 * r['adapter_parameters'] / r['base_parameters']:.1f}% size"
                 if r.get("adapter_parameters")

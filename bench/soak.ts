@@ -8,6 +8,10 @@
  *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
  *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
  *          --graph-capture off (WebGPU: plain session runs instead of a captured graph's replays)
+ *          --losses N (losses in a row, 10 in the full plan; a heap sample after each: what one
+ *          more loss leaves)
+ *          --refigure (no browser: the figures of the runs stored in NAME.json computed again with
+ *          bench/soakFigures.ts, and its picture redrawn; for when the figures change)
  * A run for some engines replaces those engines' entries in an existing NAME.json.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -34,6 +38,7 @@ const plan = {
   swapAt: Math.round(basePlan.swapAt * k),
   lossesAt: Math.round(basePlan.lossesAt * k),
   disposeAt: Math.round(basePlan.disposeAt * k),
+  losses: Number(opt("--losses", String(basePlan.losses))),
   sampleEvery: Math.min(basePlan.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
 };
 const outName = opt("--out", "soak");
@@ -44,6 +49,20 @@ const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
+}
+
+/** The figures of the runs stored in NAME.json, computed again (--refigure). */
+function refigure(): void {
+  const dir = join(root, "bench/results");
+  const path = join(dir, `${outName}.json`);
+  if (!existsSync(path)) throw new Error(`--refigure: no ${path} to read`);
+  const report = JSON.parse(readFileSync(path, "utf8")) as {
+    runs: Array<{ result: SoakResult; figures: SoakFigures }>;
+  };
+  report.runs = report.runs.map((r) => ({ result: r.result, figures: figures(r.result) }));
+  writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
+  writeAtomic(join(dir, `${outName}.svg`), plot(report.runs));
+  console.log(JSON.stringify(report.runs.map((r) => ({ engine: r.result.engine, ...r.figures }))));
 }
 
 async function main(): Promise<void> {
@@ -90,4 +109,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(runs.map((r) => ({ engine: r.result.engine, seconds: r.result.seconds, ...r.figures }))));
 }
 
-await main();
+if (!Number.isInteger(plan.losses) || plan.losses < 0)
+  throw new Error(`--losses must be a whole number >= 0, got ${opt("--losses", "")}`);
+if (args.includes("--refigure")) refigure();
+else await main();

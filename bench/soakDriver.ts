@@ -33,6 +33,9 @@ export interface SoakPlan {
   recoverSeconds: number;
   /** A heap snapshot at every sample, summed by source (bench/heapSnapshot.ts): what grows. */
   heapSnapshots: boolean;
+  /** A heap sample (after a forced GC; by source with heapSnapshots) just before the first loss and
+   * after each loss's recovery: what one more loss leaves on the heap (`SoakResult.lossSamples`). */
+  sampleEachLoss: boolean;
 }
 
 export const FULL_PLAN: SoakPlan = {
@@ -49,6 +52,7 @@ export const FULL_PLAN: SoakPlan = {
   swapModel: "/models/swap.onnx",
   recoverSeconds: 180,
   heapSnapshots: true,
+  sampleEachLoss: true,
 };
 
 export const SHORT_PLAN: SoakPlan = {
@@ -65,6 +69,7 @@ export const SHORT_PLAN: SoakPlan = {
   swapModel: "/models/swap.onnx",
   recoverSeconds: 180,
   heapSnapshots: false,
+  sampleEachLoss: false,
 };
 
 export interface SoakSample {
@@ -90,6 +95,13 @@ export interface SoakSample {
   queueSlowCalls: number;
 }
 
+/** The heap after a forced GC just before the losses (`loss` 0) and after the `loss`-th recovered. */
+export interface LossSample {
+  loss: number;
+  heapMb: number;
+  heapBySource?: HeapBySource;
+}
+
 export interface FaultRecord {
   kind: "device-loss" | "context-loss" | "model-swap" | "dispose-in-flight";
   atFrame: number;
@@ -104,6 +116,8 @@ export interface SoakResult {
   engine: string;
   plan: SoakPlan;
   samples: SoakSample[];
+  /** Plans with sampleEachLoss (runs before 2026-11-25 have none). */
+  lossSamples?: LossSample[];
   faults: FaultRecord[];
   resizes: number;
   toggles: number;
@@ -112,6 +126,11 @@ export interface SoakResult {
   framesFailed: string[];
   errors: string[];
   seconds: number;
+}
+
+/** The heap in one phrase, for the log. */
+function heapSummary(heapMb: number, bySource?: HeapBySource): string {
+  return `heap ${heapMb.toFixed(2)} MB${bySource ? ` (snapshot: page ${bySource.pageKb.toFixed(0)} KB, timeline ${bySource.timelineKb.toFixed(0)}, code ${bySource.codeKb.toFixed(0)}, devtools ${bySource.devtoolsKb.toFixed(0)})` : ""}`;
 }
 
 type Event = "resize" | "toggle" | "swap" | "losses" | "dispose";
@@ -214,6 +233,22 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     );
   };
 
+  /** The JS heap after a forced GC (and by source, with heapSnapshots), the effect quiescent: no
+   * frame is rendered now, so no inference starts; the one running ends (its transient objects,
+   * e.g. WebGL's pixel-pack buffer, are gone before the count). */
+  const heapAfterGc = async () => {
+    for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
+    await cdp.send("HeapProfiler.collectGarbage");
+    const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
+    const bySource = plan.heapSnapshots ? await takeHeapBySource(cdp) : undefined;
+    return { heapMb: heap.usedSize / 2 ** 20, bySource };
+  };
+  const lossSample = async (loss: number) => {
+    const { heapMb, bySource } = await heapAfterGc();
+    (result.lossSamples ??= []).push({ loss, heapMb, ...(bySource ? { heapBySource: bySource } : {}) });
+    log(`after loss ${loss}: ${heapSummary(heapMb, bySource)}`);
+  };
+
   let size = plan.sizes[0];
   let enabled = true;
   await running(300);
@@ -225,17 +260,12 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
           `frame ${f}: the effect did not settle (backend ${s.backend}, enabled ${s.enabled}, input ${s.inputWidth} for size ${s.size}, inference running ${s.inferenceRunning}, context lost ${s.contextLost}, ${s.errors.length} errors${s.errors.length ? `, last: ${s.errors.at(-1)} at ${((s.errorTimesMs.at(-1) ?? 0) / 1000).toFixed(1)} s` : ""}; ${queueSummary(s.queue)})`,
         );
       }
-      // Quiescent: no frame is rendered now, so no inference starts; the one running ends (its
-      // transient objects, e.g. WebGL's pixel-pack buffer, are gone before the count).
-      for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
-      await cdp.send("HeapProfiler.collectGarbage");
-      const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
-      const bySource = plan.heapSnapshots ? await takeHeapBySource(cdp) : undefined;
+      const { heapMb, bySource } = await heapAfterGc();
       const s = await state();
       result.samples.push({
         frame: f,
         generation: s.gpu.buffers.generation,
-        heapMb: heap.usedSize / 2 ** 20,
+        heapMb,
         ...(bySource ? { heapBySource: bySource } : {}),
         buffersLive: s.gpu.buffers.live,
         texturesLive: s.gpu.textures.live,
@@ -252,7 +282,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         queueSlowCalls: s.queue.slow.length,
       });
       log(
-        `frame ${f}/${plan.frames}: heap ${(heap.usedSize / 2 ** 20).toFixed(2)} MB${bySource ? ` (snapshot: page ${bySource.pageKb.toFixed(0)} KB, timeline ${bySource.timelineKb.toFixed(0)}, code ${bySource.codeKb.toFixed(0)}, devtools ${bySource.devtoolsKb.toFixed(0)})` : ""}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
+        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
       );
     }
     for (const e of events.get(f) ?? []) {
@@ -273,6 +303,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         });
       } else if (e === "losses") {
         const lossKind = result.engine === "webgpu" ? "device-loss" : "context-loss";
+        if (plan.sampleEachLoss) await lossSample(0);
         for (let i = 0; i < plan.losses; i++) {
           await fault(lossKind, f, async () => {
             const e0 = (await state()).errors.length;
@@ -280,6 +311,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
             await until((s) => s.errors.length > e0 && (lossKind === "device-loss" || s.contextLost), 60);
             if (lossKind === "context-loss") await call(page, "restoreContext");
           });
+          if (plan.sampleEachLoss) await lossSample(i + 1);
         }
       }
     }

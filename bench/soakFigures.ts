@@ -2,7 +2,7 @@
  * The soak's verdicts from a run's samples and faults (bench/soakDriver.ts runs it): the heap's
  * slope against its noise, GPU objects per device / context life, sessions, black frames, faults.
  */
-import type { SoakResult, SoakSample } from "./soakDriver.ts";
+import type { LossSample, SoakResult, SoakSample } from "./soakDriver.ts";
 import type { HeapBySource } from "./heapSnapshot.ts";
 
 /** Least-squares slope of y over x, and the standard deviation of the residuals. */
@@ -16,12 +16,44 @@ export function slope(xs: number[], ys: number[]): { slope: number; residualStd:
   return { slope: k, residualStd: Math.sqrt(res.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2)) };
 }
 
+/** A heap series while nothing happens, apart from the steps faults leave (`betweenFaults`). */
+export interface BetweenFaults {
+  /** Slope shared by the segments between faults (segmentSlope), KB per 1000 frames. */
+  slopeKbPer1000Frames: number;
+  /** The residuals' standard deviation about each segment's own line, KB. */
+  residualStdKb: number;
+  /** That slope over the run's frames is within 3 residual standard deviations (or under 64 KB). */
+  withinNoise: boolean;
+  /** The change across each fault (last sample before -> first after), KB. */
+  stepsAtFaultsKb: Array<{ kind: string; atFrame: number; kb: number }>;
+}
+
+/** What each further loss leaves, from `SoakResult.lossSamples` (the heap after every recovery). */
+export interface PerLoss {
+  losses: number;
+  /** The heap's change across the first loss, KB: code and buffers a first recovery builds once. */
+  firstKb: number;
+  /** Least-squares KB per loss over the later half of the losses (from loss ceil(n/2) on), the whole
+   * heap and by source (null without snapshots), with the residual noise. */
+  laterKbPerLoss: number;
+  laterResidualStdKb: number;
+  /** The later losses' growth by that slope is within 3 residual std (or under 64 KB). */
+  laterWithinNoise: boolean;
+  laterBySourceKbPerLoss: Record<string, number> | null;
+}
+
 export interface SoakFigures {
   /** JS heap growth, KB per 1000 frames (samples after the first), and the samples' noise. */
   heapSlopeKbPer1000Frames: number;
   heapResidualStdKb: number;
   /** The run's heap growth by that slope is within 3 residual standard deviations (or under 64 KB). */
   heapGrowthWithinNoise: boolean;
+  /** The whole JS heap between faults: growth while the game just runs, apart from the steps a
+   * loss, a swap or a dispose leaves (those steps are in it too). */
+  heapBetweenFaults: BetweenFaults;
+  /** The heap after each loss of a plan with sampleEachLoss (null without): whether a further loss
+   * still adds to the heap, or the steps at the losses were built once. */
+  heapPerLoss: PerLoss | null;
   /** The same three for the heap snapshot's `page` part (bench/heapSnapshot.ts: the heap less
    * Chromium's performance timeline, compiled code and the inspector's records), where a leak of
    * the plugin's would show; null without snapshots. */
@@ -30,11 +62,8 @@ export interface SoakFigures {
   pageHeapGrowthWithinNoise: boolean | null;
   /** Snapshot heap by source: the change from the second sample to the last, KB (null without). */
   heapChangeBySourceKb: Record<string, number> | null;
-  /** The page part's slope between faults (segmentSlope, cut at every fault's frame): growth
-   * while the game just runs, apart from the steps a loss, a swap or a dispose leaves. */
-  pageHeapSlopeBetweenFaultsKbPer1000Frames: number | null;
-  /** The page part's change across each fault (last sample before -> first after), KB. */
-  pageHeapStepsAtFaultsKb: Array<{ kind: string; atFrame: number; kb: number }> | null;
+  /** The page part between faults (null without snapshots): where a leak of the plugin's would show. */
+  pageHeapBetweenFaults: BetweenFaults | null;
   /** Live GPU buffers / textures equal at every sample of one device or context life, after the
    * first sample (same size, enabled, settled, no inference running; the first interval's first
    * resizes and toggles allocate Babylon's caches once). A loss starts a new life whose count may
@@ -65,8 +94,9 @@ function byGeneration(samples: SoakSample[]): Record<number, string[]> {
 /**
  * Least-squares slope shared by segments, each with its own intercept (the within-segment
  * regression): growth while nothing happens, with the steps at the segment borders left out.
+ * The residual noise counts one degree of freedom per segment's intercept.
  */
-export function segmentSlope(xs: number[], ys: number[], cuts: number[]): number {
+export function segmentSlope(xs: number[], ys: number[], cuts: number[]): { slope: number; residualStd: number } {
   const seg = xs.map((x) => cuts.filter((c) => c < x).length);
   // Each segment's own mean taken off: the pooled slope of what is left is the shared slope.
   const centred = (v: number[]) =>
@@ -74,7 +104,12 @@ export function segmentSlope(xs: number[], ys: number[], cuts: number[]): number
       const own = v.filter((_, k) => seg[k] === seg[i]);
       return y - own.reduce((a, b) => a + b, 0) / own.length;
     });
-  return slope(centred(xs), centred(ys)).slope;
+  const cx = centred(xs);
+  const cy = centred(ys);
+  const { slope: k } = slope(cx, cy);
+  const dof = Math.max(1, xs.length - new Set(seg).size - 1);
+  const ss = cy.reduce((a, y, i) => a + (y - k * cx[i]) ** 2, 0);
+  return { slope: k, residualStd: Math.sqrt(ss / dof) };
 }
 
 /** Slope (KB per 1000 frames), residual noise and the within-noise verdict of a KB series. */
@@ -83,8 +118,65 @@ function growth(s: SoakSample[], kb: (x: SoakSample) => number) {
     s.map((x) => x.frame / 1000),
     s.map(kb),
   );
+  return { k, residualStd, within: withinNoise(k, residualStd, s) };
+}
+
+/** Growth at `k` KB per 1000 frames over the samples' frames is within 3 residual std (or 64 KB). */
+function withinNoise(k: number, residualStd: number, s: SoakSample[]): boolean {
   const span = (s.at(-1)!.frame - s[0].frame) / 1000;
-  return { k, residualStd, within: Math.abs(k * span) <= Math.max(3 * residualStd, 64) };
+  return Math.abs(k * span) <= Math.max(3 * residualStd, 64);
+}
+
+/** A KB series between the run's faults: the shared slope, its noise, and the step at each fault. */
+function betweenFaults(s: SoakSample[], kb: (x: SoakSample) => number, r: SoakResult): BetweenFaults {
+  const faultFrames = [...new Set(r.faults.map((f) => f.atFrame))].sort((a, b) => a - b);
+  const { slope: k, residualStd } = segmentSlope(
+    s.map((x) => x.frame / 1000),
+    s.map(kb),
+    faultFrames.map((f) => f / 1000),
+  );
+  return {
+    slopeKbPer1000Frames: k,
+    residualStdKb: residualStd,
+    withinNoise: withinNoise(k, residualStd, s),
+    stepsAtFaultsKb: faultFrames.flatMap((f) => {
+      const before = [...s].reverse().find((x) => x.frame <= f);
+      const after = s.find((x) => x.frame > f);
+      if (!before || !after) return [];
+      const kind = [...new Set(r.faults.filter((x) => x.atFrame === f).map((x) => x.kind))].join("+");
+      return [{ kind, atFrame: f, kb: kb(after) - kb(before) }];
+    }),
+  };
+}
+
+/** What each further loss leaves (null without loss samples, or with fewer than 4 losses). */
+function perLoss(r: SoakResult): PerLoss | null {
+  const ls = r.lossSamples ?? [];
+  const n = ls.length - 1;
+  if (n < 4) return null;
+  const later = ls.filter((x) => x.loss >= Math.ceil(n / 2));
+  const fit = (kb: (x: LossSample) => number) =>
+    slope(
+      later.map((x) => x.loss),
+      later.map(kb),
+    );
+  const whole = fit((x) => x.heapMb * 1024);
+  const snaps = ls.every((x) => x.heapBySource);
+  return {
+    losses: n,
+    firstKb: (ls[1].heapMb - ls[0].heapMb) * 1024,
+    laterKbPerLoss: whole.slope,
+    laterResidualStdKb: whole.residualStd,
+    laterWithinNoise: Math.abs(whole.slope * (later.length - 1)) <= Math.max(3 * whole.residualStd, 64),
+    laterBySourceKbPerLoss: snaps
+      ? Object.fromEntries(
+          (Object.keys(ls[0].heapBySource!) as Array<keyof HeapBySource>).map((k) => [
+            k,
+            fit((x) => x.heapBySource![k]).slope,
+          ]),
+        )
+      : null,
+  };
 }
 
 /** The change of each source's KB from `a` to `b`. */
@@ -97,32 +189,18 @@ export function figures(r: SoakResult): SoakFigures {
   const heap = growth(s, (x) => x.heapMb * 1024);
   const snaps = s.every((x) => x.heapBySource) && s.length >= 2;
   const page = snaps ? growth(s, (x) => x.heapBySource!.pageKb) : null;
-  const faultFrames = [...new Set(r.faults.map((f) => f.atFrame))].sort((a, b) => a - b);
   const losses = r.faults.filter((f) => f.kind.endsWith("loss"));
   const others = r.faults.filter((f) => !f.kind.endsWith("loss"));
   return {
     heapSlopeKbPer1000Frames: heap.k,
     heapResidualStdKb: heap.residualStd,
     heapGrowthWithinNoise: heap.within,
+    heapBetweenFaults: betweenFaults(s, (x) => x.heapMb * 1024, r),
+    heapPerLoss: perLoss(r),
     pageHeapSlopeKbPer1000Frames: page ? page.k : null,
     pageHeapResidualStdKb: page ? page.residualStd : null,
     pageHeapGrowthWithinNoise: page ? page.within : null,
-    pageHeapSlopeBetweenFaultsKbPer1000Frames: snaps
-      ? segmentSlope(
-          s.map((x) => x.frame / 1000),
-          s.map((x) => x.heapBySource!.pageKb),
-          faultFrames.map((f) => f / 1000),
-        )
-      : null,
-    pageHeapStepsAtFaultsKb: snaps
-      ? faultFrames.flatMap((f) => {
-          const before = [...s].reverse().find((x) => x.frame <= f);
-          const after = s.find((x) => x.frame > f);
-          if (!before || !after) return [];
-          const kind = [...new Set(r.faults.filter((x) => x.atFrame === f).map((x) => x.kind))].join("+");
-          return [{ kind, atFrame: f, kb: after.heapBySource!.pageKb - before.heapBySource!.pageKb }];
-        })
-      : null,
+    pageHeapBetweenFaults: snaps ? betweenFaults(s, (x) => x.heapBySource!.pageKb, r) : null,
     heapChangeBySourceKb: snaps ? sourceChange(s[0].heapBySource!, s.at(-1)!.heapBySource!) : null,
     gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
     gpuObjectsByGeneration: byGeneration(s),

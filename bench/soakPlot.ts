@@ -30,13 +30,11 @@ ${ticks.join("\n")}
 ${lines.join("\n")}`;
   };
   const pageSlope = (f: SoakFigures) =>
-    f.pageHeapSlopeBetweenFaultsKbPer1000Frames == null
-      ? ""
-      : `; page objects between faults ${f.pageHeapSlopeBetweenFaultsKbPer1000Frames.toFixed(1)}`;
+    f.pageHeapBetweenFaults == null ? "" : `; page objects ${f.pageHeapBetweenFaults.slopeKbPer1000Frames.toFixed(1)}`;
   const legend = runs
     .map(
       (r, i) =>
-        `<text x="60" y="${H + 12 + 15 * i}" font-size="12" fill="${colours[i]}">${r.result.engine}: heap slope ${r.figures.heapSlopeKbPer1000Frames.toFixed(1)} KB/1000 frames (noise ${r.figures.heapResidualStdKb.toFixed(0)} KB${pageSlope(r.figures)})</text>`,
+        `<text x="60" y="${H + 12 + 15 * i}" font-size="12" fill="${colours[i]}">${r.result.engine}: heap slope ${r.figures.heapSlopeKbPer1000Frames.toFixed(1)} KB/1000 frames (noise ${r.figures.heapResidualStdKb.toFixed(0)} KB); between faults: heap ${r.figures.heapBetweenFaults.slopeKbPer1000Frames.toFixed(1)} (noise ${r.figures.heapBetweenFaults.residualStdKb.toFixed(0)} KB)${pageSlope(r.figures)}</text>`,
     )
     .join("");
   // The heap snapshot's page part (bench/heapSnapshot.ts), where the runs have it.

@@ -12,7 +12,12 @@ import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { codecCheck, type CodecCheck } from "./codec-check.ts";
-import { gpuDevice, missingInternals, type FrameTexture } from "../../plugin/src/babylon/internals.ts";
+import {
+  gpuDevice,
+  leftoverUniforms,
+  missingInternals,
+  type FrameTexture,
+} from "../../plugin/src/babylon/internals.ts";
 
 const q = new URLSearchParams(location.search);
 const kind = (q.get("engine") ?? "webgl2") as EngineKind;
@@ -149,6 +154,18 @@ async function main() {
     /** A real WebGPU device loss: Babylon sees device.lost, re-creates its device and restores. */
     destroyDevice: () => gpuDevice(engine).destroy(),
     deviceLabel: () => gpuDevice(engine)?.label ?? "",
+    /** Leftover-uniform buffers the effect's draw context still holds besides its effect's own
+     * (Babylon's restore after a device loss leaves the old one there: plugin/src/babylon/internals.ts). */
+    staleLeftoverUniforms: () => {
+      type Ubo = { name: string };
+      const wrapper = (remaster as unknown as { _effectWrapper?: { drawWrapper?: { drawContext?: unknown } } })
+        ._effectWrapper;
+      const held = (wrapper?.drawWrapper?.drawContext as { _uniformBuffersWithOwnedSlot?: Ubo[] } | undefined)
+        ?._uniformBuffersWithOwnedSlot;
+      if (!held) return -1; // not WebGPU, or Babylon's internals changed: the test says so
+      const own = leftoverUniforms(remaster.getEffect());
+      return held.filter((u) => (u as unknown) !== own && u.name.startsWith("leftOver-")).length;
+    },
     simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
     simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
     size: () => size,
@@ -185,6 +202,7 @@ export interface RemasterTestApi {
   missingInternals(): string[];
   destroyDevice(): void;
   deviceLabel(): string;
+  staleLeftoverUniforms(): number;
   simulateContextLoss(): void;
   simulateContextRestore(): void;
   size(): number;

@@ -23,7 +23,15 @@ import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { disposeFreeingLeftoverUniforms, gpuDevice, lostMeanwhile, type FrameTexture } from "./babylon/internals.ts";
+import {
+  disposeFreeingLeftoverUniforms,
+  freeLostLeftoverUniforms,
+  gpuDevice,
+  leftoverUniforms,
+  lostMeanwhile,
+  type FrameTexture,
+  type LeftoverUniforms,
+} from "./babylon/internals.ts";
 import { loadModel } from "./core/modelLoader.ts";
 import { NonFiniteOutputError, type ModelContract } from "./core/modelMetadata.ts";
 import { resolveOptions, type RemasterOptions, type ResolvedOptions } from "./core/options.ts";
@@ -79,6 +87,8 @@ export class RemasterPostProcess extends PostProcess {
   private readyResolved = false;
   /** Runtime restarts since the last inference that succeeded (see onInferenceFailed). */
   private restartsInARow = 0;
+  /** The effect's leftover-uniform buffer at a device loss, until freed after the restore. */
+  private lostUniforms: LeftoverUniforms | undefined;
   /** Bumped when the device is lost: a load or inference started before must not publish. */
   private generation = 0;
   private readonly blank: RawTexture;
@@ -279,6 +289,7 @@ export class RemasterPostProcess extends PostProcess {
   }
 
   private onDeviceLost(): void {
+    this.lostUniforms ??= leftoverUniforms(this.getEffect()); // freed after the restore (internals.ts)
     this.dropRunner();
     this.stats.backend = "none";
     this.onErrorObservable.notifyObservers(
@@ -287,6 +298,7 @@ export class RemasterPostProcess extends PostProcess {
   }
 
   private onDeviceRestored(engine: AbstractEngine): void {
+    if (freeLostLeftoverUniforms(this.getEffect(), this.lostUniforms)) this.lostUniforms = undefined;
     if (this.disposedFlag || this.failed) return;
     void this.load(engine);
   }

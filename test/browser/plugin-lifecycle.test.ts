@@ -49,6 +49,13 @@ describe("a real WebGPU device loss", () => {
       );
       assert.notEqual(await api<string>(h.page, "deviceLabel"), before, "Babylon did not make a new device");
       assert.ok((await effectVsPassThrough(h.page)).mean > 3, "the effect did not come back on the new device");
+      // Babylon's restore leaves the lost device's leftover-uniform buffer in the post-process's
+      // draw context, one more per loss; the plugin frees it (babylon/internals.ts).
+      assert.equal(
+        await api<number>(h.page, "staleLeftoverUniforms"),
+        0,
+        "the lost device's uniform buffer is still held",
+      );
     });
   });
 });

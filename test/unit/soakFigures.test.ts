@@ -87,14 +87,113 @@ test("the page-heap slope sees the page's growth apart from the browser's timeli
   const leak = figures(run((f) => 8000 + f / 10)); // 100 KB per 1000 frames
   assert.equal(leak.pageHeapGrowthWithinNoise, false);
   assert.ok(Math.abs(leak.pageHeapSlopeKbPer1000Frames! - 100) < 1);
-  assert.ok(Math.abs(leak.pageHeapSlopeBetweenFaultsKbPer1000Frames! - 100) < 1);
+  assert.ok(Math.abs(leak.pageHeapBetweenFaults!.slopeKbPer1000Frames - 100) < 1);
   // One step at a fault (e.g. WebAssembly memory grown once at a model swap), flat otherwise: the
   // whole-run slope sees growth, the slope between faults does not, and the step is named.
   const swap = { kind: "model-swap" as const, atFrame: 5100, reported: 0, recovered: true, seconds: 1 };
   const step = figures(run((f) => (f > 5100 ? 11000 : 8000), [swap]));
   assert.equal(step.pageHeapGrowthWithinNoise, false);
-  assert.ok(Math.abs(step.pageHeapSlopeBetweenFaultsKbPer1000Frames!) < 1);
-  assert.equal(step.pageHeapStepsAtFaultsKb!.length, 1);
-  assert.equal(step.pageHeapStepsAtFaultsKb![0].kind, "model-swap");
-  assert.ok(Math.abs(step.pageHeapStepsAtFaultsKb![0].kb - 3000) < 5);
+  assert.ok(Math.abs(step.pageHeapBetweenFaults!.slopeKbPer1000Frames) < 1);
+  assert.equal(step.pageHeapBetweenFaults!.stepsAtFaultsKb.length, 1);
+  assert.equal(step.pageHeapBetweenFaults!.stepsAtFaultsKb[0].kind, "model-swap");
+  assert.ok(Math.abs(step.pageHeapBetweenFaults!.stepsAtFaultsKb[0].kb - 3000) < 5);
+  // The whole heap between faults still sees the timeline's 300 KB per 1000 frames.
+  assert.ok(Math.abs(step.heapBetweenFaults.slopeKbPer1000Frames - 300) < 1);
+  assert.equal(step.heapBetweenFaults.withinNoise, false);
+  assert.equal(step.heapPerLoss, null); // no loss samples
+});
+
+test("the whole heap between faults: a step at a fault is not growth, a slope is", () => {
+  const loss = { kind: "device-loss" as const, atFrame: 2600, reported: 1, recovered: true, seconds: 1 };
+  const run = (kb: (f: number) => number): SoakResult => ({
+    engine: "webgpu",
+    plan: { ...FULL_PLAN, losses: 1, swapAt: -1, disposeAt: -1 },
+    samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) => ({
+      frame,
+      generation: frame > 2600 ? 2 : 1,
+      heapMb: (kb(frame) + ((frame * 7) % 40)) / 1024, // 0-39 KB of noise
+      buffersLive: 10,
+      texturesLive: 2,
+      buffersCreated: 10,
+      buffersDestroyed: 0,
+      texturesCreated: 2,
+      texturesDestroyed: 0,
+      sessionsOpen: 1,
+      inferences: frame,
+      framesRendered: frame,
+      passedThrough: 0,
+      errors: 1,
+      queueLongestMs: 0,
+      queueSlowCalls: 0,
+    })),
+    faults: [loss],
+    resizes: 0,
+    toggles: 0,
+    framesChecked: 1,
+    blackFrames: 0,
+    framesFailed: [],
+    errors: ["lost"],
+    seconds: 1,
+  });
+  const step = figures(run((f) => 18000 + (f > 2600 ? 800 : 0)));
+  assert.equal(step.heapGrowthWithinNoise, false); // the whole-run line sees the step as growth
+  assert.equal(step.heapBetweenFaults.withinNoise, true);
+  assert.ok(Math.abs(step.heapBetweenFaults.slopeKbPer1000Frames) < 5);
+  assert.deepEqual(
+    step.heapBetweenFaults.stepsAtFaultsKb.map((x) => [x.kind, x.atFrame, Math.round(x.kb / 100) * 100]),
+    [["device-loss", 2600, 800]],
+  );
+  assert.equal(step.pageHeapBetweenFaults, null); // no snapshots
+  const leak = figures(run((f) => 18000 + f / 20)); // 50 KB per 1000 frames
+  assert.equal(leak.heapBetweenFaults.withinNoise, false);
+  assert.ok(Math.abs(leak.heapBetweenFaults.slopeKbPer1000Frames - 50) < 3);
+});
+
+test("per loss: a first recovery's one-off build is told apart from growth with every loss", () => {
+  const run = (kb: (loss: number) => number): SoakResult => ({
+    engine: "webgpu",
+    plan: { ...FULL_PLAN, losses: 20 },
+    samples: [0, 500, 1000].map((frame) => ({
+      frame,
+      generation: 21,
+      heapMb: 18,
+      buffersLive: 10,
+      texturesLive: 2,
+      buffersCreated: 10,
+      buffersDestroyed: 0,
+      texturesCreated: 2,
+      texturesDestroyed: 0,
+      sessionsOpen: 1,
+      inferences: frame,
+      framesRendered: frame,
+      passedThrough: 0,
+      errors: 20,
+      queueLongestMs: 0,
+      queueSlowCalls: 0,
+    })),
+    lossSamples: Array.from({ length: 21 }, (_, loss) => ({
+      loss,
+      heapMb: (kb(loss) + ((loss * 13) % 30)) / 1024, // 0-29 KB of noise
+      heapBySource: { pageKb: 40000 + kb(loss), codeKb: 30000, timelineKb: 50, devtoolsKb: 40 },
+    })),
+    faults: [],
+    resizes: 0,
+    toggles: 0,
+    framesChecked: 0,
+    blackFrames: 0,
+    framesFailed: [],
+    errors: [],
+    seconds: 1,
+  });
+  const bounded = figures(run((n) => 18000 + (n > 0 ? 600 : 0))).heapPerLoss!;
+  assert.equal(bounded.losses, 20);
+  assert.ok(Math.abs(bounded.firstKb - 600) < 30);
+  assert.ok(Math.abs(bounded.laterKbPerLoss) < 3);
+  assert.equal(bounded.laterWithinNoise, true);
+  const growing = figures(run((n) => 18000 + (n > 0 ? 600 : 0) + 11 * n)).heapPerLoss!; // 11 KB per loss
+  assert.ok(Math.abs(growing.laterKbPerLoss - 11) < 3);
+  assert.equal(growing.laterWithinNoise, false);
+  assert.ok(Math.abs(growing.laterBySourceKbPerLoss!.pageKb - 11) < 0.01);
+  assert.equal(growing.laterBySourceKbPerLoss!.codeKb, 0);
+  assert.equal(figures({ ...run(() => 0), lossSamples: [] }).heapPerLoss, null);
 });

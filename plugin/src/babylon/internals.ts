@@ -37,10 +37,37 @@ export interface FrameTexture {
  * test (which counts this buffer), not by `missingInternals`.
  */
 export function disposeFreeingLeftoverUniforms(effect: Effect | null, dispose: () => void): void {
-  const context = effect?.getPipelineContext() as { uniformBuffer?: { dispose(): void } } | null | undefined;
-  const buffer = context?.uniformBuffer; // taken before: the effect's release may drop its context
+  const buffer = leftoverUniforms(effect); // taken before: the effect's release may drop its context
   dispose();
   if (effect?.isDisposed) buffer?.dispose();
+}
+
+/** A Babylon uniform buffer, as far as the plugin handles one. */
+export interface LeftoverUniforms {
+  dispose(): void;
+}
+
+/** The effect's WebGPU "leftOver" uniform buffer (undefined on WebGL2, or before the effect is built). */
+export function leftoverUniforms(effect: Effect | null): LeftoverUniforms | undefined {
+  return (effect?.getPipelineContext() as { uniformBuffer?: LeftoverUniforms } | null | undefined)?.uniformBuffer;
+}
+
+/**
+ * After a WebGPU device loss and Babylon's restore, frees `lost` (the effect's leftover-uniform
+ * buffer taken at the loss) once the effect has built a new one; returns whether it is freed (or
+ * there was none). Babylon 9's restore drops the leftover buffers from the engine's list and
+ * rebuilds every effect, which makes new ones, but never disposes the old ones: the post-process's
+ * draw context keeps the old buffer in its owned-slot list (`_uniformBuffersWithOwnedSlot`), with
+ * the lost device's GPUBuffer, for the post-process's life, one more per loss (found by the heap
+ * snapshot's retainer paths, 2026-11-25). Its dispose removes that back-link. Checked by the
+ * WebGPU device-loss test (`staleLeftoverUniforms` on the test page).
+ */
+export function freeLostLeftoverUniforms(effect: Effect | null, lost: LeftoverUniforms | undefined): boolean {
+  if (!lost) return true;
+  const now = leftoverUniforms(effect);
+  if (!now || now === lost) return false; // the effect is not rebuilt yet
+  lost.dispose();
+  return true;
 }
 
 /** Babylon's GPUDevice (a device loss replaces it: read it again after a restore). */

@@ -9,6 +9,29 @@ import { heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
 import { FULL_PLAN, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 
+/** A settled sample: the same GPU objects and one session; what a test varies is given. */
+function sample(frame: number, heapMb: number, more: Partial<SoakSample> = {}): SoakSample {
+  return {
+    frame,
+    generation: 1,
+    heapMb,
+    buffersLive: 10,
+    texturesLive: 2,
+    buffersCreated: 10,
+    buffersDestroyed: 0,
+    texturesCreated: 2,
+    texturesDestroyed: 0,
+    sessionsOpen: 1,
+    inferences: frame,
+    framesRendered: frame,
+    passedThrough: 0,
+    errors: 0,
+    queueLongestMs: 0,
+    queueSlowCalls: 0,
+    ...more,
+  };
+}
+
 test("heap snapshot nodes are summed by source", () => {
   const types = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native"];
   const node = (type: string, name: number, size: number) => [types.indexOf(type), name, 0, size, 0, 0, 0];
@@ -45,30 +68,13 @@ test("heap snapshot nodes are summed by source", () => {
 });
 
 test("the page-heap slope sees the page's growth apart from the browser's timeline", () => {
-  const sample = (frame: number, pageKb: number, timelineKb: number): SoakSample => ({
-    frame,
-    generation: 1,
-    heapMb: (pageKb + timelineKb) / 1024,
-    heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 },
-    buffersLive: 10,
-    texturesLive: 2,
-    buffersCreated: 10,
-    buffersDestroyed: 0,
-    texturesCreated: 2,
-    texturesDestroyed: 0,
-    sessionsOpen: 1,
-    inferences: frame,
-    framesRendered: frame,
-    passedThrough: 0,
-    errors: 0,
-    queueLongestMs: 0,
-    queueSlowCalls: 0,
-  });
+  const pageSample = (frame: number, pageKb: number, timelineKb: number) =>
+    sample(frame, (pageKb + timelineKb) / 1024, { heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 } });
   const run = (page: (f: number) => number, faults: SoakResult["faults"] = []): SoakResult => ({
     engine: "webgpu",
     plan: { ...FULL_PLAN, losses: 0, swapAt: faults.length ? 5000 : -1, disposeAt: -1 },
     samples: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) =>
-      sample(i * 1000, page(i * 1000) + ((i * 37) % 5), 5000 + 300 * i),
+      pageSample(i * 1000, page(i * 1000) + ((i * 37) % 5), 5000 + 300 * i),
     ),
     faults,
     resizes: 0,
@@ -108,24 +114,10 @@ test("the whole heap between faults: a step at a fault is not growth, a slope is
   const run = (kb: (f: number) => number): SoakResult => ({
     engine: "webgpu",
     plan: { ...FULL_PLAN, losses: 1, swapAt: -1, disposeAt: -1 },
-    samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) => ({
-      frame,
-      generation: frame > 2600 ? 2 : 1,
-      heapMb: (kb(frame) + ((frame * 7) % 40)) / 1024, // 0-39 KB of noise
-      buffersLive: 10,
-      texturesLive: 2,
-      buffersCreated: 10,
-      buffersDestroyed: 0,
-      texturesCreated: 2,
-      texturesDestroyed: 0,
-      sessionsOpen: 1,
-      inferences: frame,
-      framesRendered: frame,
-      passedThrough: 0,
-      errors: 1,
-      queueLongestMs: 0,
-      queueSlowCalls: 0,
-    })),
+    samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) =>
+      // 0-39 KB of noise
+      sample(frame, (kb(frame) + ((frame * 7) % 40)) / 1024, { generation: frame > 2600 ? 2 : 1, errors: 1 }),
+    ),
     faults: [loss],
     resizes: 0,
     toggles: 0,
@@ -153,24 +145,7 @@ test("per loss: a first recovery's one-off build is told apart from growth with 
   const run = (kb: (loss: number) => number): SoakResult => ({
     engine: "webgpu",
     plan: { ...FULL_PLAN, losses: 20 },
-    samples: [0, 500, 1000].map((frame) => ({
-      frame,
-      generation: 21,
-      heapMb: 18,
-      buffersLive: 10,
-      texturesLive: 2,
-      buffersCreated: 10,
-      buffersDestroyed: 0,
-      texturesCreated: 2,
-      texturesDestroyed: 0,
-      sessionsOpen: 1,
-      inferences: frame,
-      framesRendered: frame,
-      passedThrough: 0,
-      errors: 20,
-      queueLongestMs: 0,
-      queueSlowCalls: 0,
-    })),
+    samples: [0, 500, 1000].map((frame) => sample(frame, 18, { generation: 21, errors: 20 })),
     lossSamples: Array.from({ length: 21 }, (_, loss) => ({
       loss,
       heapMb: (kb(loss) + ((loss * 13) % 30)) / 1024, // 0-29 KB of noise

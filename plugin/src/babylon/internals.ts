@@ -29,7 +29,7 @@ export interface FrameTexture {
 /**
  * Runs `dispose` (the post-process's, which releases `effect` when it was its last user), then
  * frees the effect's WebGPU "leftOver" uniform buffer (the uniforms it declares outside a uniform
- * block: the composite's `strength`, `hasResult`) if the effect is gone. Babylon 8's WebGPU engine
+ * block: the composite's `strength`, `hasResult`) if the effect is gone. Babylon 9's WebGPU engine
  * does not: `_releaseEffect` only resets the pipeline cache, and the engine's own list of uniform
  * buffers keeps the buffer, and its GPUBuffer, for the engine's life: one per RemasterPostProcess
  * that came and went (the soak's +1 live GPU buffer per replaced effect). An effect another

@@ -45,7 +45,7 @@ ${lines.join("\n")}`;
     .join("");
   // The heap snapshot's page part (bench/heapSnapshot.ts), and the heap after each loss, where the runs have them.
   const page = runs.every((r) => r.result.samples.every((s) => s.heapBySource));
-  const perLoss = runs.every((r) => (r.result.lossSamples?.length ?? 0) > 1);
+  const perLoss = runs.some((r) => (r.result.lossSamples?.length ?? 0) > 1); // a line for each run that has them
   type Spec = [title: string, xLabel: string, points: (r: Run) => Array<[number, number]>];
   const specs: Spec[] = [
     ["JS heap after GC (MB)", "frame", byFrame((s) => s.heapMb)],
@@ -58,7 +58,7 @@ ${lines.join("\n")}`;
           [
             "JS heap after GC after each loss (MB)",
             "losses",
-            (r: Run) => r.result.lossSamples!.map((x): [number, number] => [x.loss, x.heapMb]),
+            (r: Run) => (r.result.lossSamples ?? []).map((x): [number, number] => [x.loss, x.heapMb]),
           ] as Spec,
         ]
       : []),

@@ -128,6 +128,23 @@ export interface SoakResult {
   seconds: number;
 }
 
+/** A run's result before anything has happened (runSoak fills it; the figures' tests build on it). */
+export function emptySoakResult(engine: string, plan: SoakPlan): SoakResult {
+  return {
+    engine,
+    plan,
+    samples: [],
+    faults: [],
+    resizes: 0,
+    toggles: 0,
+    framesChecked: 0,
+    blackFrames: 0,
+    framesFailed: [],
+    errors: [],
+    seconds: 0,
+  };
+}
+
 /** The heap in one phrase, for the log. */
 function heapSummary(heapMb: number, bySource?: HeapBySource): string {
   return `heap ${heapMb.toFixed(2)} MB${bySource ? ` (snapshot: page ${bySource.pageKb.toFixed(0)} KB, timeline ${bySource.timelineKb.toFixed(0)}, code ${bySource.codeKb.toFixed(0)}, devtools ${bySource.devtoolsKb.toFixed(0)})` : ""}`;
@@ -174,19 +191,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
   const t0 = Date.now();
   const cdp: CDPSession = await page.context().newCDPSession(page);
   const events = schedule(plan);
-  const result: SoakResult = {
-    engine: new URL(page.url()).searchParams.get("engine") ?? "webgl2",
-    plan,
-    samples: [],
-    faults: [],
-    resizes: 0,
-    toggles: 0,
-    framesChecked: 0,
-    blackFrames: 0,
-    framesFailed: [],
-    errors: [],
-    seconds: 0,
-  };
+  const result = emptySoakResult(new URL(page.url()).searchParams.get("engine") ?? "webgl2", plan);
   const state = () => call<SoakState>(page, "state");
   const frames = async (n: number) => {
     const r = await call<{ checked: number; black: number; failed: string[] }>(page, "frames", {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
-import { FULL_PLAN, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, emptySoakResult, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 
 /** A settled sample: the same GPU objects and one session; what a test varies is given. */
@@ -71,19 +71,12 @@ test("the page-heap slope sees the page's growth apart from the browser's timeli
   const pageSample = (frame: number, pageKb: number, timelineKb: number) =>
     sample(frame, (pageKb + timelineKb) / 1024, { heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 } });
   const run = (page: (f: number) => number, faults: SoakResult["faults"] = []): SoakResult => ({
-    engine: "webgpu",
-    plan: { ...FULL_PLAN, losses: 0, swapAt: faults.length ? 5000 : -1, disposeAt: -1 },
+    ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 0, swapAt: faults.length ? 5000 : -1, disposeAt: -1 }),
     samples: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) =>
       pageSample(i * 1000, page(i * 1000) + ((i * 37) % 5), 5000 + 300 * i),
     ),
     faults,
-    resizes: 0,
-    toggles: 0,
     framesChecked: 1,
-    blackFrames: 0,
-    framesFailed: [],
-    errors: [],
-    seconds: 1,
   });
   const flat = figures(run(() => 8000));
   assert.equal(flat.heapGrowthWithinNoise, false); // the whole heap grows with the timeline...
@@ -112,20 +105,14 @@ test("the page-heap slope sees the page's growth apart from the browser's timeli
 test("the whole heap between faults: a step at a fault is not growth, a slope is", () => {
   const loss = { kind: "device-loss" as const, atFrame: 2600, reported: 1, recovered: true, seconds: 1 };
   const run = (kb: (f: number) => number): SoakResult => ({
-    engine: "webgpu",
-    plan: { ...FULL_PLAN, losses: 1, swapAt: -1, disposeAt: -1 },
+    ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 1, swapAt: -1, disposeAt: -1 }),
     samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) =>
       // 0-39 KB of noise
       sample(frame, (kb(frame) + ((frame * 7) % 40)) / 1024, { generation: frame > 2600 ? 2 : 1, errors: 1 }),
     ),
     faults: [loss],
-    resizes: 0,
-    toggles: 0,
     framesChecked: 1,
-    blackFrames: 0,
-    framesFailed: [],
     errors: ["lost"],
-    seconds: 1,
   });
   const step = figures(run((f) => 18000 + (f > 2600 ? 800 : 0)));
   assert.equal(step.heapGrowthWithinNoise, false); // the whole-run line sees the step as growth
@@ -143,22 +130,13 @@ test("the whole heap between faults: a step at a fault is not growth, a slope is
 
 test("per loss: a first recovery's one-off build is told apart from growth with every loss", () => {
   const run = (kb: (loss: number) => number): SoakResult => ({
-    engine: "webgpu",
-    plan: { ...FULL_PLAN, losses: 20 },
+    ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 20 }),
     samples: [0, 500, 1000].map((frame) => sample(frame, 18, { generation: 21, errors: 20 })),
     lossSamples: Array.from({ length: 21 }, (_, loss) => ({
       loss,
       heapMb: (kb(loss) + ((loss * 13) % 30)) / 1024, // 0-29 KB of noise
       heapBySource: { pageKb: 40000 + kb(loss), codeKb: 30000, timelineKb: 50, devtoolsKb: 40 },
     })),
-    faults: [],
-    resizes: 0,
-    toggles: 0,
-    framesChecked: 0,
-    blackFrames: 0,
-    framesFailed: [],
-    errors: [],
-    seconds: 1,
   });
   const bounded = figures(run((n) => 18000 + (n > 0 ? 600 : 0))).heapPerLoss!;
   assert.equal(bounded.losses, 20);

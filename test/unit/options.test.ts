@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { identityFor } from "../../training/src/dataset/cli.ts";
 import { DEFAULTS, parseDatasetArgs } from "../../training/src/dataset/options.ts";
 
 test("defaults and overrides", () => {
@@ -12,6 +13,15 @@ test("defaults and overrides", () => {
   assert.equal(o.height, 360);
   assert.deepEqual(o.extras, ["low_fxaa_sharpen"]);
   assert.equal(o.scene, DEFAULTS.scene);
+});
+
+test("--depth: a depth map for every pair, part of the dataset's identity", () => {
+  assert.equal(parseDatasetArgs([]).depth, false);
+  const o = parseDatasetArgs(["--depth"]);
+  assert.equal(o.depth, true);
+  assert.equal(identityFor(o).depth, true);
+  assert.equal(identityFor(parseDatasetArgs([])).depth, undefined); // older datasets stay openable
+  assert.throws(() => parseDatasetArgs(["--depth", "--no-masks"]), /--depth needs masks/);
 });
 
 test("bad input is an error naming what is wrong", () => {

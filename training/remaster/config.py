@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from .data import SOURCE, TARGET
+from .guides import check_guides
 from .metrics import METRICS
 
 # Keys of older configs: given in a YAML file or on the command line they are an error naming the
@@ -42,6 +43,9 @@ class TrainConfig:
     # from a base, 0 keeps the base's.
     deadzone: float = 0.0
     upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
+    # Planes the network takes beside the frame (remaster.guides): [] the frame alone; [depth] the
+    # renderer's depth too (datasets rendered with --depth). From a base, the base's.
+    guides: list[str] = field(default_factory=list)
     vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
     # --- starting point and adapters (remaster.adapt, configs/adapt.yaml) ---
     # Weights to start from: a training checkpoint (.pt) or base weights (.safetensors, written by
@@ -211,6 +215,10 @@ def validate(cfg: TrainConfig) -> TrainConfig:
             raise ConfigError(
                 f"{key} needs lora_rank >= 1: it adds to an adapter what trains fully (lora_rank 0 trains every weight)"
             )
+    try:
+        check_guides(cfg.guides)
+    except ValueError as e:
+        raise ConfigError(f"guides: {e}") from None
     if not 0 <= cfg.colour_permute <= 1:
         raise ConfigError(f"colour_permute must be a share of pairs in [0, 1], got {cfg.colour_permute}")
     if cfg.colour_factor < 0:

@@ -4,7 +4,8 @@ Reads the split's rows of manifest.jsonl (remaster.dataset, the one reader) and 
 of the source and target render variants (`low` -> `high` by default) once into uint8 memory.
 Batches are drawn by a generator seeded from (seed, step), so a resumed run draws exactly
 the batches an uninterrupted one would.
-Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk).
+Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk); the source
+frames carry the guide planes after RGB when `guides` asks for them ((B, 3 + G, H, W), remaster.guides).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import torch
 
 from .dataset import DatasetError, contract, load_png, read_frame, resplit_by_path, round_robin, split_rows, take_evenly
+from .guides import check_guides, guide_planes
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
@@ -43,11 +45,13 @@ class PairedFrames:
         max_pairs: int = 0,
         seed: int = 0,
         masks: bool = False,
+        guides: tuple[str, ...] = (),
     ):
         """`path_val_fraction` > 0: train/val are the dataset's train+val rows split again by camera
         path (dataset.resplit_by_path); `max_pairs` > 0: only that many rows per dataset, taken
         evenly over its camera paths (dataset.take_evenly); `masks`: also decode the geometry masks
-        (for object-weighted losses; batches carry all-ones masks otherwise)."""
+        (for object-weighted losses; batches carry all-ones masks otherwise); `guides`: planes appended
+        to each source frame (remaster.guides: "depth" reads the pair's depth map)."""
         self.roots = [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]
         self.root = self.roots[0]
         need = (source, target)
@@ -65,6 +69,12 @@ class PairedFrames:
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
         self.low = [read_frame(root, r, source) for root, r in found]  # (H, W, 3) uint8
         self.high = [read_frame(root, r, target) for root, r in found]
+        self.guide_names = check_guides(guides)
+        # (H, W, G) float32 at the low frame's size; None without guides.
+        self.guides = [
+            guide_planes(root, r, self.guide_names, *lo.shape[:2]) if self.guide_names else None
+            for (root, r), lo in zip(found, self.low, strict=True)
+        ]
         # Geometry masks (surfaces white), for object-weighted losses; None where not loaded or absent.
         self.masks = [
             (load_png(root / r["mask"])[..., 0] > 127) if masks and r.get("mask") else None for root, r in found
@@ -89,8 +99,16 @@ class PairedFrames:
         """How many times larger the high frame is than the low one (1, or 2 with --low-scale 0.5)."""
         return self.high[0].shape[0] // self.low[0].shape[0]
 
+    def source(self, lo: np.ndarray, guide: np.ndarray | None) -> torch.Tensor:
+        """(3 [+ G], h, w): the RGB frame, then its guide planes (already in [-1, 1])."""
+        rgb = to_tensor(lo)
+        if guide is None:
+            return rgb
+        return torch.cat([rgb, torch.from_numpy(np.ascontiguousarray(guide)).permute(2, 0, 1)])
+
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return to_tensor(self.low[i]), to_tensor(self.high[i])
+        """(source (3 [+ G], H, W), target (3, H', W'))."""
+        return self.source(self.low[i], self.guides[i]), to_tensor(self.high[i])
 
     def batch(
         self,
@@ -123,15 +141,17 @@ class PairedFrames:
                 order = CHANNEL_ORDERS[1 + int(torch.randint(len(CHANNEL_ORDERS) - 1, (1,), generator=generator))]
             if k // batch_size != rank:
                 continue  # another rank's part of the global batch
-            lo, hi, mask = self.low[i], self.high[i], self.masks[i]
+            lo, hi, mask, guide = self.low[i], self.high[i], self.masks[i], self.guides[i]
             lo_crop = lo[y // s : (y + ch) // s, x // s : (x + cw) // s]  # (ch/s, cw/s, 3)
+            g_crop = guide[y // s : (y + ch) // s, x // s : (x + cw) // s] if guide is not None else None
             hi_crop = hi[y : y + ch, x : x + cw]  # (ch, cw, 3)
             m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
             if flip:
                 lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
-            if order != CHANNEL_ORDERS[0]:
+                g_crop = g_crop[:, ::-1] if g_crop is not None else None
+            if order != CHANNEL_ORDERS[0]:  # colours only: the guides are not colours
                 lo_crop, hi_crop = lo_crop[..., list(order)], hi_crop[..., list(order)]
-            lows.append(to_tensor(lo_crop))
+            lows.append(self.source(lo_crop, g_crop))
             highs.append(to_tensor(hi_crop))
             masks.append(torch.from_numpy(np.ascontiguousarray(m_crop))[None].float())  # (1, ch, cw)
         return torch.stack(lows), torch.stack(highs), torch.stack(masks)

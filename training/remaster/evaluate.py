@@ -38,7 +38,7 @@ from .dataset import (
 from .eval_report import write_report
 from .losses.lpips import LPIPS, load_lpips, lpips_01
 from .metrics import METRICS, OBJ, MetricSuite, lower_is_better
-from .runners import ModelMismatch, OnnxRunner, TorchRunner, checked_output
+from .runners import ModelMismatch, OnnxRunner, TorchRunner, checked_output, runner_input
 from .temporal import clip_metrics, load_depth
 from .weights import WeightsUnavailable
 
@@ -91,7 +91,7 @@ def evaluate(
         for m in methods:
             if m == "remaster":
                 t0 = time.perf_counter()
-                outs[m] = checked_output(runner, low, high.shape[-2:], r["id"])
+                outs[m] = checked_output(runner, runner_input(runner, low, dataset_dir, r), high.shape[-2:], r["id"])
                 ms[m].append((time.perf_counter() - t0) * 1000)
             else:
                 img = low if m == SOURCE else to_tensor(read_frame(dataset_dir, r, m))[None]
@@ -168,7 +168,7 @@ def temporal_metrics(dataset_dir: Path, clip_rows: list[dict], runner, methods: 
             low = to_tensor(read_frame(dataset_dir, r, SOURCE))[None]
             outs = {
                 m: (
-                    checked_output(runner, low, high.shape[-2:], r["id"])
+                    checked_output(runner, runner_input(runner, low, dataset_dir, r), high.shape[-2:], r["id"])
                     if m == "remaster"
                     else low
                     if m == SOURCE

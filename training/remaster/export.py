@@ -65,7 +65,18 @@ CONTRACT = {
 }
 
 
+def check_exportable(model: torch.nn.Module) -> None:
+    """ValueError unless the model takes the frame alone, the plugin's contract (CONTRACT above)."""
+    guides = tuple(getattr(getattr(model, "cfg", None), "guides", ()))
+    if guides:
+        raise ValueError(
+            f"this model takes guides {list(guides)} beside the frame; the plugin's contract is the frame"
+            " alone, so it cannot be exported for it yet"
+        )
+
+
 def _export(model: torch.nn.Module, dtype: torch.dtype, path: Path, sample: int = 64) -> None:
+    check_exportable(model)
     # The TorchScript exporter writes opset 17 directly; the dynamo exporter emits opset 18 and its
     # down-conversion has no adapter for Pad (the UNet's replicate padding) in onnx 1.23.
     x = torch.rand(1, 3, sample, sample, dtype=dtype)
@@ -274,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             extra = _training_extra(ckpt["config"], ckpt["step"])
         if args.deadzone is not None:
             with_deadzone(model, args.deadzone)
+        check_exportable(model)
     except (AdapterError, CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"export: {e}", file=sys.stderr)
         return 2

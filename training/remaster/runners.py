@@ -1,5 +1,6 @@
 """The model as a function of a frame, for evaluation: from a training checkpoint or base weights
-(PyTorch) or an exported ONNX file (onnxruntime, CPU). (1, 3, H, W) float32 RGB in [0, 1] in and out."""
+(PyTorch) or an exported ONNX file (onnxruntime, CPU). (1, 3, H, W) float32 RGB in [0, 1] in and out;
+a model with guides (remaster.guides) takes its planes after RGB: `runner_input` builds that input."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from .guides import guide_planes
+
+
+def runner_input(runner, low: torch.Tensor, root: str | Path, row: dict) -> torch.Tensor:
+    """What `runner` takes for one pair: the (1, 3, H, W) low frame, with the pair's guide planes
+    after it when the model has guides (`runner.guides`; DatasetError names a missing depth map)."""
+    guides = tuple(getattr(runner, "guides", ()))
+    if not guides:
+        return low
+    planes = guide_planes(root, row, guides, *low.shape[-2:])  # (H, W, G)
+    return torch.cat([low, torch.from_numpy(planes).permute(2, 0, 1)[None]], dim=1)
 
 
 class ModelMismatch(ValueError):
@@ -40,6 +53,7 @@ class TorchRunner:
         if deadzone is not None:  # another inference deadzone than the checkpoint's (a sweep)
             with_deadzone(self.model, deadzone)
         self.name = f"checkpoint {checkpoint}" + (f" (deadzone {deadzone:g})" if deadzone is not None else "")
+        self.guides = tuple(self.model.cfg.guides)
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -65,6 +79,7 @@ class OnnxRunner:
             )
         self.dtype = np.float16 if self.sess.get_inputs()[0].type == "tensor(float16)" else np.float32
         self.name = f"onnx {path}"
+        self.guides: tuple[str, ...] = ()  # the exported contract is RGB only
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         out = self.sess.run(["output"], {"input": x.numpy().astype(self.dtype)})[0]

@@ -88,11 +88,12 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
         model.train()
         # The base decides the network: the saved config says what was trained.
         mc = model.cfg
-        cfg.model_preset, cfg.skip_connections, cfg.residual, cfg.upscale = (
+        cfg.model_preset, cfg.skip_connections, cfg.residual, cfg.upscale, cfg.guides = (
             mc.preset,
             mc.skip_connections,
             mc.residual,
             mc.ae.upscale,
+            list(mc.guides),
         )
         # The inference deadzone is not the network: deadzone > 0 sets it, 0 keeps the base's.
         if cfg.deadzone > 0:
@@ -105,6 +106,7 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
             upscale=cfg.upscale,
             residual=cfg.residual,
             deadzone=cfg.deadzone,
+            guides=tuple(cfg.guides),
         )
         if cfg.vae_init:
             load_taesd_weights(model.encoder, model.decoder, load_state_dict(Path(cfg.vae_init)))
@@ -115,7 +117,7 @@ def build_network(cfg: TrainConfig, ckpt: dict | None) -> tuple[RemasterNet, dic
 
 def load_data(cfg: TrainConfig) -> tuple[PairedFrames, PairedFrames]:
     """The run's train and val pairs (a DatasetError names the folder, file or row that is wrong)."""
-    split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed}
+    split = {"path_val_fraction": cfg.path_val_fraction, "seed": cfg.seed, "guides": tuple(cfg.guides)}
     train = PairedFrames(
         cfg.dataset_dir,
         "train",
@@ -178,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     except (AdapterError, CheckpointError, ValueError, FileNotFoundError) as e:
         print(f"train: {e}", file=sys.stderr)
         return 2
+    if tuple(model.cfg.guides) != train.guide_names:  # a base's own inputs (build_network set cfg.guides)
+        try:
+            train, val = load_data(cfg)
+        except DatasetError as e:
+            print(f"train: dataset: {e}", file=sys.stderr)
+            return 2
     if train.scale != cfg.upscale:
         print(
             f"train: the dataset's high frames are {train.scale}x the low ones but upscale={cfg.upscale}"

@@ -47,6 +47,6 @@ def evaluate_model(model: RemasterNet, val: PairedFrames, suite: MetricSuite, de
             for k, v in suite.per_image(pred, high).items():
                 per.setdefault(k, []).extend(v)
             if len(lows) < cfg.report_images:
-                lows.append(low[0].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
+                lows.append(low[0, :3].cpu()), preds.append(pred[0].cpu()), highs.append(high[0].cpu())
     model.train()
     return summarise(per, suite.unavailable) | relu_summary(probe.layers()), (lows, preds, highs)

@@ -1,7 +1,8 @@
 """RemasterNet: encoder -> UNet at t=999 -> one DDPM step -> decoder, and the model presets.
 
-Contract: forward(x) takes (B, 3, H, W) float RGB in [0, 1], sRGB-encoded, H and W multiples of 8,
-and returns (B, 3, H*upscale, W*upscale) in [0, 1].
+Contract: forward(x) takes (B, 3 + len(cfg.guides), H, W) float: RGB in [0, 1], sRGB-encoded, then
+the guide planes in [-1, 1] (remaster.guides; none by default), H and W multiples of 8, and returns
+(B, 3, H*upscale, W*upscale) RGB in [0, 1].
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..guides import check_guides
 from .scheduler import TIMESTEP, one_step_coefficients
 from .taesd import DecoderTiny, EncoderTiny, TinyAEConfig
 from .unet import UNet2DModel, UNetConfig
@@ -39,6 +41,12 @@ class ModelConfig:
     # starts at zero there, and a threshold has no gradient below it. Chosen on validation frames
     # (remaster.evaluate --deadzone; configs/realtime.yaml says which).
     deadzone: float = 0.0
+    # Planes the input carries after RGB (remaster.guides: "depth"); () = the frame alone.
+    guides: tuple[str, ...] = ()
+
+    @property
+    def input_channels(self) -> int:
+        return 3 + len(self.guides)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +61,7 @@ class ModelConfig:
             identity_init=d["identity_init"],
             residual=d.get("residual", False),  # absent in checkpoints made before it existed
             deadzone=float(d.get("deadzone", 0.0)),  # likewise
+            guides=tuple(d.get("guides", ())),  # likewise
         )
 
 
@@ -88,7 +97,7 @@ def build_model(preset: str = "realtime", **overrides) -> RemasterNet:
     if ae_over:
         cfg = replace(cfg, ae=replace(cfg.ae, **ae_over))
     rest = {k: v for k, v in overrides.items() if k not in ae_over}
-    unknown = set(rest) - {"skip_connections", "identity_init", "residual", "deadzone"}
+    unknown = set(rest) - {"skip_connections", "identity_init", "residual", "deadzone", "guides"}
     if unknown:
         raise ValueError(f"unknown model option(s): {sorted(unknown)}")
     return RemasterNet(replace(cfg, **rest))
@@ -113,8 +122,9 @@ class RemasterNet(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         check_deadzone(cfg.deadzone, cfg.residual)
+        check_guides(cfg.guides)
         self.cfg = cfg
-        self.encoder = EncoderTiny(cfg.ae)
+        self.encoder = EncoderTiny(cfg.ae, guide_channels=len(cfg.guides))
         self.decoder = DecoderTiny(cfg.ae, skip_connections=cfg.skip_connections)
         self.unet = UNet2DModel(cfg.unet)
         sqrt_abar, sqrt_one_minus = one_step_coefficients(TIMESTEP)
@@ -148,6 +158,11 @@ class RemasterNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] % 8 or x.shape[-2] % 8:
             raise ValueError(f"height and width must be multiples of 8, got {tuple(x.shape[-2:])}")
+        if x.shape[1] != self.cfg.input_channels:
+            raise ValueError(
+                f"input has {x.shape[1]} channels; this model takes {self.cfg.input_channels}"
+                f" (RGB + guides {list(self.cfg.guides)})"
+            )
         skips = None
         if self.cfg.skip_connections:
             z, skips = self.encoder(x, return_skips=True)
@@ -157,7 +172,8 @@ class RemasterNet(nn.Module):
         z_out = (z - self.sqrt_one_minus_abar * eps) / self.sqrt_abar  # one DDPM step at t=999
         y = self.decoder(z_out, skips)
         if self.cfg.residual:
-            base = x if self.upscale == 1 else F.interpolate(x, scale_factor=self.upscale, mode="bilinear")
+            rgb = x[:, :3]
+            base = rgb if self.upscale == 1 else F.interpolate(rgb, scale_factor=self.upscale, mode="bilinear")
             if self.cfg.deadzone > 0 and not self.training:
                 t = self.cfg.deadzone / 255.0
                 y = y - y.clamp(-t, t)  # soft threshold (see ModelConfig.deadzone)
@@ -166,13 +182,13 @@ class RemasterNet(nn.Module):
 
 
 def count_flops(cfg: ModelConfig, height: int, width: int) -> int:
-    """FLOPs (2 x multiply-adds of convs and matmuls) of one forward pass on a (1, 3, H, W) input.
+    """FLOPs (2 x multiply-adds of convs and matmuls) of one forward pass on a (1, C, H, W) input.
     Counted on the meta device: shapes only, no arithmetic, so even the seed preset at 1080p is instant."""
     from torch.utils.flop_counter import FlopCounterMode
 
     with torch.device("meta"):
         model = RemasterNet(cfg)
-        x = torch.zeros(1, 3, height, width)
+        x = torch.zeros(1, cfg.input_channels, height, width)
     with torch.no_grad(), FlopCounterMode(display=False) as fc:
         model(x)
     return int(fc.get_total_flops())

@@ -60,14 +60,16 @@ class TinyAEConfig:
 
 
 class EncoderTiny(nn.Module):
-    def __init__(self, cfg: TinyAEConfig):
+    """`guide_channels`: planes after the image's channels in its input (remaster.guides)."""
+
+    def __init__(self, cfg: TinyAEConfig, guide_channels: int = 0):
         super().__init__()
         self.unshuffle = nn.PixelUnshuffle(cfg.unshuffle) if cfg.unshuffle > 1 else nn.Identity()
         layers: list[nn.Module] = []
         self.stage_ends: list[int] = []  # index of the last layer of each stage (skip taps)
         for i, (w, nb) in enumerate(zip(cfg.widths, cfg.encoder_blocks, strict=True)):
             if i == 0:
-                layers.append(conv(cfg.image_channels * cfg.unshuffle**2, w))
+                layers.append(conv((cfg.image_channels + guide_channels) * cfg.unshuffle**2, w))
             else:
                 layers.append(conv(cfg.widths[i - 1], w, stride=2, bias=False))
             layers += [Block(w, w) for _ in range(nb)]

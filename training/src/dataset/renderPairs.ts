@@ -12,7 +12,7 @@ import { encodePng } from "./png.ts";
 import type { DatasetStore, ManifestRow } from "./store.ts";
 import { validatePair, type Image } from "./validate.ts";
 
-/** Folder of the clips' depth maps: raw float32 little-endian, H x W, camera-space z in metres, 0 = background. */
+/** Folder of the depth maps (the clips', and every pair's with --depth): raw float32 little-endian, H x W, camera-space z in metres, 0 = background. */
 export const DEPTH = "depth";
 
 export interface RenderPairsOptions {
@@ -72,7 +72,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
             variants,
             mask: r.options.masks,
-            depth: r.options.clips > 0,
+            depth: r.options.clips > 0 || r.options.depth,
             lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
           })
           .catch((e: Error) => {
@@ -103,7 +103,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             frame: job.frame,
             path: job.path,
             variant: MASK,
-            withDepth: !!job.clip,
+            withDepth: !!job.clip || r.options.depth,
           })
         : null;
       const t0 = performance.now();

@@ -48,6 +48,8 @@ export interface DatasetIdentity {
   worldVersion?: number;
   /** Whether pairs have geometry masks (absent in datasets made before masks). */
   masks?: boolean;
+  /** Whether every pair has a depth map (`--depth`; absent otherwise and before the option). */
+  depth?: boolean;
   /** A scene module's source hash (`--scene scene.ts`): an edited scene is another dataset. */
   sceneModuleSha256?: string;
 }

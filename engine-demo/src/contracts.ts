@@ -113,6 +113,8 @@ export interface RenderedFrame {
   depthBase64?: string;
   /** The camera's near and far planes (depth beyond them is clipped). */
   depthRange?: [number, number];
+  /** The direction the scene's first directional light (the sun) travels, world space, unit length; absent without one. */
+  sunDirection?: [number, number, number];
 }
 
 /** Checks that a size is a positive multiple of 8; throws naming the field otherwise. */

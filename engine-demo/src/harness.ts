@@ -13,6 +13,7 @@ import { createSceneInstance, type SceneInstance } from "./sceneInstance.ts";
 import type { DepthRenderer } from "@babylonjs/core/Rendering/depthRenderer.js";
 import "@babylonjs/core/Rendering/depthRendererSceneComponent.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { DirectionalLight } from "@babylonjs/core/Lights/directionalLight.js";
 
 /** A depth renderer writing camera-space z (metres) into a float target, 0 where nothing is drawn. */
 function cameraSpaceDepth(instance: SceneInstance): DepthRenderer {
@@ -131,7 +132,18 @@ export class RenderHarness {
     const t1 = performance.now();
     const rgbaBase64 = bytesToBase64(rgba);
     const extra = depth && req.withDepth ? await readDepth(depth, width, height, instance) : {};
-    return { width, height, rgbaBase64, pose, renderMs: t1 - t0, readbackMs: performance.now() - t1, ...extra };
+    const sun = instance.scene.lights.find((l): l is DirectionalLight => l instanceof DirectionalLight);
+    const sunDirection = sun ? (sun.direction.normalizeToNew().asArray() as [number, number, number]) : undefined;
+    return {
+      width,
+      height,
+      rgbaBase64,
+      pose,
+      renderMs: t1 - t0,
+      readbackMs: performance.now() - t1,
+      ...extra,
+      ...(sunDirection ? { sunDirection } : {}),
+    };
   }
 
   /** Pure render cost: `frames` renders of one variant, each waited on by a 1x1 readback. */

@@ -15,13 +15,13 @@ test("defaults and overrides", () => {
   assert.equal(o.scene, DEFAULTS.scene);
 });
 
-test("--depth: a depth map for every pair, part of the dataset's identity", () => {
-  assert.equal(parseDatasetArgs([]).depth, false);
-  const o = parseDatasetArgs(["--depth"]);
-  assert.equal(o.depth, true);
-  assert.equal(identityFor(o).depth, true);
-  assert.equal(identityFor(parseDatasetArgs([])).depth, undefined); // older datasets stay openable
-  assert.throws(() => parseDatasetArgs(["--depth", "--no-masks"]), /--depth needs masks/);
+test("--guides: depth and the sun for every pair, part of the dataset's identity", () => {
+  assert.equal(parseDatasetArgs([]).guides, false);
+  const o = parseDatasetArgs(["--guides"]);
+  assert.equal(o.guides, true);
+  assert.equal(identityFor(o).guides, true);
+  assert.equal(identityFor(parseDatasetArgs([])).guides, undefined); // older datasets stay openable
+  assert.throws(() => parseDatasetArgs(["--guides", "--no-masks"]), /--guides needs masks/);
 });
 
 test("bad input is an error naming what is wrong", () => {

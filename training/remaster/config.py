@@ -43,8 +43,8 @@ class TrainConfig:
     # from a base, 0 keeps the base's.
     deadzone: float = 0.0
     upscale: int = 1  # 2: the decoder emits twice the input size (datasets rendered with --low-scale 0.5)
-    # Planes the network takes beside the frame (remaster.guides): [] the frame alone; [depth] the
-    # renderer's depth too (datasets rendered with --depth). From a base, the base's.
+    # What the network takes beside the frame (remaster.guides): [] the frame alone; depth, sun: the
+    # renderer's depth, the sun's direction (datasets rendered with --guides). From a base, the base's.
     guides: list[str] = field(default_factory=list)
     vae_init: str = ""  # TAESD weights (diffusers AutoencoderTiny or taesd_*.pth merged) to start from
     # --- starting point and adapters (remaster.adapt, configs/adapt.yaml) ---

@@ -5,7 +5,7 @@ of the source and target render variants (`low` -> `high` by default) once into 
 Batches are drawn by a generator seeded from (seed, step), so a resumed run draws exactly
 the batches an uninterrupted one would.
 Tensors out: (B, 3, H, W) float32 RGB in [0, 1] (sRGB-encoded values, as on disk); the source
-frames carry the guide planes after RGB when `guides` asks for them ((B, 3 + G, H, W), remaster.guides).
+frames carry the guide planes after RGB when `guides` asks for them ((B, 3 + planes, H, W), remaster.guides).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .dataset import DatasetError, contract, load_png, read_frame, resplit_by_path, round_robin, split_rows, take_evenly
-from .guides import check_guides, guide_planes
+from .guides import check_guides, flip_planes, guide_planes
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
@@ -148,7 +148,7 @@ class PairedFrames:
             m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
             if flip:
                 lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
-                g_crop = g_crop[:, ::-1] if g_crop is not None else None
+                g_crop = flip_planes(g_crop[:, ::-1], self.guide_names) if g_crop is not None else None
             if order != CHANNEL_ORDERS[0]:  # colours only: the guides are not colours
                 lo_crop, hi_crop = lo_crop[..., list(order)], hi_crop[..., list(order)]
             lows.append(self.source(lo_crop, g_crop))

@@ -1,16 +1,22 @@
 """Guide planes: inputs beside the RGB frame that a game has and the frame does not show (issue #10:
 the error the RGB-only model leaves is shadow and occlusion it has to guess from one frame).
 
-One guide so far, `depth`: the renderer's camera-space depth (dataset `depth/<id>.f32`, raw float32
-little-endian, H x W, view-space z in metres, 0 = background; `npm run dataset -- --depth`).
+Both come from `npm run dataset -- --guides`:
+- `depth` (1 plane): the renderer's camera-space depth (dataset `depth/<id>.f32`, raw float32
+  little-endian, H x W, view-space z in metres, 0 = background) ->
+  log2(z / g) / DEPTH_OCTAVES, clamped to [-1, 1], where g is the geometric mean of the frame's
+  geometry depths; background (z = 0) -> +1 (far). Relative to the frame's own mean, so a game in
+  centimetres and one in metres give the same plane; in octaves, so a crease 1 m away and one 10 m
+  away look alike (depth differences relative to distance, what occlusion depends on). The mean is
+  one reduction over the frame: a mip chain or a compute pass on the GPU.
+- `sun` (3 planes, each constant): the direction the sun's light travels (the row's `sun`, world
+  space) in the camera's frame: right, up, forward components (Babylon's left-handed view axes), so
+  the network knows which way shadows fall on screen. A uniform a game has.
 
-Contract of a guide plane fed to the network: (H, W) float32 in [-1, 1], at the low frame's size,
-appended after the RGB channels (so the model's input is (B, 3 + len(guides), H, W)).
-depth -> log2(z / g) / DEPTH_OCTAVES, clamped to [-1, 1], where g is the geometric mean of the frame's
-geometry depths; background (z = 0) -> +1 (far). Relative to the frame's own mean, so a game in
-centimetres and one in metres give the same plane; in octaves, so a crease 1 m away and one 10 m
-away look alike (depth differences relative to distance, what occlusion depends on). The mean is
-one reduction over the frame: a mip chain or a compute pass on the GPU.
+Contract of the planes fed to the network: (H, W) float32 in [-1, 1] each, at the low frame's size,
+appended after the RGB channels in the order of the model's `guides` (so its input is
+(B, 3 + guide_channels(guides), H, W)). A horizontal flip of the frame negates the sun's right
+component (`flip_planes`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ import numpy as np
 
 from .dataset import DatasetError
 
-GUIDES: tuple[str, ...] = ("depth",)
+# Planes per guide: the one list of guides there are.
+GUIDE_PLANES: dict[str, int] = {"depth": 1, "sun": 3}
+GUIDES: tuple[str, ...] = tuple(GUIDE_PLANES)
 DEPTH_OCTAVES = 4.0  # the plane spans 2^-4 .. 2^4 of the frame's mean depth
 
 
@@ -35,6 +43,11 @@ def check_guides(guides: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     if len(set(g)) != len(g):
         raise ValueError(f"guides repeated: {list(g)}")
     return g
+
+
+def guide_channels(guides: tuple[str, ...] | list[str]) -> int:
+    """How many planes these guides add to the input."""
+    return sum(GUIDE_PLANES[g] for g in guides)
 
 
 def depth_plane(z: np.ndarray) -> np.ndarray:
@@ -54,7 +67,7 @@ def read_depth(root: str | Path, row: dict[str, Any], height: int, width: int) -
     if not row.get("depth"):
         raise DatasetError(
             f"pair {row['id']!r} has no depth map: the model takes depth as an input; render the dataset"
-            " with `npm run dataset -- --depth`"
+            " with `npm run dataset -- --guides`"
         )
     path = Path(root) / row["depth"]
     if not path.is_file():
@@ -68,12 +81,49 @@ def read_depth(root: str | Path, row: dict[str, Any], height: int, width: int) -
     return raw.reshape(height, width)
 
 
+def sun_in_view(sun: list[float], pose: dict[str, Any]) -> np.ndarray:
+    """(3,) the light's travel direction in the camera's right / up / forward axes (Babylon:
+    left-handed, Y up, looking from `position` at `target`)."""
+    eye, target = np.asarray(pose["position"], np.float64), np.asarray(pose["target"], np.float64)
+    fwd = (target - eye) / np.linalg.norm(target - eye)
+    right = np.cross([0.0, 1.0, 0.0], fwd)
+    right /= np.linalg.norm(right)
+    up = np.cross(fwd, right)
+    d = np.asarray(sun, np.float64)
+    d /= np.linalg.norm(d)
+    return np.array([d @ right, d @ up, d @ fwd], np.float32)
+
+
+def read_sun(row: dict[str, Any]) -> list[float]:
+    sun = row.get("sun")
+    if not (isinstance(sun, list) and len(sun) == 3 and any(abs(float(v)) > 0 for v in sun)):
+        raise DatasetError(
+            f"pair {row['id']!r} has no sun direction (the row's `sun`): the model takes it as an input;"
+            " render the dataset with `npm run dataset -- --guides`"
+        )
+    return sun
+
+
 def guide_planes(root: str | Path, row: dict[str, Any], guides: tuple[str, ...], height: int, width: int) -> np.ndarray:
-    """(H, W, len(guides)) float32 planes of one pair, in the order of `guides` (empty: (H, W, 0))."""
-    planes = []
+    """(H, W, guide_channels(guides)) float32 planes of one pair, in the order of `guides`."""
+    planes: list[np.ndarray] = []
     for g in guides:
         if g == "depth":
             planes.append(depth_plane(read_depth(root, row, height, width)))
+        elif g == "sun":
+            planes += [np.full((height, width), v, np.float32) for v in sun_in_view(read_sun(row), row["camera"])]
         else:  # check_guides keeps this out
             raise ValueError(f"unknown guide {g!r}")
     return np.stack(planes, axis=-1) if planes else np.zeros((height, width, 0), np.float32)
+
+
+def flip_planes(planes: np.ndarray, guides: tuple[str, ...]) -> np.ndarray:
+    """The planes of the horizontally mirrored frame ((H, W, C), already mirrored pixel-wise): the
+    sun's right component changes sign."""
+    k, out = 0, planes
+    for g in guides:
+        if g == "sun":
+            out = out.copy() if out is planes else out
+            out[..., k] = -out[..., k]
+        k += GUIDE_PLANES[g]
+    return out

@@ -14,7 +14,7 @@ from remaster.data import PairedFrames, batch_generator
 from remaster.dataset import DatasetError
 from remaster.evaluate import main as evaluate_main
 from remaster.export import main as export_main
-from remaster.guides import depth_plane
+from remaster.guides import depth_plane, flip_planes, sun_in_view
 from remaster.train import main as train_main
 
 
@@ -30,10 +30,23 @@ def test_depth_plane_is_relative_to_the_frame_and_marks_the_background_far():
     assert np.array_equal(depth_plane(np.zeros((2, 2), np.float32)), np.ones((2, 2), np.float32))
 
 
+def test_sun_in_view_is_the_light_direction_in_the_camera_axes():
+    ahead = {"position": [0.0, 1.0, -10.0], "target": [0.0, 1.0, 0.0]}  # looking along +z
+    assert np.allclose(sun_in_view([0.0, -2.0, 0.0], ahead), [0, -1, 0])  # straight down, normalised
+    assert np.allclose(sun_in_view([1.0, 0.0, 0.0], ahead), [1, 0, 0])  # to the right
+    turned = {"position": [0.0, 1.0, 0.0], "target": [5.0, 1.0, 0.0]}  # turned right: looking along +x
+    assert np.allclose(sun_in_view([1.0, 0.0, 0.0], turned), [0, 0, 1])  # away from the camera
+    assert np.allclose(sun_in_view([0.0, 0.0, 1.0], turned), [-1, 0, 0])  # +z is now on the left
+    planes = np.stack([np.full((2, 2), v, np.float32) for v in (0.1, 0.5, 0.3, -0.2)], axis=-1)
+    flipped = flip_planes(planes, ("depth", "sun"))
+    assert np.allclose(flipped[0, 0], [0.1, -0.5, 0.3, -0.2]) and planes[0, 0, 1] == 0.5  # input kept
+
+
 @pytest.fixture(scope="module")
 def depth_dataset(tmp_path_factory):
-    """The synthetic dataset with a depth map for every pair: depth = 1 + 9 x the low frame's red
-    channel, so a guide plane that is cropped or flipped apart from its frame shows up."""
+    """The synthetic dataset with the guides for every pair: depth = 1 + 9 x the low frame's red
+    channel, so a guide plane that is cropped or flipped apart from its frame shows up; a sun
+    direction and a camera pose per row."""
     root = make_dataset(tmp_path_factory.mktemp("depth-ds"))
     rows = [json.loads(line) for line in (root / "manifest.jsonl").read_text().splitlines()]
     for r in rows:
@@ -42,6 +55,9 @@ def depth_dataset(tmp_path_factory):
         red = np.asarray(Image.open(root / r["files"]["low"]), np.float32)[..., 0] / 255.0
         (1.0 + 9.0 * red).astype("<f4").tofile(root / f"depth/{r['id']}.f32")
         r["depth"] = f"depth/{r['id']}.f32"
+    for r in rows:
+        r.setdefault("camera", {"position": [0.0, 1.0, -10.0], "target": [0.0, 1.0, 0.0], "fov": 0.8})
+        r["sun"] = [0.6, -0.8, 0.0]
     (root / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
 
@@ -58,11 +74,21 @@ def test_guided_batches_carry_the_depth_plane_of_the_same_crop_and_flip(depth_da
         assert np.corrcoef(red.ravel(), plane.ravel())[0, 1] > 0.95
     src, _ = frames.pair(0)
     assert src.shape[0] == 4 and float(src[3].abs().max()) <= 1.0
+    # the sun: three constant planes, its right component mirrored with the frame
+    sunny = PairedFrames(depth_dataset, "train", guides=("sun", "depth"))
+    low, _, _ = sunny.batch(16, 24, batch_generator(0, 5))
+    assert low.shape == (16, 7, 24, 24)
+    rights = low[:, 3].flatten(1)
+    assert torch.all(rights.std(dim=1) == 0) and torch.allclose(low[:, 4], torch.tensor(-0.8))
+    assert set(rights[:, 0].tolist()) == {0.6000000238418579, -0.6000000238418579}  # flipped and not
+    assert np.corrcoef(low[0, 0].flatten(), low[0, 6].flatten())[0, 1] > 0.95  # depth after the sun
 
 
-def test_a_pair_without_depth_is_a_dataset_error_naming_the_flag(dataset):
-    with pytest.raises(DatasetError, match="--depth"):
+def test_a_pair_without_its_guides_is_a_dataset_error_naming_the_flag(dataset):
+    with pytest.raises(DatasetError, match="--guides"):
         PairedFrames(dataset, "train", guides=("depth",))
+    with pytest.raises(DatasetError, match="--guides"):
+        PairedFrames(dataset, "train", guides=("sun",))
 
 
 def test_a_guided_model_trains_evaluates_and_is_not_exported(depth_dataset, tmp_path, lpips_weights, capsys):
@@ -79,9 +105,9 @@ def test_a_guided_model_trains_evaluates_and_is_not_exported(depth_dataset, tmp_
         "save_steps=2",
         "residual=true",
     ]
-    assert train_main([*args, "guides=depth"]) == 0
+    assert train_main([*args, "guides=depth,sun"]) == 0
     ckpt = torch.load(run / "checkpoints/step_2.pt", map_location="cpu", weights_only=False)
-    assert list(ckpt["model_config"]["guides"]) == ["depth"]
+    assert list(ckpt["model_config"]["guides"]) == ["depth", "sun"]
     assert ckpt["model_config"]["ae"]["image_channels"] == 3  # the output stays RGB
     # stage 2 from it: the base's guides, without saying so again
     assert (
@@ -89,7 +115,7 @@ def test_a_guided_model_trains_evaluates_and_is_not_exported(depth_dataset, tmp_
         == 0
     )
     stage2 = torch.load(tmp_path / "stage2/checkpoints/step_2.pt", map_location="cpu", weights_only=False)
-    assert list(stage2["model_config"]["guides"]) == ["depth"]
+    assert list(stage2["model_config"]["guides"]) == ["depth", "sun"]
     backbone, heads = lpips_weights
     out = tmp_path / "eval"
     common = ["--lpips-backbone", str(backbone), "--lpips-heads", str(heads), "--metrics", "psnr"]
@@ -108,6 +134,6 @@ def test_a_guided_model_trains_evaluates_and_is_not_exported(depth_dataset, tmp_
         )
     )
     assert evaluate_main(["--dataset-dir", str(plain), "--checkpoint", ck, "--out", str(tmp_path / "e2"), *common]) == 2
-    assert "--depth" in capsys.readouterr().err
+    assert "--guides" in capsys.readouterr().err
     assert export_main(["--checkpoint", ck, "--out", str(tmp_path / "m.onnx")]) != 0
     assert "guides" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """RemasterNet: encoder -> UNet at t=999 -> one DDPM step -> decoder, and the model presets.
 
-Contract: forward(x) takes (B, 3 + len(cfg.guides), H, W) float: RGB in [0, 1], sRGB-encoded, then
+Contract: forward(x) takes (B, 3 + guide_channels(cfg.guides), H, W) float: RGB in [0, 1], sRGB-encoded, then
 the guide planes in [-1, 1] (remaster.guides; none by default), H and W multiples of 8, and returns
 (B, 3, H*upscale, W*upscale) RGB in [0, 1].
 """
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..guides import check_guides
+from ..guides import check_guides, guide_channels
 from .scheduler import TIMESTEP, one_step_coefficients
 from .taesd import DecoderTiny, EncoderTiny, TinyAEConfig
 from .unet import UNet2DModel, UNetConfig
@@ -41,12 +41,12 @@ class ModelConfig:
     # starts at zero there, and a threshold has no gradient below it. Chosen on validation frames
     # (remaster.evaluate --deadzone; configs/realtime.yaml says which).
     deadzone: float = 0.0
-    # Planes the input carries after RGB (remaster.guides: "depth"); () = the frame alone.
+    # What the input carries after RGB (remaster.guides: "depth", "sun"); () = the frame alone.
     guides: tuple[str, ...] = ()
 
     @property
     def input_channels(self) -> int:
-        return 3 + len(self.guides)
+        return 3 + guide_channels(self.guides)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,7 +124,7 @@ class RemasterNet(nn.Module):
         check_deadzone(cfg.deadzone, cfg.residual)
         check_guides(cfg.guides)
         self.cfg = cfg
-        self.encoder = EncoderTiny(cfg.ae, guide_channels=len(cfg.guides))
+        self.encoder = EncoderTiny(cfg.ae, guide_channels=guide_channels(cfg.guides))
         self.decoder = DecoderTiny(cfg.ae, skip_connections=cfg.skip_connections)
         self.unet = UNet2DModel(cfg.unet)
         sqrt_abar, sqrt_one_minus = one_step_coefficients(TIMESTEP)

@@ -48,7 +48,7 @@ export function identityFor(o: DatasetOptions): DatasetIdentity {
     ...(kind === "module" ? { sceneModuleSha256: sceneModuleHash(o.scene) } : {}),
     ...(o.masks ? { masks: true } : {}),
     ...(o.clips > 0 ? { clips: o.clips, clipLength: o.clipLength } : {}),
-    ...(o.depth ? { depth: true } : {}),
+    ...(o.guides ? { guides: true } : {}),
   };
 }
 

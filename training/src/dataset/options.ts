@@ -43,8 +43,9 @@ export interface DatasetOptions {
   /** Clips of consecutive test frames with depth, for temporal metrics (0: none). */
   clips: number;
   clipLength: number;
-  /** Camera-space depth for every pair (depth/<id>.f32), not only the clips': a guide input for training. */
-  depth: boolean;
+  /** Per pair, what a game has beside its frame: the depth map (depth/<id>.f32, not only the clips')
+   *  and the main light's direction (the row's `sun`); inputs for models with guides. */
+  guides: boolean;
   quiet: boolean;
 }
 
@@ -68,7 +69,7 @@ export const DEFAULTS: DatasetOptions = {
   masks: true,
   clips: 0,
   clipLength: 16,
-  depth: false,
+  guides: false,
   quiet: false,
 };
 
@@ -92,8 +93,9 @@ export const USAGE = `Usage: npm run dataset -- [options]
   --clips N             also N clips of consecutive test frames with depth, for temporal metrics
                         (tLP, warping error; default 0)
   --clip-length N       frames per clip (default ${DEFAULTS.clipLength})
-  --depth               camera-space depth for every pair too (depth/<id>.f32), for models that take
-                        depth as an input (the clips always have it)
+  --guides              per pair also what a game has beside its frame: camera-space depth
+                        (depth/<id>.f32; the clips always have it) and the sun's direction (the
+                        row's "sun"), for models that take them as inputs (training guides=...)
   --no-masks            no geometry mask per pair (mask/<id>.png: surfaces white, background black)
   --no-export           skip the img2img-turbo folders and columns/ files (other tools' layouts;
                         the trainer and evaluator read manifest.jsonl either way)
@@ -151,8 +153,8 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       o.quiet = true;
       continue;
     }
-    if (flag === "--depth") {
-      o.depth = true;
+    if (flag === "--guides") {
+      o.guides = true;
       continue;
     }
     if (flag === "--size") {
@@ -239,7 +241,7 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
   assertFrameSize("height", o.height);
   checkScene(o);
   if (o.clips > 0 && !o.masks) throw new Error("--clips needs masks (their pass renders the depth): drop --no-masks");
-  if (o.depth && !o.masks) throw new Error("--depth needs masks (their pass renders the depth): drop --no-masks");
+  if (o.guides && !o.masks) throw new Error("--guides needs masks (their pass renders the depth): drop --no-masks");
   if (o.lowScale !== 1) {
     for (const [name, v] of [
       ["width", o.width],

@@ -12,8 +12,15 @@ import { encodePng } from "./png.ts";
 import type { DatasetStore, ManifestRow } from "./store.ts";
 import { validatePair, type Image } from "./validate.ts";
 
-/** Folder of the depth maps (the clips', and every pair's with --depth): raw float32 little-endian, H x W, camera-space z in metres, 0 = background. */
+/** Folder of the depth maps (the clips', and every pair's with --guides): raw float32 little-endian, H x W, camera-space z in metres, 0 = background. */
 export const DEPTH = "depth";
+
+/** The low frame's sun direction (--guides), or an error naming the pair: a scene without a directional light. */
+function sunOf(frame: RenderedFrame, id: string): [number, number, number] {
+  if (!frame.sunDirection)
+    throw new Error(`pair ${id}: --guides records the sun's direction, but the scene has no directional light`);
+  return frame.sunDirection.map((v) => round(v)) as [number, number, number];
+}
 
 export interface RenderPairsOptions {
   browser: Browser;
@@ -72,7 +79,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             source: sceneSourceFor(r.options, job.layout, r.userSceneMount),
             variants,
             mask: r.options.masks,
-            depth: r.options.clips > 0 || r.options.depth,
+            depth: r.options.clips > 0 || r.options.guides,
             lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
           })
           .catch((e: Error) => {
@@ -103,7 +110,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             frame: job.frame,
             path: job.path,
             variant: MASK,
-            withDepth: !!job.clip || r.options.depth,
+            withDepth: !!job.clip || r.options.guides,
           })
         : null;
       const t0 = performance.now();
@@ -139,6 +146,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
         ...(maskFile ? { mask: maskFile } : {}),
         ...(job.clip ? { clip: job.clip } : {}),
         ...(depthFile ? { depth: depthFile, depthRange: mask!.depthRange } : {}),
+        ...(r.options.guides ? { sun: sunOf(frames.low!, job.id) } : {}),
         validation: {
           edgeCorrelation: round(check.edgeCorrelation),
           lowStd: round(check.lowStd),

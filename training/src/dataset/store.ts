@@ -48,8 +48,8 @@ export interface DatasetIdentity {
   worldVersion?: number;
   /** Whether pairs have geometry masks (absent in datasets made before masks). */
   masks?: boolean;
-  /** Whether every pair has a depth map (`--depth`; absent otherwise and before the option). */
-  depth?: boolean;
+  /** Whether every pair has a depth map and the sun's direction (`--guides`; absent otherwise and before the option). */
+  guides?: boolean;
   /** A scene module's source hash (`--scene scene.ts`): an edited scene is another dataset. */
   sceneModuleSha256?: string;
 }
@@ -81,6 +81,8 @@ export interface ManifestRow {
   /** Clip frames: camera-space depth (raw float32, H x W, metres, 0 = background) and the camera's near/far. */
   depth?: string;
   depthRange?: [number, number];
+  /** With --guides: the direction the scene's sun light travels, world space, unit length. */
+  sun?: [number, number, number];
   validation: { edgeCorrelation: number; lowStd: number; highStd: number };
   /** Datasets made before timings.jsonl carry the render times here. */
   renderMs?: Record<string, number>;

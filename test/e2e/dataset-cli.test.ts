@@ -146,3 +146,43 @@ test(
     assert.equal(manifestRows(out).length, 0);
   },
 );
+
+const READ_GUIDES = `
+import json, sys
+from remaster.data import PairedFrames
+from remaster.guides import sun_in_view
+root = sys.argv[1]
+frames = PairedFrames(root, "train", guides=("depth", "sun"))
+src, _ = frames.pair(0)
+print(json.dumps({"shape": list(src.shape), "depthRange": [float(src[3].min()), float(src[3].max())],
+                  "sun": [float(v) for v in src[4:, 0, 0]]}))
+`;
+
+test("--guides: a depth map and the sun's direction for every pair, read by the trainer", { timeout: 180_000 }, () => {
+  const out = join(mkdtempSync(join(tmpdir(), "remaster-guides-")), "ds");
+  const args = [cli, "--scene", "random", "--scenes", "5", "--pairs", "5", "--size", "64", "--paths", "1"];
+  const run = spawnSync(tsx, [...args, "--guides", "--workers", "1", "--quiet", "--out", out], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 170_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const rows = manifestRows(out) as unknown as Array<{ id: string; depth?: string; sun?: number[]; mask?: string }>;
+  assert.equal(rows.length, 5);
+  for (const r of rows) {
+    assert.equal(r.depth, `depth/${r.id}.f32`);
+    const z = new Float32Array(new Uint8Array(readFileSync(join(out, r.depth!))).buffer);
+    assert.equal(z.length, 64 * 64);
+    assert.ok(z.some((v) => v > 0) && z.every((v) => v >= 0 && Number.isFinite(v)), `${r.id}: depth values`);
+    assert.equal(r.sun?.length, 3);
+    assert.ok(Math.abs(Math.hypot(...r.sun!) - 1) < 0.01, `${r.id}: sun ${JSON.stringify(r.sun)} is not unit length`);
+    assert.ok(r.sun![1] < 0, `${r.id}: the sun shines downwards`);
+  }
+  const python = join(root, "training/.venv/bin/python");
+  const read = spawnSync(python, ["-c", READ_GUIDES, out], { cwd: root, encoding: "utf8" });
+  assert.equal(read.status, 0, read.stderr);
+  const seen = JSON.parse(read.stdout) as { shape: number[]; depthRange: number[]; sun: number[] };
+  assert.deepEqual(seen.shape, [7, 64, 64]); // RGB + depth + the sun's three planes
+  assert.ok(seen.depthRange[0] >= -1 && seen.depthRange[1] <= 1 && seen.depthRange[0] < seen.depthRange[1]);
+  assert.ok(Math.abs(Math.hypot(...seen.sun) - 1) < 0.01);
+});

@@ -51,7 +51,7 @@ class PairedFrames:
         path (dataset.resplit_by_path); `max_pairs` > 0: only that many rows per dataset, taken
         evenly over its camera paths (dataset.take_evenly); `masks`: also decode the geometry masks
         (for object-weighted losses; batches carry all-ones masks otherwise); `guides`: planes appended
-        to each source frame (remaster.guides: "depth" reads the pair's depth map)."""
+        to each source frame (remaster.guides: "depth", "sun"), decoded once like the frames."""
         self.roots = [Path(r) for r in ([roots] if isinstance(roots, (str, Path)) else roots)]
         self.root = self.roots[0]
         need = (source, target)
@@ -70,7 +70,7 @@ class PairedFrames:
         self.low = [read_frame(root, r, source) for root, r in found]  # (H, W, 3) uint8
         self.high = [read_frame(root, r, target) for root, r in found]
         self.guide_names = check_guides(guides)
-        # (H, W, G) float32 at the low frame's size; None without guides.
+        # (H, W, planes) float32 at the low frame's size; None without guides.
         self.guides = [
             guide_planes(root, r, self.guide_names, *lo.shape[:2]) if self.guide_names else None
             for (root, r), lo in zip(found, self.low, strict=True)
@@ -100,14 +100,14 @@ class PairedFrames:
         return self.high[0].shape[0] // self.low[0].shape[0]
 
     def source(self, lo: np.ndarray, guide: np.ndarray | None) -> torch.Tensor:
-        """(3 [+ G], h, w): the RGB frame, then its guide planes (already in [-1, 1])."""
+        """(3 [+ planes], h, w): the RGB frame, then its guide planes (already in [-1, 1])."""
         rgb = to_tensor(lo)
         if guide is None:
             return rgb
         return torch.cat([rgb, torch.from_numpy(np.ascontiguousarray(guide)).permute(2, 0, 1)])
 
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(source (3 [+ G], H, W), target (3, H', W'))."""
+        """(source (3 [+ planes], H, W), target (3, H', W'))."""
         return self.source(self.low[i], self.guides[i]), to_tensor(self.high[i])
 
     def batch(

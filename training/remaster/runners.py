@@ -14,11 +14,11 @@ from .guides import guide_planes
 
 def runner_input(runner, low: torch.Tensor, root: str | Path, row: dict) -> torch.Tensor:
     """What `runner` takes for one pair: the (1, 3, H, W) low frame, with the pair's guide planes
-    after it when the model has guides (`runner.guides`; DatasetError names a missing depth map)."""
+    after it when the model has guides (`runner.guides`; DatasetError names a pair without them)."""
     guides = tuple(getattr(runner, "guides", ()))
     if not guides:
         return low
-    planes = guide_planes(root, row, guides, *low.shape[-2:])  # (H, W, G)
+    planes = guide_planes(root, row, guides, *low.shape[-2:])  # (H, W, planes)
     return torch.cat([low, torch.from_numpy(planes).permute(2, 0, 1)[None]], dim=1)
 
 

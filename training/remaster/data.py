@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .dataset import DatasetError, contract, load_png, read_frame, resplit_by_path, round_robin, split_rows, take_evenly
-from .guides import check_guides, flip_planes, guide_planes
+from .guides import assemble, check_guides, crop_values, flip_values, guide_values
 
 SOURCE = contract()["pairVariants"]["source"]
 TARGET = contract()["pairVariants"]["target"]
@@ -70,9 +70,9 @@ class PairedFrames:
         self.low = [read_frame(root, r, source) for root, r in found]  # (H, W, 3) uint8
         self.high = [read_frame(root, r, target) for root, r in found]
         self.guide_names = check_guides(guides)
-        # (H, W, planes) float32 at the low frame's size; None without guides.
+        # Per pair, each guide's planes at the low frame's size or its constants (guides.guide_values).
         self.guides = [
-            guide_planes(root, r, self.guide_names, *lo.shape[:2]) if self.guide_names else None
+            guide_values(root, r, self.guide_names, *lo.shape[:2])
             for (root, r), lo in zip(found, self.low, strict=True)
         ]
         # Geometry masks (surfaces white), for object-weighted losses; None where not loaded or absent.
@@ -99,12 +99,13 @@ class PairedFrames:
         """How many times larger the high frame is than the low one (1, or 2 with --low-scale 0.5)."""
         return self.high[0].shape[0] // self.low[0].shape[0]
 
-    def source(self, lo: np.ndarray, guide: np.ndarray | None) -> torch.Tensor:
+    def source(self, lo: np.ndarray, guides: list[np.ndarray]) -> torch.Tensor:
         """(3 [+ planes], h, w): the RGB frame, then its guide planes (already in [-1, 1])."""
         rgb = to_tensor(lo)
-        if guide is None:
+        if not guides:
             return rgb
-        return torch.cat([rgb, torch.from_numpy(np.ascontiguousarray(guide)).permute(2, 0, 1)])
+        planes = assemble(guides, *lo.shape[:2])  # (h, w, planes)
+        return torch.cat([rgb, torch.from_numpy(planes).permute(2, 0, 1)])
 
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(source (3 [+ planes], H, W), target (3, H', W'))."""
@@ -143,12 +144,12 @@ class PairedFrames:
                 continue  # another rank's part of the global batch
             lo, hi, mask, guide = self.low[i], self.high[i], self.masks[i], self.guides[i]
             lo_crop = lo[y // s : (y + ch) // s, x // s : (x + cw) // s]  # (ch/s, cw/s, 3)
-            g_crop = guide[y // s : (y + ch) // s, x // s : (x + cw) // s] if guide is not None else None
+            g_crop = crop_values(guide, slice(y // s, (y + ch) // s), slice(x // s, (x + cw) // s))
             hi_crop = hi[y : y + ch, x : x + cw]  # (ch, cw, 3)
             m_crop = mask[y : y + ch, x : x + cw] if mask is not None else np.ones(hi_crop.shape[:2], bool)
             if flip:
                 lo_crop, hi_crop, m_crop = lo_crop[:, ::-1], hi_crop[:, ::-1], m_crop[:, ::-1]
-                g_crop = flip_planes(g_crop[:, ::-1], self.guide_names) if g_crop is not None else None
+                g_crop = flip_values(g_crop, self.guide_names)
             if order != CHANNEL_ORDERS[0]:  # colours only: the guides are not colours
                 lo_crop, hi_crop = lo_crop[..., list(order)], hi_crop[..., list(order)]
             lows.append(self.source(lo_crop, g_crop))

@@ -16,7 +16,8 @@ Both come from `npm run dataset -- --guides`:
 Contract of the planes fed to the network: (H, W) float32 in [-1, 1] each, at the low frame's size,
 appended after the RGB channels in the order of the model's `guides` (so its input is
 (B, 3 + guide_channels(guides), H, W)). A horizontal flip of the frame negates the sun's right
-component (`flip_planes`).
+component (`flip_values`). Training data keeps constant guides as numbers (`guide_values`) and
+assembles planes per crop.
 """
 
 from __future__ import annotations
@@ -104,26 +105,50 @@ def read_sun(row: dict[str, Any]) -> list[float]:
     return sun
 
 
-def guide_planes(root: str | Path, row: dict[str, Any], guides: tuple[str, ...], height: int, width: int) -> np.ndarray:
-    """(H, W, guide_channels(guides)) float32 planes of one pair, in the order of `guides`."""
-    planes: list[np.ndarray] = []
+# One guide of one pair: (H, W, k) planes that vary per pixel, or (k,) values each constant over
+# the frame (kept as k numbers, not k full planes, until a batch is assembled).
+GuideValue = np.ndarray
+
+
+def guide_values(
+    root: str | Path, row: dict[str, Any], guides: tuple[str, ...], height: int, width: int
+) -> list[GuideValue]:
+    """Per guide, in the order of `guides`: depth (H, W, 1) float32, sun (3,) float32."""
+    values: list[GuideValue] = []
     for g in guides:
         if g == "depth":
-            planes.append(depth_plane(read_depth(root, row, height, width)))
+            values.append(depth_plane(read_depth(root, row, height, width))[..., None])
         elif g == "sun":
-            planes += [np.full((height, width), v, np.float32) for v in sun_in_view(read_sun(row), row["camera"])]
+            values.append(sun_in_view(read_sun(row), row["camera"]))
         else:  # check_guides keeps this out
             raise ValueError(f"unknown guide {g!r}")
-    return np.stack(planes, axis=-1) if planes else np.zeros((height, width, 0), np.float32)
+    return values
 
 
-def flip_planes(planes: np.ndarray, guides: tuple[str, ...]) -> np.ndarray:
-    """The planes of the horizontally mirrored frame ((H, W, C), already mirrored pixel-wise): the
-    sun's right component changes sign."""
-    k, out = 0, planes
-    for g in guides:
-        if g == "sun":
-            out = out.copy() if out is planes else out
-            out[..., k] = -out[..., k]
-        k += GUIDE_PLANES[g]
+def crop_values(values: list[GuideValue], ys: slice, xs: slice) -> list[GuideValue]:
+    """The values of a crop of the frame (constants stay as they are)."""
+    return [v[ys, xs] if v.ndim == 3 else v for v in values]
+
+
+def flip_values(values: list[GuideValue], guides: tuple[str, ...]) -> list[GuideValue]:
+    """The values of the horizontally mirrored frame: planes mirrored, the sun's right component negated."""
+    out = []
+    for g, v in zip(guides, values, strict=True):
+        if v.ndim == 3:
+            out.append(v[:, ::-1])
+        elif g == "sun":
+            out.append(v * np.array([-1, 1, 1], np.float32))
+        else:
+            out.append(v)
     return out
+
+
+def assemble(values: list[GuideValue], height: int, width: int) -> np.ndarray:
+    """(H, W, planes) float32: the per-pixel planes as they are, each constant as a full plane."""
+    planes = [v if v.ndim == 3 else np.broadcast_to(v, (height, width, v.shape[0])) for v in values]
+    return np.concatenate(planes, axis=-1).astype(np.float32) if planes else np.zeros((height, width, 0), np.float32)
+
+
+def guide_planes(root: str | Path, row: dict[str, Any], guides: tuple[str, ...], height: int, width: int) -> np.ndarray:
+    """(H, W, guide_channels(guides)) float32 planes of one pair, in the order of `guides`."""
+    return assemble(guide_values(root, row, guides, height, width), height, width)

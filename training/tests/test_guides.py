@@ -14,7 +14,7 @@ from remaster.data import PairedFrames, batch_generator
 from remaster.dataset import DatasetError
 from remaster.evaluate import main as evaluate_main
 from remaster.export import main as export_main
-from remaster.guides import depth_plane, flip_planes, sun_in_view
+from remaster.guides import assemble, depth_plane, flip_values, sun_in_view
 from remaster.train import main as train_main
 
 
@@ -37,9 +37,11 @@ def test_sun_in_view_is_the_light_direction_in_the_camera_axes():
     turned = {"position": [0.0, 1.0, 0.0], "target": [5.0, 1.0, 0.0]}  # turned right: looking along +x
     assert np.allclose(sun_in_view([1.0, 0.0, 0.0], turned), [0, 0, 1])  # away from the camera
     assert np.allclose(sun_in_view([0.0, 0.0, 1.0], turned), [-1, 0, 0])  # +z is now on the left
-    planes = np.stack([np.full((2, 2), v, np.float32) for v in (0.1, 0.5, 0.3, -0.2)], axis=-1)
-    flipped = flip_planes(planes, ("depth", "sun"))
-    assert np.allclose(flipped[0, 0], [0.1, -0.5, 0.3, -0.2]) and planes[0, 0, 1] == 0.5  # input kept
+    depth = np.arange(4, dtype=np.float32).reshape(2, 2, 1)
+    values = [depth, np.array([0.5, 0.3, -0.2], np.float32)]
+    flipped = assemble(flip_values(values, ("depth", "sun")), 2, 2)
+    assert np.allclose(flipped[..., 0], [[1, 0], [3, 2]])  # the plane mirrored
+    assert np.allclose(flipped[..., 1:], [-0.5, 0.3, -0.2]) and values[1][0] == 0.5  # sun's right negated, input kept
 
 
 @pytest.fixture(scope="module")

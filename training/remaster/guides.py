@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from .dataset import DatasetError
+from .temporal import camera_axes
 
 # Planes per guide: the one list of guides there are.
 GUIDE_PLANES: dict[str, int] = {"depth": 1, "sun": 3}
@@ -85,14 +87,10 @@ def read_depth(root: str | Path, row: dict[str, Any], height: int, width: int) -
 def sun_in_view(sun: list[float], pose: dict[str, Any]) -> np.ndarray:
     """(3,) the light's travel direction in the camera's right / up / forward axes (Babylon:
     left-handed, Y up, looking from `position` at `target`)."""
-    eye, target = np.asarray(pose["position"], np.float64), np.asarray(pose["target"], np.float64)
-    fwd = (target - eye) / np.linalg.norm(target - eye)
-    right = np.cross([0.0, 1.0, 0.0], fwd)
-    right /= np.linalg.norm(right)
-    up = np.cross(fwd, right)
-    d = np.asarray(sun, np.float64)
-    d /= np.linalg.norm(d)
-    return np.array([d @ right, d @ up, d @ fwd], np.float32)
+    _, right, up, fwd = camera_axes(pose)  # the temporal metrics' camera convention, one source
+    d = torch.tensor(sun, dtype=torch.float64)
+    d = d / d.norm()
+    return np.array([float(d @ right), float(d @ up), float(d @ fwd)], np.float32)
 
 
 def read_sun(row: dict[str, Any]) -> list[float]:

@@ -69,12 +69,8 @@ class PairedFrames:
         self.names = [f"{root.name}/{r['id']}" if len(self.roots) > 1 else r["id"] for root, r in found]
         self.low = [read_frame(root, r, source) for root, r in found]  # (H, W, 3) uint8
         self.high = [read_frame(root, r, target) for root, r in found]
-        self.guide_names = check_guides(guides)
-        # Per pair, each guide's planes at the low frame's size or its constants (guides.guide_values).
-        self.guides = [
-            guide_values(root, r, self.guide_names, *lo.shape[:2])
-            for (root, r), lo in zip(found, self.low, strict=True)
-        ]
+        self._found = found
+        self.use_guides(guides)
         # Geometry masks (surfaces white), for object-weighted losses; None where not loaded or absent.
         self.masks = [
             (load_png(root / r["mask"])[..., 0] > 127) if masks and r.get("mask") else None for root, r in found
@@ -98,6 +94,16 @@ class PairedFrames:
     def scale(self) -> int:
         """How many times larger the high frame is than the low one (1, or 2 with --low-scale 0.5)."""
         return self.high[0].shape[0] // self.low[0].shape[0]
+
+    def use_guides(self, guides: tuple[str, ...]) -> None:
+        """Reads these guides for every pair (DatasetError names a pair without them); the frames
+        stay decoded, so a run whose base decides its inputs does not decode them again."""
+        self.guide_names = check_guides(guides)
+        # Per pair, each guide's planes at the low frame's size or its constants (guides.guide_values).
+        self.guides = [
+            guide_values(root, r, self.guide_names, *lo.shape[:2])
+            for (root, r), lo in zip(self._found, self.low, strict=True)
+        ]
 
     def source(self, lo: np.ndarray, guides: list[np.ndarray]) -> torch.Tensor:
         """(3 [+ planes], h, w): the RGB frame, then its guide planes (already in [-1, 1])."""

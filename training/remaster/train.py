@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if tuple(model.cfg.guides) != train.guide_names:  # a base's own inputs (build_network set cfg.guides)
         try:
-            train, val = load_data(cfg)
+            train.use_guides(model.cfg.guides)
+            val.use_guides(model.cfg.guides)
         except DatasetError as e:
             print(f"train: dataset: {e}", file=sys.stderr)
             return 2

@@ -1,27 +1,14 @@
 import json
 
+from test_train import _args
+
 from remaster.evaluate import main as evaluate_main
 from remaster.train import main as train_main
 
 
 def test_evaluate_reports_model_and_baselines_on_the_test_split(dataset, tmp_path, lpips_weights):
     run = tmp_path / "run"
-    assert (
-        train_main(
-            [
-                f"dataset_dir={dataset}",
-                f"output_dir={run}",
-                "model_preset=tiny",
-                "resolution=32",
-                "max_steps=2",
-                "lpips_factor=0",
-                "gan_factor=0",
-                "num_eval_images=1",
-                "save_steps=2",
-            ]
-        )
-        == 0
-    )
+    assert train_main(_args(dataset, run, "max_steps=2", "save_steps=2", "lpips_factor=0", "gan_factor=0")) == 0
     out = tmp_path / "eval"
     backbone, heads = lpips_weights
     code = evaluate_main(

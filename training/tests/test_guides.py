@@ -9,6 +9,7 @@ import pytest
 import torch
 from conftest import make_dataset
 from PIL import Image
+from test_train import _args
 
 from remaster.data import PairedFrames, batch_generator
 from remaster.dataset import DatasetError
@@ -95,27 +96,13 @@ def test_a_pair_without_its_guides_is_a_dataset_error_naming_the_flag(dataset):
 
 def test_a_guided_model_trains_evaluates_and_is_not_exported(depth_dataset, tmp_path, lpips_weights, capsys):
     run = tmp_path / "run"
-    args = [
-        f"dataset_dir={depth_dataset}",
-        f"output_dir={run}",
-        "model_preset=tiny",
-        "resolution=32",
-        "max_steps=2",
-        "lpips_factor=0",
-        "gan_factor=0",
-        "num_eval_images=1",
-        "save_steps=2",
-        "residual=true",
-    ]
-    assert train_main([*args, "guides=depth,sun"]) == 0
+    steps = ["max_steps=2", "save_steps=2", "lpips_factor=0", "gan_factor=0", "residual=true"]
+    assert train_main(_args(depth_dataset, run, *steps, "guides=depth,sun")) == 0
     ckpt = torch.load(run / "checkpoints/step_2.pt", map_location="cpu", weights_only=False)
     assert list(ckpt["model_config"]["guides"]) == ["depth", "sun"]
     assert ckpt["model_config"]["ae"]["image_channels"] == 3  # the output stays RGB
     # stage 2 from it: the base's guides, without saying so again
-    assert (
-        train_main([*args[:1], f"output_dir={tmp_path / 'stage2'}", *args[2:], f"base={run}/checkpoints/step_2.pt"])
-        == 0
-    )
+    assert train_main(_args(depth_dataset, tmp_path / "stage2", *steps, f"base={run}/checkpoints/step_2.pt")) == 0
     stage2 = torch.load(tmp_path / "stage2/checkpoints/step_2.pt", map_location="cpu", weights_only=False)
     assert list(stage2["model_config"]["guides"]) == ["depth", "sun"]
     backbone, heads = lpips_weights

@@ -23,6 +23,9 @@ export type RenderVariant = "low" | "high" | "low_fxaa_sharpen" | "low_fsr1";
 export const RENDER_VARIANTS: readonly RenderVariant[] = ["low", "high", "low_fxaa_sharpen", "low_fsr1"];
 export const EXTRA_VARIANTS: readonly RenderVariant[] = ["low_fxaa_sharpen", "low_fsr1"];
 
+/** Shadow map sizes a low preset may keep (quality.ts lowShadows, `--low-shadows`): powers of two up to high's 2048. */
+export const LOW_SHADOW_MAP_SIZES: readonly number[] = [256, 512, 1024, 2048];
+
 /** The preset a render variant is built on. */
 export function presetOf(variant: RenderVariant): QualityPreset {
   return variant === "high" ? "high" : "low";
@@ -88,6 +91,8 @@ export interface HarnessOptions {
    * then smaller than the high one. Also the internal scale of `low_fsr1`. Default 1 (0.5 for FSR1).
    */
   lowRenderScale?: number;
+  /** Low variants keep a hard shadow map of this size (quality.ts LOW_SHADOW_MAP_SIZES); default none. */
+  lowShadowMapSize?: number;
 }
 
 export interface HarnessInfo {

@@ -93,6 +93,7 @@ export class RenderHarness {
         mask: variant === MASK,
         envUrl: options.envUrl,
         fsrRenderScale: variant === "low_fsr1" ? (options.lowRenderScale ?? 0.5) : undefined,
+        lowShadowMapSize: options.lowShadowMapSize,
       });
       const depth = variant === MASK && options.depth ? cameraSpaceDepth(instance) : undefined;
       h.slots.set(variant, { engine, instance, width, height, depth });

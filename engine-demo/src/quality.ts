@@ -10,6 +10,9 @@
  *       like high does); no shadow map (a depth pass plus PCF taps per pixel), no SSAO (a full
  *       screen pass with 16 samples + blur), no MSAA/FXAA, no bloom (a blur chain), textures at
  *       1/4 resolution with bilinear filtering and no anisotropy (memory and bandwidth).
+ *       Option (`lowShadowMapSize`, the dataset's `--low-shadows N`): a Low that keeps a small,
+ *       unfiltered shadow map (one depth pass at N x N, one tap per pixel: hard, aliased edges),
+ *       which many games' lowest shadow setting still draws; high's are 2048 with PCF.
  * high: PCF shadows (2048 map), SSAO2, MSAA 4x + FXAA, bloom, ACES tone mapping in the
  *       post-process pipeline, full-resolution textures with 16x anisotropy. IBL from
  *       photoStudio.env (shipped in the @babylonjs/viewer npm package, served locally) in both.
@@ -33,7 +36,7 @@ import { SSAO2RenderingPipeline } from "@babylonjs/core/PostProcesses/RenderPipe
 import type { Scene } from "@babylonjs/core/scene.js";
 import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import type { QualityPreset, RenderVariant } from "./contracts.ts";
-import { presetOf } from "./contracts.ts";
+import { LOW_SHADOW_MAP_SIZES, presetOf } from "./contracts.ts";
 
 /**
  * Textures per preset, the one rule for the demo's procedural textures (materials.ts) and a user's
@@ -66,6 +69,12 @@ export interface QualityOptions {
   fsrRenderScale?: number;
   /** The scene's lighting (randomised scenes vary it); default: the demo's warm sun and studio environment. */
   lighting?: Partial<Lighting>;
+  /**
+   * Low only: keep a hard shadow map of this many texels a side (0 or absent: none, the default
+   * low). Many games' "Low" keeps low-resolution hard shadows and drops the filtered ones; this
+   * renders that Low. See lowShadows() below.
+   */
+  lowShadowMapSize?: number;
 }
 
 /** Light that is the scene's, not the preset's: both presets use the same. */
@@ -97,6 +106,28 @@ export interface AppliedQuality {
 }
 
 export const SHADOW_MAP_SIZE = 2048;
+
+/** The shadow generator both presets place the same way (bias, depth bounds, casters, receivers). */
+function shadowGenerator(o: QualityOptions, sun: DirectionalLight, size: number): ShadowGenerator {
+  const shadows = new ShadowGenerator(size, sun);
+  shadows.bias = 0.0008;
+  shadows.normalBias = 0.02;
+  sun.autoCalcShadowZBounds = true;
+  for (const m of o.casters) shadows.addShadowCaster(m, false);
+  for (const m of o.receivers) m.receiveShadows = true;
+  return shadows;
+}
+
+/**
+ * A low preset's cheap shadows: one unfiltered tap of a small map per pixel (hard, aliased edges:
+ * what a game's lowest shadow setting draws); high's are a 2048 map with PCF.
+ */
+function lowShadows(o: QualityOptions, sun: DirectionalLight, size: number): void {
+  if (!LOW_SHADOW_MAP_SIZES.includes(size))
+    throw new Error(`low shadow map size ${size}: expected one of ${LOW_SHADOW_MAP_SIZES.join(", ")}`);
+  const shadows = shadowGenerator(o, sun, size);
+  shadows.filter = ShadowGenerator.FILTER_NONE;
+}
 
 /** A variant with no quality feature on yet (what the presets, and the geometry mask, start from). */
 export function nothingApplied(variant: RenderVariant): AppliedQuality {
@@ -139,6 +170,10 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   applied.ibl = true;
 
   if (preset === "low") {
+    if (o.lowShadowMapSize) {
+      lowShadows(o, sun, o.lowShadowMapSize);
+      applied.shadowMapSize = o.lowShadowMapSize;
+    }
     // The same HDR target and ACES tone-mapping pass as high (one cheap full-screen pass), so the
     // background and every surface go through the same colour transform in both presets;
     // nothing else of the pipeline (no MSAA, FXAA, bloom).
@@ -170,14 +205,9 @@ export function applyQuality(o: QualityOptions): AppliedQuality {
   }
 
   // ---- high ----
-  const shadows = new ShadowGenerator(SHADOW_MAP_SIZE, sun);
+  const shadows = shadowGenerator(o, sun, SHADOW_MAP_SIZE);
   shadows.usePercentageCloserFiltering = true;
   shadows.filteringQuality = ShadowGenerator.QUALITY_HIGH;
-  shadows.bias = 0.0008;
-  shadows.normalBias = 0.02;
-  sun.autoCalcShadowZBounds = true;
-  for (const m of o.casters) shadows.addShadowCaster(m, false);
-  for (const m of o.receivers) m.receiveShadows = true;
   applied.shadowMapSize = SHADOW_MAP_SIZE;
 
   const ssao = new SSAO2RenderingPipeline("ssao", scene, { ssaoRatio: 1, blurRatio: 1 }, [camera]);

@@ -35,6 +35,8 @@ export interface SceneInstanceOptions {
   variant: RenderVariant;
   envUrl: string;
   fsrRenderScale?: number;
+  /** Low variants: keep a hard shadow map of this size (quality.ts lowShadows; 0/absent: none). */
+  lowShadowMapSize?: number;
   /** Render the geometry mask instead (contracts.ts MASK): no preset applied. */
   mask?: boolean;
 }
@@ -110,6 +112,7 @@ export async function createSceneInstance(o: SceneInstanceOptions): Promise<Scen
         receivers,
         sceneRadius,
         fsrRenderScale: o.fsrRenderScale,
+        lowShadowMapSize: o.lowShadowMapSize,
         lighting,
       });
   return instanceOf(o, scene, camera, applied, poseAt, setTime);

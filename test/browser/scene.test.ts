@@ -200,3 +200,38 @@ test("a missing glTF is a clear error", async () => {
     );
   });
 });
+
+test("a low that keeps shadows (--low-shadows) only darkens: the same frame, shadows added", async () => {
+  const lowFrame = async (lowShadowMapSize?: number) => {
+    let frame: ReturnType<typeof toImage> | undefined;
+    await withHarness(async (h) => {
+      const info = await h.init({
+        engine: "webgl2",
+        width: SIZE,
+        height: SIZE,
+        source: { kind: "demo", layout: "yard", seed: 1 },
+        variants: ["low"],
+        lowShadowMapSize,
+      });
+      assert.deepEqual(info.variants.low.postProcesses, ["aces"]); // shadows are no post-process
+      frame = await render(h, { frame: 90, path: 0, variant: "low" });
+    });
+    return frame!;
+  };
+  const plain = await lowFrame();
+  const shadowed = await lowFrame(512);
+  let darker = 0;
+  let lighter = 0;
+  for (let i = 0; i < plain.data.length; i += 4) {
+    const d = lumaOf(shadowed.data, i) - lumaOf(plain.data, i);
+    if (d < -10) darker++;
+    if (d > 2) lighter++;
+  }
+  const pixels = SIZE * SIZE;
+  assert.ok(darker > pixels * 0.02, `only ${darker} of ${pixels} pixels in shadow`);
+  assert.ok(lighter < pixels * 0.005, `${lighter} of ${pixels} pixels got lighter with shadows on`);
+});
+
+function lumaOf(rgba: Uint8Array, i: number): number {
+  return 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
+}

@@ -24,6 +24,22 @@ test("--guides: depth and the sun for every pair, part of the dataset's identity
   assert.throws(() => parseDatasetArgs(["--guides", "--no-masks"]), /--guides needs masks/);
 });
 
+test("--low-shadows: low keeps a hard shadow map of a listed size, part of the dataset's identity", () => {
+  assert.equal(parseDatasetArgs([]).lowShadows, 0);
+  assert.equal(identityFor(parseDatasetArgs([])).lowShadows, undefined); // older datasets stay openable
+  const o = parseDatasetArgs(["--low-shadows", "512"]);
+  assert.equal(o.lowShadows, 512);
+  assert.equal(identityFor(o).lowShadows, 512);
+  assert.throws(() => parseDatasetArgs(["--low-shadows", "500"]), /--low-shadows must be 0 or one of 256, 512/);
+  assert.throws(() => parseDatasetArgs(["--low-shadows", "-1"]), /--low-shadows must be an integer/);
+  const dir = mkdtempSync(join(tmpdir(), "remaster-module-"));
+  writeFileSync(join(dir, "scene.ts"), "export {};\n");
+  assert.throws(
+    () => parseDatasetArgs(["--scene", join(dir, "scene.ts"), "--low-shadows", "512"]),
+    /--low-shadows: a scene module's applyQuality decides its own low/,
+  );
+});
+
 test("bad input is an error naming what is wrong", () => {
   assert.throws(() => parseDatasetArgs(["--scene", "castle"]), /unknown scene "castle"/);
   assert.throws(() => parseDatasetArgs(["--size", "500"]), /multiple of 8.*500/);

@@ -49,6 +49,7 @@ export function identityFor(o: DatasetOptions): DatasetIdentity {
     ...(o.masks ? { masks: true } : {}),
     ...(o.clips > 0 ? { clips: o.clips, clipLength: o.clipLength } : {}),
     ...(o.guides ? { guides: true } : {}),
+    ...(o.lowShadows ? { lowShadows: o.lowShadows } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 import {
   assertFrameSize,
   EXTRA_VARIANTS,
+  LOW_SHADOW_MAP_SIZES,
   type EngineKind,
   type RenderVariant,
 } from "../../../engine-demo/src/contracts.ts";
@@ -32,6 +33,8 @@ export interface DatasetOptions {
   valFraction: number;
   /** Fraction of the output size `low` is rendered at (1 = same size as high). */
   lowScale: number;
+  /** Low keeps a hard shadow map of this size (0: none, the default low; see engine-demo/src/quality.ts). */
+  lowShadows: number;
   /** Extra baseline renders per pair: low_fxaa_sharpen, low_fsr1. */
   extras: RenderVariant[];
   /** Minimum edge-map correlation between low and high for a pair to count as aligned. */
@@ -63,6 +66,7 @@ export const DEFAULTS: DatasetOptions = {
   testLayout: DEMO_LAYOUTS[DEMO_LAYOUTS.length - 1],
   valFraction: 0.2,
   lowScale: 1,
+  lowShadows: 0,
   extras: [],
   minAlignment: 0.35,
   exportLayouts: true,
@@ -88,6 +92,8 @@ export const USAGE = `Usage: npm run dataset -- [options]
   --test-layout NAME    demo layout held out as the test split (default ${DEFAULTS.testLayout})
   --val-fraction F      share of each layout's paths used for validation (default ${DEFAULTS.valFraction})
   --low-scale F         render low at this fraction of the size, e.g. 0.5 (default 1)
+  --low-shadows N       low keeps a hard, unfiltered N x N shadow map (${LOW_SHADOW_MAP_SIZES.join(", ")}), as many
+                        games' lowest shadow setting does (default 0: low has no shadows)
   --extras LIST         extra baselines per pair: low_fxaa_sharpen,low_fsr1 (low_fsr1 needs webgpu)
   --min-alignment F     edge correlation a pair needs to pass validation (default ${DEFAULTS.minAlignment})
   --clips N             also N clips of consecutive test frames with depth, for temporal metrics
@@ -118,6 +124,7 @@ const FLAGS: Record<string, keyof DatasetOptions> = {
   "--test-layout": "testLayout",
   "--val-fraction": "valFraction",
   "--low-scale": "lowScale",
+  "--low-shadows": "lowShadows",
   "--extras": "extras",
   "--min-alignment": "minAlignment",
 };
@@ -203,6 +210,9 @@ export function parseDatasetArgs(argv: string[]): DatasetOptions {
       case "lowScale":
         o.lowScale = parseNumber(flag, next, { min: 0.125, max: 1 });
         break;
+      case "lowShadows":
+        o.lowShadows = parseNumber(flag, next, { integer: true, min: 0 });
+        break;
       case "minAlignment":
         o.minAlignment = parseNumber(flag, next, { min: -1, max: 1 });
         break;
@@ -253,6 +263,10 @@ export function validateOptions(o: DatasetOptions): DatasetOptions {
       }
     }
   }
+  if (o.lowShadows !== 0 && !LOW_SHADOW_MAP_SIZES.includes(o.lowShadows))
+    throw new Error(`--low-shadows must be 0 or one of ${LOW_SHADOW_MAP_SIZES.join(", ")}; got ${o.lowShadows}`);
+  if (o.lowShadows && sceneKind(o.scene) === "module")
+    throw new Error("--low-shadows: a scene module's applyQuality decides its own low (its shadows included)");
   if (o.extras.length && sceneKind(o.scene) === "module") {
     throw new Error("--extras: the baselines are built on the demo's own presets; a scene module has its own low/high");
   }

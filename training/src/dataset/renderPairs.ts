@@ -81,6 +81,7 @@ export async function renderPairs(r: RenderPairsOptions): Promise<void> {
             mask: r.options.masks,
             depth: r.options.clips > 0 || r.options.guides,
             lowRenderScale: r.options.lowScale !== 1 ? r.options.lowScale : undefined,
+            lowShadowMapSize: r.options.lowShadows || undefined,
           })
           .catch((e: Error) => {
             throw new Error(

@@ -50,6 +50,8 @@ export interface DatasetIdentity {
   masks?: boolean;
   /** Whether every pair has a depth map and the sun's direction (`--guides`; absent otherwise and before the option). */
   guides?: boolean;
+  /** The low preset's hard shadow map size (`--low-shadows`; absent: low has no shadows). */
+  lowShadows?: number;
   /** A scene module's source hash (`--scene scene.ts`): an edited scene is another dataset. */
   sceneModuleSha256?: string;
 }

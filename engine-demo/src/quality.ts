@@ -127,6 +127,11 @@ function lowShadows(o: QualityOptions, sun: DirectionalLight, size: number): voi
     throw new Error(`low shadow map size ${size}: expected one of ${LOW_SHADOW_MAP_SIZES.join(", ")}`);
   const shadows = shadowGenerator(o, sun, size);
   shadows.filter = ShadowGenerator.FILTER_NONE;
+  // A texel of a smaller map covers more of the scene: high's biases would leave shadow acne
+  // (dotted self-shadowing on curved surfaces); a game tunes them per setting, here in proportion.
+  const texels = SHADOW_MAP_SIZE / size;
+  shadows.bias *= texels;
+  shadows.normalBias *= texels;
 }
 
 /** A variant with no quality feature on yet (what the presets, and the geometry mask, start from). */

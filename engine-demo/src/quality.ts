@@ -107,11 +107,17 @@ export interface AppliedQuality {
 
 export const SHADOW_MAP_SIZE = 2048;
 
-/** The shadow generator both presets place the same way (bias, depth bounds, casters, receivers). */
+/**
+ * The shadow generator both presets place the same way (bias, depth bounds, casters, receivers).
+ * Biases are high's, scaled with the map's texel size: a texel of a smaller map covers more of the
+ * scene, and high's biases would leave it shadow acne (dotted self-shadowing on curved surfaces);
+ * a game tunes them per setting, here in proportion.
+ */
 function shadowGenerator(o: QualityOptions, sun: DirectionalLight, size: number): ShadowGenerator {
   const shadows = new ShadowGenerator(size, sun);
-  shadows.bias = 0.0008;
-  shadows.normalBias = 0.02;
+  const texels = SHADOW_MAP_SIZE / size;
+  shadows.bias = 0.0008 * texels;
+  shadows.normalBias = 0.02 * texels;
   sun.autoCalcShadowZBounds = true;
   for (const m of o.casters) shadows.addShadowCaster(m, false);
   for (const m of o.receivers) m.receiveShadows = true;
@@ -127,11 +133,6 @@ function lowShadows(o: QualityOptions, sun: DirectionalLight, size: number): voi
     throw new Error(`low shadow map size ${size}: expected one of ${LOW_SHADOW_MAP_SIZES.join(", ")}`);
   const shadows = shadowGenerator(o, sun, size);
   shadows.filter = ShadowGenerator.FILTER_NONE;
-  // A texel of a smaller map covers more of the scene: high's biases would leave shadow acne
-  // (dotted self-shadowing on curved surfaces); a game tunes them per setting, here in proportion.
-  const texels = SHADOW_MAP_SIZE / size;
-  shadows.bias *= texels;
-  shadows.normalBias *= texels;
 }
 
 /** A variant with no quality feature on yet (what the presets, and the geometry mask, start from). */

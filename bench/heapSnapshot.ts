@@ -6,10 +6,16 @@
  *   attributions, long tasks, resource timings). Chromium buffers at most 200 long-animation-frame
  *   and 200 long-task entries (`kDefaultLongAnimationFrameBufferSize` in its window_performance.cc),
  *   so this part is bounded; on SwiftShader nearly every frame is a long one and it fills.
- * - `code`: V8's compiled code and WebAssembly modules (JIT tiering, flushed by V8 when it chooses).
+ * - `code`: V8's compiled code and WebAssembly modules (JIT tiering, flushed by V8 when it chooses),
+ *   with the bookkeeping V8 keeps for it: the internal objects (`system / ...`) a code object holds
+ *   (deoptimization data) and the `dependent_code` lists on hidden classes (which optimized code
+ *   to throw away when a class changes). Found with bench/heapDiff.ts (2026-11-25): on WebGPU these
+ *   lists were most of what the page's part gained between faults, and nothing else of it grew.
  * - `devtools`: what the inspector keeps for the CDP session that drives the page (network bodies).
  * - `page`: everything else: the page's JS objects, closures, arrays, strings, typed arrays, DOM
  *   and WebGPU/WebGL wrappers. Growth here is what a leak in the plugin would show as.
+ * A node's source is first its own (`sourceOf`, by type and name); then V8's code bookkeeping is
+ * moved to `code` through the edges that hold it (`codeHeld`).
  */
 import type { CDPSession } from "playwright-core";
 
@@ -20,7 +26,8 @@ export interface HeapBySource {
   pageKb: number;
 }
 
-const TIMELINE = /^(Performance[A-Za-z]*Timing|blink::ScriptTimingInfo|TaskAttributionTiming)$/;
+const TIMELINE =
+  /^(Performance[A-Za-z]*Timing|blink::ScriptTimingInfo|TaskAttributionTiming|blink::AnimationFrameTimingInfo|blink::HeapVectorBacking<cppgc::internal::BasicMember<blink::(Performance[A-Za-z]*Timing|ScriptTimingInfo|TaskAttributionTiming)\b.*)$/;
 const DEVTOOLS = /^blink::(NetworkResourcesData::ResourceData|XHRReplayData)$/;
 
 /** The source of one snapshot node, from its type and name (exported for its unit test). */
@@ -31,26 +38,62 @@ export function sourceOf(type: string, name: string): keyof HeapBySource {
   return "pageKb";
 }
 
-interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+/** Whether an edge holds V8's bookkeeping for compiled code: a `dependent_code` list, or a V8
+ * internal object (`system / ...`, not a JS object) held by a code object (exported for its test). */
+export function codeHeld(fromType: string, edgeName: string, toType: string, toName: string): boolean {
+  if (edgeName === "dependent_code") return true;
+  return fromType === "code" && toType !== "code" && toName.startsWith("system / ");
+}
+
+export interface Snapshot {
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: [string[], ...unknown[]];
+      edge_fields?: string[];
+      edge_types?: [string[], ...unknown[]];
+    };
+  };
   nodes: number[];
+  /** Absent in hand-made snapshots of tests that need no edges. */
+  edges?: number[];
   strings: string[];
 }
 
 /** Self sizes of a parsed snapshot, summed by source (KB). */
 export function heapBySource(snap: Snapshot): HeapBySource {
-  const fields = snap.snapshot.meta.node_fields;
-  const types = snap.snapshot.meta.node_types[0];
-  const [t, n, s] = ["type", "name", "self_size"].map((k) => fields.indexOf(k));
-  const out: HeapBySource = { timelineKb: 0, codeKb: 0, devtoolsKb: 0, pageKb: 0 };
-  for (let i = 0; i < snap.nodes.length; i += fields.length) {
-    out[sourceOf(types[snap.nodes[i + t]], snap.strings[snap.nodes[i + n]])] += snap.nodes[i + s] / 1024;
+  const meta = snap.snapshot.meta;
+  const fields = meta.node_fields;
+  const types = meta.node_types[0];
+  const [t, n, s, ec] = ["type", "name", "self_size", "edge_count"].map((k) => fields.indexOf(k));
+  const count = snap.nodes.length / fields.length;
+  const typeOf = (node: number) => types[snap.nodes[node * fields.length + t]];
+  const nameOf = (node: number) => snap.strings[snap.nodes[node * fields.length + n]];
+  const source: Array<keyof HeapBySource> = [];
+  for (let node = 0; node < count; node++) source.push(sourceOf(typeOf(node), nameOf(node)));
+  if (snap.edges && meta.edge_fields && meta.edge_types) {
+    const ef = meta.edge_fields;
+    const [et, en, to] = ["type", "name_or_index", "to_node"].map((k) => ef.indexOf(k));
+    const edgeTypes = meta.edge_types[0];
+    let e = 0;
+    for (let node = 0; node < count; node++) {
+      const from = typeOf(node);
+      for (let k = 0; k < snap.nodes[node * fields.length + ec]; k++, e += ef.length) {
+        const kind = edgeTypes[snap.edges[e + et]];
+        const name = kind === "element" || kind === "hidden" ? "" : snap.strings[snap.edges[e + en]];
+        const target = snap.edges[e + to] / fields.length;
+        if (source[target] === "pageKb" && codeHeld(from, name, typeOf(target), nameOf(target)))
+          source[target] = "codeKb";
+      }
+    }
   }
+  const out: HeapBySource = { timelineKb: 0, codeKb: 0, devtoolsKb: 0, pageKb: 0 };
+  for (let node = 0; node < count; node++) out[source[node]] += snap.nodes[node * fields.length + s] / 1024;
   return out;
 }
 
-/** Takes a heap snapshot of the page over `cdp` and sums it by source. */
-export async function takeHeapBySource(cdp: CDPSession): Promise<HeapBySource> {
+/** Takes a V8 heap snapshot of the page over `cdp`, parsed (the caller forces a GC first). */
+export async function takeSnapshot(cdp: CDPSession): Promise<Snapshot> {
   const chunks: string[] = [];
   const onChunk = (e: { chunk: string }) => chunks.push(e.chunk);
   cdp.on("HeapProfiler.addHeapSnapshotChunk", onChunk);
@@ -59,5 +102,10 @@ export async function takeHeapBySource(cdp: CDPSession): Promise<HeapBySource> {
   } finally {
     cdp.off("HeapProfiler.addHeapSnapshotChunk", onChunk);
   }
-  return heapBySource(JSON.parse(chunks.join("")) as Snapshot);
+  return JSON.parse(chunks.join("")) as Snapshot;
+}
+
+/** Takes a heap snapshot of the page over `cdp` and sums it by source. */
+export async function takeHeapBySource(cdp: CDPSession): Promise<HeapBySource> {
+  return heapBySource(await takeSnapshot(cdp));
 }

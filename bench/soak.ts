@@ -10,6 +10,9 @@
  *          --graph-capture off (WebGPU: plain session runs instead of a captured graph's replays)
  *          --losses N (losses in a row, 10 in the full plan; a heap sample after each: what one
  *          more loss leaves)
+ *          --js-flags "FLAGS" (V8 flags for the page, a diagnostic: "--no-opt --no-maglev
+ *          --no-sparkplug --no-wasm-tier-up" keeps V8 from compiling more code as the run goes, so
+ *          a growing heap left with them is the page's objects, not JIT code)
  *          --refigure (no browser: the figures of the runs stored in NAME.json computed again with
  *          bench/soakFigures.ts, and its picture redrawn; for when the figures change)
  * A run for some engines replaces those engines' entries in an existing NAME.json.
@@ -44,6 +47,7 @@ const plan = {
 const outName = opt("--out", "soak");
 const graphCapture = opt("--graph-capture", "on");
 if (!["on", "off"].includes(graphCapture)) throw new Error(`--graph-capture must be on or off, got ${graphCapture}`);
+const jsFlags = opt("--js-flags", "");
 const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
 function writeAtomic(path: string, text: string): void {
@@ -67,7 +71,7 @@ function refigure(): void {
 
 async function main(): Promise<void> {
   const server = await serveDemo();
-  const browser = await launchChromium();
+  const browser = await launchChromium(jsFlags ? [`--js-flags=${jsFlags}`] : []);
   const swapBytes = readFileSync(join(root, "models/remaster-realtime.onnx"));
   const runs: Array<{ result: SoakResult; figures: SoakFigures }> = [];
   try {
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: "headless Chromium, WebGPU on SwiftShader (CPU): counts and memory, not times",
+    ...(jsFlags ? { jsFlags } : {}),
     size,
     runs: merged,
   };

@@ -121,10 +121,11 @@ function growth(s: SoakSample[], kb: (x: SoakSample) => number) {
   return { k, residualStd, within: withinNoise(k, residualStd, s) };
 }
 
-/** Growth at `k` KB per 1000 frames over the samples' frames is within 3 residual std (or 64 KB). */
+/** Growth at `k` KB per 1000 frames over the samples' frames is within 3 residual std (or 64 KB).
+ * One-sided: a heap that shrinks (e.g. Babylon's caches freed at a context loss) is not growth. */
 function withinNoise(k: number, residualStd: number, s: SoakSample[]): boolean {
   const span = (s.at(-1)!.frame - s[0].frame) / 1000;
-  return Math.abs(k * span) <= Math.max(3 * residualStd, 64);
+  return k * span <= Math.max(3 * residualStd, 64);
 }
 
 /** A KB series between the run's faults: the shared slope, its noise, and the step at each fault. */

@@ -39,8 +39,9 @@ export function chromiumPath(): string {
   return path;
 }
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
+/** Headless Chromium with the project's flags; `extraArgs` after them (e.g. the soak's `--js-flags=...`). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_FLAGS, ...extraArgs], headless: true });
 }
 
 export function assertDemoBuilt(): void {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
+import { codeHeld, heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
 import { FULL_PLAN, emptySoakResult, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 
@@ -125,6 +125,12 @@ test("the whole heap between faults: a step at a fault is not growth, a slope is
   assert.equal(step.pageHeapBetweenFaults, null); // no snapshots
   const leak = figures(run((f) => 18000 + f / 20)); // 50 KB per 1000 frames
   assert.equal(leak.heapBetweenFaults.withinNoise, false);
+  // A heap that drops at the loss (caches freed) and is flat otherwise has not grown: the
+  // whole-run slope is negative and beyond the noise, and the verdict is one-sided.
+  const freed = figures(run((f) => 18000 - (f > 2600 ? 800 : 0)));
+  assert.ok(freed.heapSlopeKbPer1000Frames < -50);
+  assert.equal(freed.heapGrowthWithinNoise, true);
+  assert.equal(freed.heapBetweenFaults.withinNoise, true);
   assert.ok(Math.abs(leak.heapBetweenFaults.slopeKbPer1000Frames - 50) < 3);
 });
 
@@ -149,4 +155,66 @@ test("per loss: a first recovery's one-off build is told apart from growth with 
   assert.ok(Math.abs(growing.laterBySourceKbPerLoss!.pageKb - 11) < 0.01);
   assert.equal(growing.laterBySourceKbPerLoss!.codeKb, 0);
   assert.equal(figures({ ...run(() => 0), lossSamples: [] }).heapPerLoss, null);
+});
+
+test("V8's bookkeeping for compiled code counts as code, through the edges that hold it", () => {
+  const types = [
+    "hidden",
+    "array",
+    "string",
+    "object",
+    "code",
+    "closure",
+    "regexp",
+    "number",
+    "native",
+    "object shape",
+  ];
+  const edgeTypes = ["context", "element", "property", "internal", "hidden", "shortcut", "weak"];
+  const strings = [
+    "system / Code", // 0
+    "system / ProtectedFixedArray", // 1
+    "system / WeakArrayList", // 2
+    "system / Map", // 3
+    "deoptimization_data", // 4
+    "dependent_code", // 5
+    "Renderer", // 6
+    "items", // 7
+    "blink::HeapVectorBacking<cppgc::internal::BasicMember<blink::PerformanceScriptTiming, x>>", // 8
+  ];
+  // node: type, name, id, self_size, edge_count, trace_node_id, detachedness (7 fields)
+  const nodes = [
+    [4, 0, 1, 4096, 1], // 0 code, holds 1 (deoptimization data)
+    [8, 1, 2, 1024, 0], // 1 native system / ProtectedFixedArray: code's
+    [9, 3, 3, 512, 1], // 2 a hidden class, its dependent_code list is 3
+    [8, 2, 4, 2048, 0], // 3 native system / WeakArrayList: code's
+    [3, 6, 5, 256, 1], // 4 a JS object, holds 5 by a property
+    [8, 2, 6, 1024, 0], // 5 a WeakArrayList held by a JS object: the page's
+    [8, 8, 7, 512, 0], // 6 the timeline's vector backing
+  ].flatMap((n) => [...n, 0, 0]);
+  const edges = [
+    [3, 4, 1 * 7], // code -internal deoptimization_data-> ProtectedFixedArray
+    [3, 5, 3 * 7], // map -internal dependent_code-> WeakArrayList
+    [2, 7, 5 * 7], // object -property items-> WeakArrayList
+  ].flat();
+  const snap = {
+    snapshot: {
+      meta: {
+        node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"],
+        node_types: [types] as [string[]],
+        edge_fields: ["type", "name_or_index", "to_node"],
+        edge_types: [edgeTypes] as [string[]],
+      },
+    },
+    nodes,
+    edges,
+    strings,
+  };
+  // code 4 + 1 + 2 KB; page: the map 0.5, the object 0.25 and its list 1; timeline 0.5.
+  assert.deepEqual(heapBySource(snap), { timelineKb: 0.5, codeKb: 7, devtoolsKb: 0, pageKb: 1.75 });
+  // Without the edges, by name alone, V8's lists would count as the page's.
+  assert.equal(heapBySource({ ...snap, edges: undefined }).pageKb, 4.75);
+  assert.equal(codeHeld("code", "deoptimization_data", "native", "system / ProtectedFixedArray"), true);
+  assert.equal(codeHeld("code", "x", "object", "Float32Array"), false); // a JS object held by code stays the page's
+  assert.equal(codeHeld("object", "items", "native", "system / WeakArrayList"), false);
 });

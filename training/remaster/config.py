@@ -88,6 +88,10 @@ class TrainConfig:
     # background pixel in the MSE; pairs without a mask weigh every pixel the same.
     object_weight: float = 0.0
     colour_factor: float = 0.0  # > 0: + colour_factor * mean |Lab(pred) - Lab(target)| (losses/objective.py)
+    # > 0: + psnr_factor * the mean over the batch's images of -PSNR (dB; each image's MSE floored at
+    # PSNR_FLOOR_MSE). The evaluation's PSNR is a mean of per-frame dB, which weighs a frame's error
+    # by 1 / its MSE: a frame low already nearly gets right counts as much as a hard one.
+    psnr_factor: float = 0.0
     lpips_factor: float = 5.0
     lpips_start_step: int = 0  # from scratch: reconstruct with MSE first, then add LPIPS (see configs/realtime.yaml)
     lpips_net: str = "alex"  # alex | vgg
@@ -223,6 +227,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"colour_permute must be a share of pairs in [0, 1], got {cfg.colour_permute}")
     if cfg.colour_factor < 0:
         raise ConfigError(f"colour_factor must be >= 0, got {cfg.colour_factor}")
+    if cfg.psnr_factor < 0:
+        raise ConfigError(f"psnr_factor must be >= 0, got {cfg.psnr_factor}")
     if cfg.object_weight < 0:
         raise ConfigError(f"object_weight must be >= 0, got {cfg.object_weight}")
     if cfg.unet_lr_scale <= 0:

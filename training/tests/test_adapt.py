@@ -375,6 +375,31 @@ def test_the_lab_colour_term_sees_a_dark_tint_that_mse_barely_does():
         load_config(None, {"colour_factor": "-1"})
 
 
+def test_the_psnr_term_is_the_mean_per_image_psnr_and_weighs_an_easy_image_more():
+    from remaster.losses.objective import PSNR_FLOOR_MSE, neg_psnr
+
+    target = torch.full((2, 3, 8, 8), 0.5)
+    pred = target.clone()
+    pred[0] += 0.01  # MSE 1e-4: 40 dB
+    pred[1] += 0.1  # MSE 1e-2: 20 dB
+    pred.requires_grad_(True)
+    neg = neg_psnr(pred, target)
+    # -(40 + 20) / 2 dB, less what the floor takes off the 40 dB image (0.41 dB) and the 20 (0.004)
+    floored = torch.tensor([1e-4, 1e-2]) + PSNR_FLOOR_MSE
+    expected = float((10 * torch.log10(floored)).mean())
+    assert abs(float(neg) - float(expected)) < 0.01
+    assert -30 < float(neg) < -29.5
+    neg.backward()
+    g = pred.grad.abs()
+    # Per pixel, d(-PSNR)/dpred = (10 / ln 10) * 2 e / (n * MSE): the easy image's gradient is
+    # 10x larger for an error 10x smaller (MSE gives the reverse).
+    assert 9 < float(g[0].mean() / g[1].mean()) < 11
+    # An exact image stops at the floor (50 dB), no infinity.
+    assert abs(float(neg_psnr(target, target)) + 50) < 1e-3
+    with pytest.raises(ConfigError, match="psnr_factor"):
+        load_config(None, {"psnr_factor": "-1"})
+
+
 def test_bench_plan_names_are_unique_the_default_runs_the_config_and_earlier_rows_keep_their_recipe():
     from pathlib import Path
 

@@ -1,11 +1,11 @@
 """The training objective, as one unit: (prediction, target, step, config) -> (loss, logged parts).
 
 Generator: mse_factor * MSE + colour_factor * L1 in CIE Lab (both with surface pixels weighted
-by object_weight) + lpips_factor * LPIPS (from lpips_start_step) + gan_factor * hinge GAN (from
-gan_start_step, through a frozen discriminator); LPIPS and GAN weights ramp up linearly over
-loss_ramp_steps from their start. Discriminator: the hinge loss on (target, detached prediction). Images
-(B, 3, H, W) in [0, 1]. train.py keeps the loop: batches, accumulation, optimiser steps, logging;
-everything about what the loss is lives here.
+by object_weight) + psnr_factor * mean per-image -PSNR (dB) + lpips_factor * LPIPS (from
+lpips_start_step) + gan_factor * hinge GAN (from gan_start_step, through a frozen discriminator);
+LPIPS and GAN weights ramp up linearly over loss_ramp_steps from their start. Discriminator: the
+hinge loss on (target, detached prediction). Images (B, 3, H, W) in [0, 1]. train.py keeps the
+loop: batches, accumulation, optimiser steps, logging; everything about what the loss is lives here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from .gan import hinge_d_loss, hinge_g_loss
 from .lpips import LPIPS, lpips_01
 
 # Every part the loop logs (metrics.jsonl: loss_<part>); a part that is off logs 0.
-LOSS_PARTS = ("mse", "colour", "lpips", "gan_g", "gan_d")
+LOSS_PARTS = ("mse", "colour", "psnr", "lpips", "gan_g", "gan_d")
+
+# The per-image MSE floor of the PSNR term: 1e-5 is 50 dB, past which a frame gains nothing more.
+PSNR_FLOOR_MSE = 1e-5
 
 
 @dataclass
@@ -87,6 +90,13 @@ def lab_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None, 
     return object_weighted_mean((srgb_to_lab(pred) - srgb_to_lab(target)).abs(), mask, object_weight)
 
 
+def neg_psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over images of -PSNR in dB (sRGB in [0, 1]), each image's MSE floored at PSNR_FLOOR_MSE:
+    its gradient weighs an image's squared error by 1 / its MSE, as a mean of per-frame PSNR does."""
+    mse = ((pred.float() - target) ** 2).mean(dim=(1, 2, 3))
+    return (10 * torch.log10(mse + PSNR_FLOOR_MSE)).mean()
+
+
 def generator_loss(
     pred: torch.Tensor,
     target: torch.Tensor,
@@ -104,6 +114,10 @@ def generator_loss(
         col = lab_l1(pred, target, mask, cfg.object_weight)
         loss = loss + cfg.colour_factor * col
         parts["colour"] = float(col.detach())
+    if cfg.psnr_factor > 0:
+        neg = neg_psnr(pred, target)
+        loss = loss + cfg.psnr_factor * neg
+        parts["psnr"] = -float(neg.detach())
     if lpips_active(cfg, step, nets):
         lp = lpips_01(nets.lpips, pred, target).mean()
         loss = loss + cfg.lpips_factor * ramp(cfg, step, cfg.lpips_start_step) * lp

@@ -6,9 +6,10 @@
  * Options: --engine webgl2|webgpu  --size 64  --warmup 300 (frames after the first inferences)
  * --frames 1000  --out NAME (JSON into bench/results/tmp/NAME.json, default heap-diff-ENGINE)
  * --js-flags "FLAGS" (V8 flags, as bench:soak's).
- * Found with it (2026-11-25, WebGPU, 700 frames between snapshots): nothing of the plugin's,
- * Babylon's or onnxruntime's JS kept; what was kept is V8's compiled code and its bookkeeping, and
- * Chromium's performance timeline (bench/heapSnapshot.ts now counts each where it belongs).
+ * Found with it (2026-11-25, WebGPU, 700 frames between snapshots): of the page's JS objects only
+ * the 3 bind groups the plugin makes once when its session comes up (after A, in that run) were
+ * kept; the rest was V8's compiled code and its bookkeeping, and Chromium's performance timeline
+ * (bench/heapSnapshot.ts now counts each where it belongs).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

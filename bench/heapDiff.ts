@@ -5,7 +5,7 @@
  * with its count, its self size and the retainer path of one of its objects.
  * Used by `npm run bench:heap-diff` (bench/heapDiffRun.ts) to find what grows in the soak's heap.
  */
-import type { Snapshot } from "./heapSnapshot.ts";
+import { forEachEdge, type Snapshot } from "./heapSnapshot.ts";
 
 export interface GrowthGroup {
   type: string;
@@ -28,48 +28,30 @@ export function nodeIds(s: Snapshot): Set<number> {
 /** Objects of `after` whose ids `select` picks, grouped by type and name, largest first. */
 export function growth(after: Snapshot, select: (id: number) => boolean, top = 25): GrowthGroup[] {
   const m = after.snapshot.meta;
-  const { edges } = after;
-  const { edge_fields: edgeFields, edge_types: edgeTypes } = m;
-  if (!edges || !edgeFields || !edgeTypes) throw new Error("heapDiff: the snapshot has no edges");
+  if (!after.edges || !m.edge_fields || !m.edge_types) throw new Error("heapDiff: the snapshot has no edges");
   const nf = m.node_fields.length;
-  const ef = edgeFields.length;
-  const [T, N, ID, S, EC] = ["type", "name", "id", "self_size", "edge_count"].map((k) => m.node_fields.indexOf(k));
-  const [ET, EN, TO] = ["type", "name_or_index", "to_node"].map((k) => edgeFields.indexOf(k));
+  const [T, N, ID, S] = ["type", "name", "id", "self_size"].map((k) => m.node_fields.indexOf(k));
   const ntypes = m.node_types[0];
-  const etypes = edgeTypes[0];
   const count = after.nodes.length / nf;
-  // Reverse edges: for each node, one retainer (the first strong one found) and the edge's name.
+  // For each node, one retainer (the first strong edge found to it) and that edge, as a path shows it.
   const retainer = new Int32Array(count).fill(-1);
-  const retEdge = new Int32Array(count).fill(-1);
-  let e = 0;
-  for (let n = 0; n < count; n++) {
-    const out = after.nodes[n * nf + EC];
-    for (let k = 0; k < out; k++, e += ef) {
-      const et = etypes[edges[e + ET]];
-      if (et === "weak" || et === "shortcut") continue;
-      const to = edges[e + TO] / nf;
-      if (retainer[to] < 0) {
-        retainer[to] = n;
-        retEdge[to] = e;
-      }
-    }
-  }
+  const retEdge: string[] = [];
+  forEachEdge(after, (from, to, kind, name) => {
+    if (kind === "weak" || kind === "shortcut" || retainer[to] >= 0) return;
+    retainer[to] = from;
+    retEdge[to] = kind === "element" || kind === "hidden" ? name : `.${name}`; // `[i]`, or `.name`
+  });
   const label = (n: number) => {
     const t = ntypes[after.nodes[n * nf + T]];
     const name = after.strings[after.nodes[n * nf + N]];
     return `${t}:${name.slice(0, 60)}`;
-  };
-  const edgeName = (ei: number) => {
-    const et = etypes[edges[ei + ET]];
-    const v = edges[ei + EN];
-    return et === "element" || et === "hidden" ? `[${v}]` : `.${after.strings[v]}`;
   };
   const pathOf = (n: number) => {
     const parts: string[] = [label(n)];
     const seen = new Set<number>([n]);
     for (let cur = n, depth = 0; depth < 12 && retainer[cur] >= 0; depth++) {
       const r = retainer[cur];
-      parts.push(`${edgeName(retEdge[cur])} <- ${label(r)}`);
+      parts.push(`${retEdge[cur]} <- ${label(r)}`);
       if (seen.has(r)) break;
       seen.add(r);
       cur = r;

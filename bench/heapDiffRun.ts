@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
 import { growth, nodeIds } from "./heapDiff.ts";
 import { takeSnapshot } from "./heapSnapshot.ts";
+import { openSoakPage, settleAndCollectGarbage } from "./soakDriver.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -40,26 +41,20 @@ const browser = await launchChromium(jsFlags ? [`--js-flags=${jsFlags}`] : []);
 try {
   const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}soak.html?engine=${engine}&size=${size}`);
-  await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
-    timeout: 120_000,
-  });
-  const error = await page.evaluate(() => document.body.dataset.error);
-  if (error) throw new Error(`soak page failed: ${error}`);
+  await openSoakPage(page, `${server.url}soak.html?engine=${engine}&size=${size}`);
   const cdp = await context.newCDPSession(page);
   const state = () =>
     page.evaluate(() => {
       const s = window.remasterSoak.state();
-      return { running: s.inferenceRunning, inferences: s.inferences, frames: s.frames };
+      return { inferences: s.inferences, frames: s.frames };
     });
   const run = async (n: number) => {
     for (let done = 0; done < n; done += 100)
       await page.evaluate((k) => window.remasterSoak.frames({ n: k, checkEvery: 0 }), Math.min(100, n - done));
   };
   const settle = async () => {
-    for (let i = 0; i < 1500 && (await state()).running; i++) await new Promise((r) => setTimeout(r, 20));
-    await cdp.send("HeapProfiler.collectGarbage");
-    await cdp.send("HeapProfiler.collectGarbage");
+    await settleAndCollectGarbage(page, cdp);
+    await cdp.send("HeapProfiler.collectGarbage"); // a second pass: what the first freed may free more
   };
   const t0 = Date.now();
   // The effect running first (WebGPU builds its session for a while): A is taken in its steady state.

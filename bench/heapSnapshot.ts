@@ -60,33 +60,45 @@ export interface Snapshot {
   strings: string[];
 }
 
+/** Calls `visit` for every edge of a snapshot that has its edges: the indices of the node it leaves
+ * and of the node it reaches, its type, and its name (a property's or internal field's; `[i]` for an
+ * element or hidden edge). Snapshots without edges (hand-made in tests) have none to visit. */
+export function forEachEdge(
+  snap: Snapshot,
+  visit: (from: number, to: number, kind: string, name: string) => void,
+): void {
+  const meta = snap.snapshot.meta;
+  if (!snap.edges || !meta.edge_fields || !meta.edge_types) return;
+  const nf = meta.node_fields.length;
+  const ec = meta.node_fields.indexOf("edge_count");
+  const ef = meta.edge_fields;
+  const [et, en, to] = ["type", "name_or_index", "to_node"].map((k) => ef.indexOf(k));
+  const edgeTypes = meta.edge_types[0];
+  const count = snap.nodes.length / nf;
+  let e = 0;
+  for (let node = 0; node < count; node++) {
+    for (let k = 0; k < snap.nodes[node * nf + ec]; k++, e += ef.length) {
+      const kind = edgeTypes[snap.edges[e + et]];
+      const v = snap.edges[e + en];
+      visit(node, snap.edges[e + to] / nf, kind, kind === "element" || kind === "hidden" ? `[${v}]` : snap.strings[v]);
+    }
+  }
+}
+
 /** Self sizes of a parsed snapshot, summed by source (KB). */
 export function heapBySource(snap: Snapshot): HeapBySource {
   const meta = snap.snapshot.meta;
   const fields = meta.node_fields;
   const types = meta.node_types[0];
-  const [t, n, s, ec] = ["type", "name", "self_size", "edge_count"].map((k) => fields.indexOf(k));
+  const [t, n, s] = ["type", "name", "self_size"].map((k) => fields.indexOf(k));
   const count = snap.nodes.length / fields.length;
   const typeOf = (node: number) => types[snap.nodes[node * fields.length + t]];
   const nameOf = (node: number) => snap.strings[snap.nodes[node * fields.length + n]];
   const source: Array<keyof HeapBySource> = [];
   for (let node = 0; node < count; node++) source.push(sourceOf(typeOf(node), nameOf(node)));
-  if (snap.edges && meta.edge_fields && meta.edge_types) {
-    const ef = meta.edge_fields;
-    const [et, en, to] = ["type", "name_or_index", "to_node"].map((k) => ef.indexOf(k));
-    const edgeTypes = meta.edge_types[0];
-    let e = 0;
-    for (let node = 0; node < count; node++) {
-      const from = typeOf(node);
-      for (let k = 0; k < snap.nodes[node * fields.length + ec]; k++, e += ef.length) {
-        const kind = edgeTypes[snap.edges[e + et]];
-        const name = kind === "element" || kind === "hidden" ? "" : snap.strings[snap.edges[e + en]];
-        const target = snap.edges[e + to] / fields.length;
-        if (source[target] === "pageKb" && codeHeld(from, name, typeOf(target), nameOf(target)))
-          source[target] = "codeKb";
-      }
-    }
-  }
+  forEachEdge(snap, (from, to, _kind, name) => {
+    if (source[to] === "pageKb" && codeHeld(typeOf(from), name, typeOf(to), nameOf(to))) source[to] = "codeKb";
+  });
   const out: HeapBySource = { timelineKb: 0, codeKb: 0, devtoolsKb: 0, pageKb: 0 };
   for (let node = 0; node < count; node++) out[source[node]] += snap.nodes[node * fields.length + s] / 1024;
   return out;

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { FULL_PLAN, SHORT_PLAN, runSoak, type SoakResult } from "./soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, openSoakPage, runSoak, type SoakResult } from "./soakDriver.ts";
 import { figures, type SoakFigures } from "./soakFigures.ts";
 import { plot } from "./soakPlot.ts";
 
@@ -80,14 +80,11 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
       const page = await context.newPage();
       await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: swapBytes }));
-      await page.goto(
+      await openSoakPage(
+        page,
         `${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`,
+        `${engine}: soak page`,
       );
-      await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
-        timeout: 120_000,
-      });
-      const error = await page.evaluate(() => document.body.dataset.error);
-      if (error) throw new Error(`${engine}: soak page failed: ${error}`);
       const result = await runSoak(page, plan, (m) => log(`${engine}: ${m}`));
       runs.push({ result, figures: figures(result) });
       log(`${engine}: ${JSON.stringify(runs.at(-1)!.figures)}`);

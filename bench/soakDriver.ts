@@ -187,6 +187,24 @@ const call = <T>(page: Page, fn: string, arg?: unknown) =>
     arg,
   ] as const) as Promise<T>;
 
+/** Opens soak.html at `url` and waits until it is ready; an error naming `what` when it fails. */
+export async function openSoakPage(page: Page, url: string, what = "soak page"): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
+    timeout: 120_000,
+  });
+  const error = await page.evaluate(() => document.body.dataset.error);
+  if (error) throw new Error(`${what} failed: ${error}`);
+}
+
+/** Lets the running inference end (no frame is rendered meanwhile, so no new one starts: its
+ * transient objects, e.g. WebGL's pixel-pack buffer, are gone), then forces a GC. */
+export async function settleAndCollectGarbage(page: Page, cdp: CDPSession): Promise<void> {
+  for (let i = 0; i < 1500 && (await call<SoakState>(page, "state")).inferenceRunning; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  await cdp.send("HeapProfiler.collectGarbage");
+}
+
 export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => void = () => {}): Promise<SoakResult> {
   const t0 = Date.now();
   const cdp: CDPSession = await page.context().newCDPSession(page);
@@ -238,12 +256,9 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     );
   };
 
-  /** The JS heap after a forced GC (and by source, with heapSnapshots), the effect quiescent: no
-   * frame is rendered now, so no inference starts; the one running ends (its transient objects,
-   * e.g. WebGL's pixel-pack buffer, are gone before the count). */
+  /** The JS heap after a forced GC (and by source, with heapSnapshots), the effect quiescent. */
   const heapAfterGc = async () => {
-    for (let i = 0; i < 1500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
-    await cdp.send("HeapProfiler.collectGarbage");
+    await settleAndCollectGarbage(page, cdp);
     const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
     const bySource = plan.heapSnapshots ? await takeHeapBySource(cdp) : undefined;
     return { heapMb: heap.usedSize / 2 ** 20, bySource };

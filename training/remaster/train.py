@@ -364,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         write_report(out)
         print(f"train: done at step {step}; report {out / 'report.html'}")
     if dist.is_initialized():
+        # Every rank waits for the main one (report) before tearing down: a rank that destroyed the
+        # group while the other still held it aborted at exit now and then ("terminate called
+        # without an active exception", SIGABRT under torchrun).
+        dist.barrier()
         dist.destroy_process_group()
     return 0
 

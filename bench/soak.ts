@@ -13,6 +13,10 @@
  *          --js-flags "FLAGS" (V8 flags for the page, a diagnostic: "--no-opt --no-maglev
  *          --no-sparkplug --no-wasm-tier-up" keeps V8 from compiling more code as the run goes, so
  *          a growing heap left with them is the page's objects, not JIT code)
+ *          --warmup N (first the same schedule scaled to N frames on the same page, every fault
+ *          included, then the measured run: the heap once V8 has compiled what the schedule runs, a
+ *          game's state after its first minutes; the warm-up's samples and figures are kept beside
+ *          the run's, as `warmup`)
  *          --refigure (no browser: the figures of the runs stored in NAME.json computed again with
  *          bench/soakFigures.ts, and its picture redrawn; for when the figures change)
  * A run for some engines replaces those engines' entries in an existing NAME.json.
@@ -21,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { FULL_PLAN, SHORT_PLAN, openSoakPage, runSoak, type SoakResult } from "./soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, openSoakPage, runSoak, scalePlan, type SoakResult } from "./soakDriver.ts";
 import { figures, type SoakFigures } from "./soakFigures.ts";
 import { plot } from "./soakPlot.ts";
 
@@ -31,24 +35,43 @@ const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(
 const engines = opt("--engines", "webgl2,webgpu").split(",");
 const size = Number(opt("--size", "64"));
 const basePlan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
-const frames = Number(opt("--frames", String(basePlan.frames)));
-const k = frames / basePlan.frames;
-const plan = {
-  ...basePlan,
-  frames,
-  resizes: 2 * Math.round((basePlan.resizes * k) / 2),
-  toggles: 2 * Math.round((basePlan.toggles * k) / 2),
-  swapAt: Math.round(basePlan.swapAt * k),
-  lossesAt: Math.round(basePlan.lossesAt * k),
-  disposeAt: Math.round(basePlan.disposeAt * k),
-  losses: Number(opt("--losses", String(basePlan.losses))),
-  sampleEvery: Math.min(basePlan.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
-};
+const plan = scalePlan(
+  basePlan,
+  Number(opt("--frames", String(basePlan.frames))),
+  Number(opt("--losses", String(basePlan.losses))),
+);
+const warmupFrames = Number(opt("--warmup", "0"));
 const outName = opt("--out", "soak");
 const graphCapture = opt("--graph-capture", "on");
 if (!["on", "off"].includes(graphCapture)) throw new Error(`--graph-capture must be on or off, got ${graphCapture}`);
 const jsFlags = opt("--js-flags", "");
+if (!Number.isInteger(warmupFrames) || warmupFrames < 0)
+  throw new Error(`--warmup must be a whole number of frames >= 0, got ${opt("--warmup", "")}`);
 const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
+
+/** One engine's run in NAME.json: its samples and figures, and those of its warm-up (--warmup). */
+interface SoakRun {
+  result: SoakResult;
+  figures: SoakFigures;
+  warmup?: { result: SoakResult; figures: SoakFigures };
+}
+
+/** The lines of the picture: each run, after its warm-up where it had one. */
+const lines = (runs: SoakRun[]) =>
+  runs.flatMap((r) =>
+    r.warmup
+      ? [
+          { ...r.warmup, label: `${r.result.engine} warm-up` },
+          {
+            result: r.result,
+            figures: r.figures,
+            label: `${r.result.engine} after warm-up`,
+            startFrame: r.warmup.result.plan.frames,
+            startLoss: r.warmup.result.plan.losses,
+          },
+        ]
+      : [r],
+  );
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
@@ -60,12 +83,11 @@ function refigure(): void {
   const dir = join(root, "bench/results");
   const path = join(dir, `${outName}.json`);
   if (!existsSync(path)) throw new Error(`--refigure: no ${path} to read`);
-  const report = JSON.parse(readFileSync(path, "utf8")) as {
-    runs: Array<{ result: SoakResult; figures: SoakFigures }>;
-  };
-  report.runs = report.runs.map((r) => ({ result: r.result, figures: figures(r.result) }));
+  const report = JSON.parse(readFileSync(path, "utf8")) as { runs: SoakRun[] };
+  const again = (r: { result: SoakResult }) => ({ result: r.result, figures: figures(r.result) });
+  report.runs = report.runs.map((r) => ({ ...again(r), ...(r.warmup ? { warmup: again(r.warmup) } : {}) }));
   writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
-  writeAtomic(join(dir, `${outName}.svg`), plot(report.runs));
+  writeAtomic(join(dir, `${outName}.svg`), plot(lines(report.runs)));
   console.log(JSON.stringify(report.runs.map((r) => ({ engine: r.result.engine, ...r.figures }))));
 }
 
@@ -73,7 +95,7 @@ async function main(): Promise<void> {
   const server = await serveDemo();
   const browser = await launchChromium(jsFlags ? [`--js-flags=${jsFlags}`] : []);
   const swapBytes = readFileSync(join(root, "models/remaster-realtime.onnx"));
-  const runs: Array<{ result: SoakResult; figures: SoakFigures }> = [];
+  const runs: SoakRun[] = [];
   try {
     for (const engine of engines) {
       log(`${engine}: ${plan.frames} frames at ${size}x${size}`);
@@ -85,8 +107,14 @@ async function main(): Promise<void> {
         `${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`,
         `${engine}: soak page`,
       );
+      let warmup: SoakRun["warmup"];
+      if (warmupFrames > 0) {
+        const warm = await runSoak(page, scalePlan(plan, warmupFrames), (m) => log(`${engine} warm-up: ${m}`));
+        warmup = { result: warm, figures: figures(warm) };
+        log(`${engine} warm-up: ${JSON.stringify(warmup.figures)}`);
+      }
       const result = await runSoak(page, plan, (m) => log(`${engine}: ${m}`));
-      runs.push({ result, figures: figures(result) });
+      runs.push({ result, figures: figures(result), ...(warmup ? { warmup } : {}) });
       log(`${engine}: ${JSON.stringify(runs.at(-1)!.figures)}`);
       await context.close();
     }
@@ -103,11 +131,12 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: "headless Chromium, WebGPU on SwiftShader (CPU): counts and memory, not times",
     ...(jsFlags ? { jsFlags } : {}),
+    ...(warmupFrames ? { warmupFrames } : {}),
     size,
     runs: merged,
   };
   writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
-  writeAtomic(join(dir, `${outName}.svg`), plot(merged));
+  writeAtomic(join(dir, `${outName}.svg`), plot(lines(merged)));
   console.log(JSON.stringify(runs.map((r) => ({ engine: r.result.engine, seconds: r.result.seconds, ...r.figures }))));
 }
 

@@ -72,6 +72,24 @@ export const SHORT_PLAN: SoakPlan = {
   sampleEachLoss: false,
 };
 
+/** `base` stretched or shrunk to `frames` frames: resizes and toggles in proportion (even numbers,
+ * so every sample sees the base size, enabled), the one-off faults at the same fractions of the run,
+ * `losses` losses in a row (base's count by default). */
+export function scalePlan(base: SoakPlan, frames: number, losses = base.losses): SoakPlan {
+  const k = frames / base.frames;
+  return {
+    ...base,
+    frames,
+    resizes: 2 * Math.round((base.resizes * k) / 2),
+    toggles: 2 * Math.round((base.toggles * k) / 2),
+    swapAt: base.swapAt < 0 ? -1 : Math.round(base.swapAt * k),
+    lossesAt: base.lossesAt < 0 ? -1 : Math.round(base.lossesAt * k),
+    disposeAt: base.disposeAt < 0 ? -1 : Math.round(base.disposeAt * k),
+    losses,
+    sampleEvery: Math.min(base.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
+  };
+}
+
 export interface SoakSample {
   frame: number;
   /** The device (WebGPU) or context life (WebGL2) the GPU counts belong to: +1 per loss. */
@@ -272,6 +290,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
   let size = plan.sizes[0];
   let enabled = true;
   await running(300);
+  const errorsBefore = (await state()).errors.length; // a page can run a plan more than once (a warm-up)
   for (let f = 0; f <= plan.frames; f++) {
     if (f % plan.sampleEvery === 0) {
       if (!(await running())) {
@@ -345,7 +364,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       f = next - 1;
     }
   }
-  result.errors = (await state()).errors;
+  result.errors = (await state()).errors.slice(errorsBefore);
   result.seconds = (Date.now() - t0) / 1000;
   await cdp.detach();
   return result;

@@ -2,11 +2,22 @@
 import type { SoakResult } from "./soakDriver.ts";
 import type { SoakFigures } from "./soakFigures.ts";
 
-/** Two panels (JS heap MB; live GPU buffers + textures) against frames, a line per engine. */
-export function plot(runs: Array<{ result: SoakResult; figures: SoakFigures }>): string {
+/** A line of the picture: a run, its name (the engine by default), and where its frames and losses
+ * start on the x axes (a run after a warm-up on the same page goes on from the warm-up's end). */
+export interface PlotLine {
+  result: SoakResult;
+  figures: SoakFigures;
+  label?: string;
+  startFrame?: number;
+  startLoss?: number;
+}
+
+/** Panels (JS heap MB; live GPU buffers + textures; page objects; heap after each loss) against
+ * frames or losses, a line per run. */
+export function plot(runs: PlotLine[]): string {
   const W = 460;
   const H = 260;
-  const colours = ["#1f77b4", "#d62728", "#2ca02c"];
+  const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
   type Run = (typeof runs)[number];
   /** One panel: a line per run of `points(run)` ([x, y] pairs), x from 0 to its largest. */
   const panel = (x0: number, title: string, xLabel: string, points: (r: Run) => Array<[number, number]>) => {
@@ -34,13 +45,13 @@ ${ticks.join("\n")}
 ${lines.join("\n")}`;
   };
   const byFrame = (value: (s: SoakResult["samples"][number]) => number) => (r: Run) =>
-    r.result.samples.map((s): [number, number] => [s.frame, value(s)]);
+    r.result.samples.map((s): [number, number] => [(r.startFrame ?? 0) + s.frame, value(s)]);
   const pageSlope = (f: SoakFigures) =>
     f.pageHeapBetweenFaults == null ? "" : `; page objects ${f.pageHeapBetweenFaults.slopeKbPer1000Frames.toFixed(1)}`;
   const legend = runs
     .map(
       (r, i) =>
-        `<text x="60" y="${H + 12 + 15 * i}" font-size="12" fill="${colours[i]}">${r.result.engine}: heap slope ${r.figures.heapSlopeKbPer1000Frames.toFixed(1)} KB/1000 frames (noise ${r.figures.heapResidualStdKb.toFixed(0)} KB); between faults: heap ${r.figures.heapBetweenFaults.slopeKbPer1000Frames.toFixed(1)} (noise ${r.figures.heapBetweenFaults.residualStdKb.toFixed(0)} KB)${pageSlope(r.figures)}${r.figures.heapPerLoss ? `; each further loss ${r.figures.heapPerLoss.laterKbPerLoss.toFixed(1)} KB` : ""}</text>`,
+        `<text x="60" y="${H + 12 + 15 * i}" font-size="12" fill="${colours[i]}">${r.label ?? r.result.engine}: heap slope ${r.figures.heapSlopeKbPer1000Frames.toFixed(1)} KB/1000 frames (noise ${r.figures.heapResidualStdKb.toFixed(0)} KB); between faults: heap ${r.figures.heapBetweenFaults.slopeKbPer1000Frames.toFixed(1)} (noise ${r.figures.heapBetweenFaults.residualStdKb.toFixed(0)} KB)${pageSlope(r.figures)}${r.figures.heapPerLoss ? `; each further loss ${r.figures.heapPerLoss.laterKbPerLoss.toFixed(1)} KB` : ""}</text>`,
     )
     .join("");
   // The heap snapshot's page part (bench/heapSnapshot.ts), and the heap after each loss, where the runs have them.
@@ -58,7 +69,8 @@ ${lines.join("\n")}`;
           [
             "JS heap after GC after each loss (MB)",
             "losses",
-            (r: Run) => (r.result.lossSamples ?? []).map((x): [number, number] => [x.loss, x.heapMb]),
+            (r: Run) =>
+              (r.result.lossSamples ?? []).map((x): [number, number] => [(r.startLoss ?? 0) + x.loss, x.heapMb]),
           ] as Spec,
         ]
       : []),

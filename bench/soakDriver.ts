@@ -289,8 +289,10 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
 
   let size = plan.sizes[0];
   let enabled = true;
+  // Errors from here on are this run's (a page can run a plan more than once: a warm-up), those
+  // of its first start included, as when the page ran one plan.
+  const errorsBefore = (await state()).errors.length;
   await running(300);
-  const errorsBefore = (await state()).errors.length; // a page can run a plan more than once (a warm-up)
   for (let f = 0; f <= plan.frames; f++) {
     if (f % plan.sampleEvery === 0) {
       if (!(await running())) {

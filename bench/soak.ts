@@ -17,17 +17,22 @@
  *          included, then the measured run: the heap once V8 has compiled what the schedule runs, a
  *          game's state after its first minutes; the warm-up's samples and figures are kept beside
  *          the run's, as `warmup`)
+ *          --effect off (the control: the same schedule on the page with no RemasterPostProcess, a
+ *          game without the plugin; no swap or dispose, toggles do nothing, losses as planned; out
+ *          soak-control by default): what Babylon and V8 do to the heap anyway, to tell the
+ *          plugin's part from theirs
  *          --refigure (no browser: the figures of the runs stored in NAME.json computed again with
  *          bench/soakFigures.ts, and its picture redrawn; for when the figures change)
  * A run for some engines replaces those engines' entries in an existing NAME.json.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { FULL_PLAN, SHORT_PLAN, openSoakPage, runSoak, scalePlan, type SoakResult } from "./soakDriver.ts";
-import { figures, type SoakFigures } from "./soakFigures.ts";
+import { FULL_PLAN, SHORT_PLAN, controlPlan, openSoakPage, runSoak, scalePlan, type SoakResult } from "./soakDriver.ts";
+import { figures } from "./soakFigures.ts";
 import { plot } from "./soakPlot.ts";
+import { plotLines, readSoakReport, storedRuns, writeSoakFiles, type SoakRun } from "./soakRuns.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -35,13 +40,16 @@ const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(
 const engines = opt("--engines", "webgl2,webgpu").split(",");
 const size = Number(opt("--size", "64"));
 const basePlan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
-const plan = scalePlan(
+const effect = opt("--effect", "on");
+if (!["on", "off"].includes(effect)) throw new Error(`--effect must be on or off, got ${effect}`);
+const scaled = scalePlan(
   basePlan,
   Number(opt("--frames", String(basePlan.frames))),
   Number(opt("--losses", String(basePlan.losses))),
 );
+const plan = effect === "off" ? controlPlan(scaled) : scaled;
 const warmupFrames = Number(opt("--warmup", "0"));
-const outName = opt("--out", "soak");
+const outName = opt("--out", effect === "off" ? "soak-control" : "soak");
 const graphCapture = opt("--graph-capture", "on");
 if (!["on", "off"].includes(graphCapture)) throw new Error(`--graph-capture must be on or off, got ${graphCapture}`);
 const jsFlags = opt("--js-flags", "");
@@ -49,49 +57,21 @@ if (!Number.isInteger(warmupFrames) || warmupFrames < 0)
   throw new Error(`--warmup must be a whole number of frames >= 0, got ${opt("--warmup", "")}`);
 const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
-/** One engine's run in NAME.json: its samples and figures, and those of its warm-up (--warmup). */
-interface SoakRun {
-  result: SoakResult;
-  figures: SoakFigures;
-  warmup?: { result: SoakResult; figures: SoakFigures };
-}
-
-/** The lines of the picture: each run, after its warm-up where it had one. */
-const lines = (runs: SoakRun[]) =>
-  runs.flatMap((r) =>
-    r.warmup
-      ? [
-          { ...r.warmup, label: `${r.result.engine} warm-up` },
-          {
-            result: r.result,
-            figures: r.figures,
-            label: `${r.result.engine} after warm-up`,
-            startFrame: r.warmup.result.plan.frames,
-            startLoss: r.warmup.result.plan.losses,
-          },
-        ]
-      : [r],
-  );
-
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
 /** The figures of the runs stored in NAME.json, computed again (--refigure). */
 function refigure(): void {
-  const dir = join(root, "bench/results");
-  const path = join(dir, `${outName}.json`);
-  if (!existsSync(path)) throw new Error(`--refigure: no ${path} to read`);
-  const report = JSON.parse(readFileSync(path, "utf8")) as { runs: SoakRun[] };
+  const report = readSoakReport(outName, "--refigure");
   const again = (r: { result: SoakResult }) => ({ result: r.result, figures: figures(r.result) });
   report.runs = report.runs.map((r) => ({ ...again(r), ...(r.warmup ? { warmup: again(r.warmup) } : {}) }));
-  writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
-  writeAtomic(join(dir, `${outName}.svg`), plot(lines(report.runs)));
+  writeSoakFiles(outName, report, plot(plotLines(report.runs)));
   console.log(JSON.stringify(report.runs.map((r) => ({ engine: r.result.engine, ...r.figures }))));
 }
 
 async function main(): Promise<void> {
+  // Runs with and without the effect are not merged into one file (bench:soak-compare puts them side by side).
+  if (storedRuns(outName).some((r) => (r.result.plan.effect !== false) !== (effect === "on")))
+    throw new Error(
+      `--out ${outName}: bench/results/${outName}.json holds runs ${effect === "on" ? "without" : "with"} the effect; name another --out`,
+    );
   const server = await serveDemo();
   const browser = await launchChromium(jsFlags ? [`--js-flags=${jsFlags}`] : []);
   const swapBytes = readFileSync(join(root, "models/remaster-realtime.onnx"));
@@ -104,7 +84,7 @@ async function main(): Promise<void> {
       await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: swapBytes }));
       await openSoakPage(
         page,
-        `${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}`,
+        `${server.url}soak.html?engine=${engine}&size=${size}${graphCapture === "off" ? "&capture=0" : ""}${effect === "off" ? "&effect=off" : ""}`,
         `${engine}: soak page`,
       );
       let warmup: SoakRun["warmup"];
@@ -122,21 +102,17 @@ async function main(): Promise<void> {
     await browser.close();
     await server.close();
   }
-  const dir = join(root, "bench/results");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${outName}.json`);
-  const earlier = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")).runs as typeof runs) : [];
-  const merged = [...earlier.filter((r) => !engines.includes(r.result.engine)), ...runs];
+  const merged = [...storedRuns(outName).filter((r) => !engines.includes(r.result.engine)), ...runs];
   const report = {
     date: new Date().toISOString(),
     machine: "headless Chromium, WebGPU on SwiftShader (CPU): counts and memory, not times",
     ...(jsFlags ? { jsFlags } : {}),
     ...(warmupFrames ? { warmupFrames } : {}),
+    ...(effect === "off" ? { effect: "off: the control, no RemasterPostProcess on the page" } : {}),
     size,
     runs: merged,
   };
-  writeAtomic(path, JSON.stringify(report, null, 1) + "\n");
-  writeAtomic(join(dir, `${outName}.svg`), plot(lines(merged)));
+  writeSoakFiles(outName, report, plot(plotLines(merged)));
   console.log(JSON.stringify(runs.map((r) => ({ engine: r.result.engine, seconds: r.result.seconds, ...r.figures }))));
 }
 

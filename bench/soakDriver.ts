@@ -14,6 +14,10 @@ import type { SoakState } from "../engine-demo/src/soak-page.ts";
 import { takeHeapBySource, type HeapBySource } from "./heapSnapshot.ts";
 
 export interface SoakPlan {
+  /** false: the control run, the same schedule on the page with no RemasterPostProcess (soak.html's
+   * `effect=off`: a game without the plugin), so that what the heap does with the effect can be
+   * told from what Babylon and V8 do anyway (`controlPlan`). Runs stored before 2026-12-07 lack it: on. */
+  effect?: boolean;
   frames: number;
   sampleEvery: number;
   /** Every n-th frame is read back and checked for black. */
@@ -39,6 +43,7 @@ export interface SoakPlan {
 }
 
 export const FULL_PLAN: SoakPlan = {
+  effect: true,
   frames: 10_000,
   sampleEvery: 500,
   checkEvery: 10,
@@ -56,6 +61,7 @@ export const FULL_PLAN: SoakPlan = {
 };
 
 export const SHORT_PLAN: SoakPlan = {
+  effect: true,
   frames: 400,
   sampleEvery: 100,
   checkEvery: 5,
@@ -71,6 +77,12 @@ export const SHORT_PLAN: SoakPlan = {
   heapSnapshots: false,
   sampleEachLoss: false,
 };
+
+/** The control of `plan`: the same frames, resizes, toggles (which then do nothing) and losses on a
+ * page without the effect; no model to swap or dispose. */
+export function controlPlan(plan: SoakPlan): SoakPlan {
+  return { ...plan, effect: false, swapAt: -1, disposeAt: -1 };
+}
 
 /** `base` stretched or shrunk to `frames` frames: resizes and toggles in proportion (even numbers,
  * so every sample sees the base size, enabled), the one-off faults at the same fractions of the run,
@@ -247,10 +259,13 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     }
     return ok(await state());
   };
-  /** The effect runs again: on a backend, at the current size, with new inferences. */
+  const withEffect = plan.effect !== false;
+  /** The effect runs again: on a backend, at the current size, with new inferences (the control,
+   * with no effect: the page renders again on a live context or device). */
   const running = async (limitS = plan.recoverSeconds) => {
-    const n = (await state()).inferences;
-    return until((s) => s.backend !== "none" && s.inputWidth === s.size && s.inferences >= n + 2, limitS);
+    const s0 = await state();
+    if (!withEffect) return until((s) => !s.contextLost && s.pageFrames >= s0.pageFrames + 2, limitS);
+    return until((s) => s.backend !== "none" && s.inputWidth === s.size && s.inferences >= s0.inferences + 2, limitS);
   };
   const fault = async (kind: FaultRecord["kind"], at: number, act: () => Promise<string | void>) => {
     if (!enabled) await call(page, "setEnabled", true); // recovery shows in inferences: run while checking
@@ -287,6 +302,11 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
     log(`after loss ${loss}: ${heapSummary(heapMb, bySource)}`);
   };
 
+  const pageHasEffect = (await state()).backend !== "off";
+  if (pageHasEffect !== withEffect)
+    throw new Error(
+      `soak: the plan is ${withEffect ? "with the effect" : "the control (no effect)"} but the page ${pageHasEffect ? "has an effect" : "has none (effect=off)"}; open soak.html ${withEffect ? "without" : "with"} effect=off`,
+    );
   let size = plan.sizes[0];
   let enabled = true;
   // Errors from here on are this run's (a page can run a plan more than once: a warm-up), those
@@ -347,9 +367,16 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         if (plan.sampleEachLoss) await lossSample(0);
         for (let i = 0; i < plan.losses; i++) {
           await fault(lossKind, f, async () => {
-            const e0 = (await state()).errors.length;
+            const s0 = await state();
             await call(page, "loseDevice");
-            await until((s) => s.errors.length > e0 && (lossKind === "device-loss" || s.contextLost), 60);
+            // With the effect, its report; without it (the control), Babylon's lost event.
+            await until(
+              (s) =>
+                withEffect
+                  ? s.errors.length > s0.errors.length && (lossKind === "device-loss" || s.contextLost)
+                  : s.lossesSeen > s0.lossesSeen,
+              60,
+            );
             if (lossKind === "context-loss") await call(page, "restoreContext");
           });
           if (plan.sampleEachLoss) await lossSample(i + 1);

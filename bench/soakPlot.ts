@@ -13,8 +13,9 @@ export interface PlotLine {
 }
 
 /** Panels (JS heap MB; live GPU buffers + textures; page objects; heap after each loss) against
- * frames or losses, a line per run. */
-export function plot(runs: PlotLine[]): string {
+ * frames or losses, a line per run. `relative`: the heap panels as each line's change (KB) from its
+ * own first point, for lines whose heaps start apart (a page with the effect and one without). */
+export function plot(runs: PlotLine[], o: { relative?: boolean } = {}): string {
   const W = 460;
   const H = 260;
   const colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
@@ -22,8 +23,9 @@ export function plot(runs: PlotLine[]): string {
   /** One panel: a line per run of `points(run)` ([x, y] pairs), x from 0 to its largest. */
   const panel = (x0: number, title: string, xLabel: string, points: (r: Run) => Array<[number, number]>) => {
     const all = runs.flatMap((r) => points(r).map((p) => p[1]));
-    const lo = Math.min(...all) * 0.95;
-    const hi = Math.max(...all) * 1.05 || 1;
+    const pad = o.relative ? 0.05 * (Math.max(...all) - Math.min(...all) || 1) : 0;
+    const lo = o.relative ? Math.min(...all) - pad : Math.min(...all) * 0.95;
+    const hi = o.relative ? Math.max(...all) + pad : Math.max(...all) * 1.05 || 1;
     const maxX = Math.max(...runs.flatMap((r) => points(r).map((p) => p[0])), 1);
     const px = (x: number) => x0 + 50 + (x / maxX) * (W - 70);
     const py = (v: number) => 30 + (1 - (v - lo) / (hi - lo || 1)) * (H - 70);
@@ -35,7 +37,7 @@ export function plot(runs: PlotLine[]): string {
     });
     const ticks = [lo, (lo + hi) / 2, hi].map(
       (v) =>
-        `<text x="${x0 + 45}" y="${py(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(v < 10 ? 2 : 0)}</text>`,
+        `<text x="${x0 + 45}" y="${py(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(Math.abs(v) < 10 ? 2 : 0)}</text>`,
     );
     return `<text x="${x0 + 50}" y="18" font-size="13">${title}</text>
 <line x1="${x0 + 50}" y1="${H - 40}" x2="${x0 + W - 20}" y2="${H - 40}" stroke="#999"/>
@@ -44,8 +46,17 @@ export function plot(runs: PlotLine[]): string {
 ${ticks.join("\n")}
 ${lines.join("\n")}`;
   };
-  const byFrame = (value: (s: SoakResult["samples"][number]) => number) => (r: Run) =>
-    r.result.samples.map((s): [number, number] => [(r.startFrame ?? 0) + s.frame, value(s)]);
+  /** Each point's change from the line's first (relative pictures) or the points as they are. */
+  const fromFirst = (pts: Array<[number, number]>): Array<[number, number]> =>
+    o.relative ? pts.map(([x, y]) => [x, y - pts[0][1]]) : pts;
+  const byFrame =
+    (value: (s: SoakResult["samples"][number]) => number, relative = true) =>
+    (r: Run) => {
+      const pts = r.result.samples.map((s): [number, number] => [(r.startFrame ?? 0) + s.frame, value(s)]);
+      return relative ? fromFirst(pts) : pts;
+    };
+  const heapUnit = o.relative ? "KB from the line's start" : "MB";
+  const heap = (mb: number) => (o.relative ? mb * 1024 : mb);
   const pageSlope = (f: SoakFigures) =>
     f.pageHeapBetweenFaults == null ? "" : `; page objects ${f.pageHeapBetweenFaults.slopeKbPer1000Frames.toFixed(1)}`;
   const legend = runs
@@ -59,18 +70,29 @@ ${lines.join("\n")}`;
   const perLoss = runs.some((r) => (r.result.lossSamples?.length ?? 0) > 1); // a line for each run that has them
   type Spec = [title: string, xLabel: string, points: (r: Run) => Array<[number, number]>];
   const specs: Spec[] = [
-    ["JS heap after GC (MB)", "frame", byFrame((s) => s.heapMb)],
-    ["live GPU objects (buffers + textures)", "frame", byFrame((s) => s.buffersLive + s.texturesLive)],
+    [`JS heap after GC (${heapUnit})`, "frame", byFrame((s) => heap(s.heapMb))],
+    ["live GPU objects (buffers + textures)", "frame", byFrame((s) => s.buffersLive + s.texturesLive, false)],
     ...(page
-      ? [["heap snapshot: page objects (MB)", "frame", byFrame((s) => s.heapBySource!.pageKb / 1024)] as Spec]
+      ? [
+          [
+            `heap snapshot: page objects (${heapUnit})`,
+            "frame",
+            byFrame((s) => heap(s.heapBySource!.pageKb / 1024)),
+          ] as Spec,
+        ]
       : []),
     ...(perLoss
       ? [
           [
-            "JS heap after GC after each loss (MB)",
+            `JS heap after GC after each loss (${heapUnit})`,
             "losses",
             (r: Run) =>
-              (r.result.lossSamples ?? []).map((x): [number, number] => [(r.startLoss ?? 0) + x.loss, x.heapMb]),
+              fromFirst(
+                (r.result.lossSamples ?? []).map((x): [number, number] => [
+                  (r.startLoss ?? 0) + x.loss,
+                  heap(x.heapMb),
+                ]),
+              ),
           ] as Spec,
         ]
       : []),

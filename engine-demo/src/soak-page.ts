@@ -4,7 +4,9 @@
  * Frames are driven from here, one scene.render() per frame between beginFrame/endFrame (no
  * requestAnimationFrame: headless pages throttle it), yielding to the event loop after each so
  * that inference (asynchronous, never awaited by the frame) progresses as in a game.
- * Query: engine=webgl2|webgpu, size=N. API: window.remasterSoak (SoakApi below).
+ * Query: engine=webgl2|webgpu, size=N, effect=off (the control: the same page and scene with no
+ * RemasterPostProcess, a game without the plugin; toggles do nothing, there is no model to swap or
+ * dispose). API: window.remasterSoak (SoakApi below).
  */
 import { queueStats, RemasterPostProcess, sessionCounts } from "@remaster/plugin";
 import type { EngineKind } from "./contracts.ts";
@@ -28,6 +30,8 @@ const kind = (q.get("engine") ?? "webgl2") as EngineKind;
 let size = Number(q.get("size") ?? 64);
 /** `capture=0`: the WebGPU path without graph capture (plain session runs). */
 const graphCapture = q.get("capture") !== "0";
+/** `effect=off`: no RemasterPostProcess on the page (the soak's control run). */
+const withEffect = q.get("effect") !== "off";
 
 /** A frame is black when no pixel has a channel above this (the demo scene is never that dark). */
 const BLACK_MAX = 8;
@@ -35,11 +39,16 @@ const BLACK_MAX = 8;
 export interface SoakState {
   size: number;
   enabled: boolean;
+  /** The effect's backend; "off" on a page without the effect (`effect=off`). */
   backend: string;
   inputWidth: number;
   /** Over every effect this page made (swapped and disposed ones included). */
   inferences: number;
   frames: number;
+  /** Frames the page rendered while its context or device lived (with or without the effect). */
+  pageFrames: number;
+  /** Context or device losses Babylon reported (its onContextLostObservable). */
+  lossesSeen: number;
   passedThrough: number;
   errors: string[];
   /** performance.now() of each error, in order (to line them up with the queue's slow calls). */
@@ -95,8 +104,11 @@ async function main() {
   const past = { inferences: 0, frames: 0, passedThrough: 0 };
   let effects = 0;
   let lost = false;
+  let lossesSeen = 0;
+  let pageFrames = 0;
   engine.onContextLostObservable.add(() => {
     lost = true;
+    lossesSeen++;
     if (!engine.isWebGPU) contextLost();
   });
   engine.onContextRestoredObservable.add(() => (lost = false));
@@ -111,10 +123,16 @@ async function main() {
     effects++;
     return e;
   };
-  let effect = make();
+  let effect: RemasterPostProcess | null = withEffect ? make() : null;
   /** Whether the effect's inference is in flight (a private field: read on this test page only). */
-  const running = () => (effect as unknown as { inFlight: boolean }).inFlight;
+  const running = () => (effect as unknown as { inFlight?: boolean } | null)?.inFlight === true;
+  /** The effect, for the calls that need one (a page with `effect=off` has none). */
+  const theEffect = (what: string) => {
+    if (!effect) throw new Error(`${what}: this soak page has no effect (effect=off)`);
+    return effect;
+  };
   const retire = () => {
+    if (!effect) return;
     past.inferences += effect.stats.inferences;
     past.frames += effect.stats.frames;
     past.passedThrough += effect.stats.passedThrough;
@@ -135,6 +153,7 @@ async function main() {
     scene.render();
     const pixels = check && !lost ? readCanvasPixels(engine, size, size) : null;
     engine.endFrame();
+    if (!lost) pageFrames++;
     const px = pixels ? await pixels : null;
     await new Promise((r) => setTimeout(r, 0));
     if (!px) return null;
@@ -164,22 +183,23 @@ async function main() {
       engine.setSize(n, n);
     },
     setEnabled(on) {
-      effect.enabled = on;
+      if (effect) effect.enabled = on;
     },
     swapModel(model) {
-      const on = effect.enabled;
+      const on = theEffect("swapModel").enabled;
       retire();
       effect = make(model, on);
     },
     async disposeInFlight() {
+      const e = theEffect("disposeInFlight");
       // Wait for an inference to finish, so that the next frame starts a new one.
-      const n = effect.stats.inferences;
-      for (let i = 0; i < 2000 && effect.stats.inferences === n; i++) await frame(false);
+      const n = e.stats.inferences;
+      for (let i = 0; i < 2000 && e.stats.inferences === n; i++) await frame(false);
       engine.beginFrame();
       scene.render();
       engine.endFrame(); // the effect starts its next inference here
       const inFlight = running();
-      const on = effect.enabled;
+      const on = e.enabled;
       retire(); // ...while it runs
       effect = make(undefined, on);
       await new Promise((r) => setTimeout(r, 0));
@@ -194,14 +214,16 @@ async function main() {
     },
     state() {
       if (engine.isWebGPU && gpuDevice(engine)) useDevice(gpuDevice(engine));
-      const s = effect.stats;
+      const s = effect?.stats ?? { backend: "off", inputWidth: size, inferences: 0, frames: 0, passedThrough: 0 };
       return {
         size,
-        enabled: effect.enabled,
+        enabled: effect?.enabled ?? false,
         backend: s.backend,
         inputWidth: s.inputWidth,
         inferences: past.inferences + s.inferences,
         frames: past.frames + s.frames,
+        pageFrames,
+        lossesSeen,
         passedThrough: past.passedThrough + s.passedThrough,
         errors: [...errors],
         errorTimesMs: [...errorTimesMs],

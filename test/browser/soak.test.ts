@@ -3,27 +3,29 @@
  * a few hundred frames with resizes, toggles, a model swap, losses in a row and a dispose during a
  * running inference followed by a new effect. It asserts counts, never times: live GPU objects never above their
  * count at the first settled sample of their device / context life, one onnxruntime session open, no black frame, every loss reported once
- * and recovered, the swap and the dispose silent and followed by a working effect.
+ * and recovered, the swap and the dispose silent and followed by a working effect. And the control
+ * (`npm run bench:soak -- --effect off`): the same page without the effect runs the plan's losses
+ * and resizes, and a plan that does not match the page is refused.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SHORT_PLAN, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
+import { SHORT_PLAN, controlPlan, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const session = useBrowserSession();
 
-async function soak(engine: string, plan: SoakPlan) {
+async function soak(engine: string, plan: SoakPlan, query = "") {
   const context = await session.browser.newContext({ viewport: { width: 400, height: 400 } });
   try {
     const page = await context.newPage();
     const model = readFileSync(join(root, "models/remaster-realtime.onnx"));
     await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: model }));
-    await page.goto(`${session.server.url}soak.html?engine=${engine}&size=64`);
+    await page.goto(`${session.server.url}soak.html?engine=${engine}&size=64${query}`);
     await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
       timeout: 120_000,
     });
@@ -57,4 +59,32 @@ describe("soak (short)", () => {
       assert.ok(r.samples.at(-1)!.inferences > r.samples[0].inferences);
     });
   }
+});
+
+describe("soak control (no effect on the page)", () => {
+  for (const engine of ["webgl2", "webgpu"]) {
+    test(`${engine}: the page without the effect renders through its losses`, { timeout: 300_000 }, async () => {
+      const plan = controlPlan({ ...SHORT_PLAN, frames: 200, resizes: 4, toggles: 4, losses: 2 });
+      const { result: r, f } = await soak(engine, plan, "&effect=off");
+      const detail = JSON.stringify({ faults: r.faults, errors: r.errors, samples: r.samples });
+      assert.deepEqual(
+        r.faults.map((x) => x.kind),
+        Array(2).fill(engine === "webgpu" ? "device-loss" : "context-loss"),
+      );
+      assert.ok(f.everyLossReportedOnceAndRecovered, detail); // recovered, and nothing to report it
+      assert.equal(r.errors.length, 0, detail);
+      assert.equal(f.sessionsOpenAlwaysOne, null);
+      assert.ok(r.samples.every((x) => x.sessionsOpen === 0 && x.inferences === 0));
+      assert.equal(r.samples.at(-1)!.generation, 3, detail); // two losses: the third device / context life
+      assert.ok(f.gpuObjectsNeverGrow, detail);
+      assert.ok(f.noBlackFrame, `${r.blackFrames} black of ${r.framesChecked} checked frames`);
+    });
+  }
+
+  test("a plan with the effect on a page without it is refused, naming both", { timeout: 120_000 }, async () => {
+    await assert.rejects(
+      soak("webgl2", SHORT_PLAN, "&effect=off"),
+      /the plan is with the effect but the page has none/,
+    );
+  });
 });

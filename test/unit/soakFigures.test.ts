@@ -218,3 +218,23 @@ test("V8's bookkeeping for compiled code counts as code, through the edges that 
   assert.equal(codeHeld("code", "x", "object", "Float32Array"), false); // a JS object held by code stays the page's
   assert.equal(codeHeld("object", "items", "native", "system / WeakArrayList"), false);
 });
+
+test("the control (no effect): a loss is recovered with nothing to report it, and sessions are not asked for", () => {
+  const run = (reported: number): SoakResult => ({
+    ...emptySoakResult("webgl2", { ...FULL_PLAN, effect: false, losses: 2, swapAt: -1, disposeAt: -1 }),
+    samples: [0, 500, 1000].map((frame) => sample(frame, 14, { sessionsOpen: 0, inferences: 0 })),
+    faults: [1, 2].map(() => ({ kind: "context-loss" as const, atFrame: 600, reported, recovered: true, seconds: 1 })),
+    framesChecked: 1,
+  });
+  const quiet = figures(run(0));
+  assert.equal(quiet.everyLossReportedOnceAndRecovered, true);
+  assert.equal(quiet.sessionsOpenAlwaysOne, null);
+  assert.equal(quiet.swapAndDisposeSilentAndRecovered, true);
+  // A report on a page with no effect is something else's error: not the control's expected run.
+  assert.equal(figures(run(1)).everyLossReportedOnceAndRecovered, false);
+  // The same run with the effect (a stored run without `effect` is one): one report per loss, one session.
+  const { effect: _, ...plan } = run(1).plan;
+  const withEffect = figures({ ...run(1), plan, samples: run(1).samples.map((x) => ({ ...x, sessionsOpen: 1 })) });
+  assert.equal(withEffect.everyLossReportedOnceAndRecovered, true);
+  assert.equal(withEffect.sessionsOpenAlwaysOne, true);
+});

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FULL_PLAN, SHORT_PLAN, scalePlan, schedule } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, controlPlan, scalePlan, schedule } from "../../bench/soakDriver.ts";
 
 /** Events of each kind between two samples, for every sample interval of the plan. */
 function perInterval(plan: typeof FULL_PLAN, kind: string): number[] {
@@ -46,4 +46,20 @@ test("a fault not in the plan stays out when it is scaled, and losses can be giv
   const events = [...schedule(p).values()].flat();
   assert.ok(!events.includes("swap"));
   assert.equal(events.filter((e) => e === "losses").length, 1);
+});
+
+test("the control plan keeps the frames, resizes, toggles and losses, without a swap or dispose, also when scaled", () => {
+  const c = scalePlan(controlPlan(FULL_PLAN), 20_000);
+  assert.equal(c.effect, false);
+  assert.equal(FULL_PLAN.effect, true);
+  const withEffect = scalePlan(FULL_PLAN, 20_000);
+  const kinds = (p: typeof FULL_PLAN) => [...schedule(p).entries()].flatMap(([f, e]) => e.map((x) => `${f}:${x}`));
+  assert.deepEqual(
+    kinds(c),
+    kinds(withEffect).filter((x) => !/swap|dispose/.test(x)),
+  );
+  assert.ok(
+    kinds(withEffect).some((x) => x.endsWith(":swap")) && kinds(withEffect).some((x) => x.endsWith(":dispose")),
+  );
+  assert.equal(c.losses, FULL_PLAN.losses);
 });

@@ -37,7 +37,7 @@ export interface PerLoss {
    * heap and by source (null without snapshots), with the residual noise. */
   laterKbPerLoss: number;
   laterResidualStdKb: number;
-  /** The later losses' growth by that slope is within 3 residual std (or under 64 KB). */
+  /** The later losses' growth by that slope is within 3 residual std (or under 64 KB); one-sided. */
   laterWithinNoise: boolean;
   laterBySourceKbPerLoss: Record<string, number> | null;
 }
@@ -170,7 +170,8 @@ function perLoss(r: SoakResult): PerLoss | null {
     firstKb: (ls[1].heapMb - ls[0].heapMb) * 1024,
     laterKbPerLoss: whole.slope,
     laterResidualStdKb: whole.residualStd,
-    laterWithinNoise: Math.abs(whole.slope * (later.length - 1)) <= Math.max(3 * whole.residualStd, 64),
+    // One-sided, as the heap's other verdicts: a heap that drops from loss to loss has not grown.
+    laterWithinNoise: whole.slope * (later.length - 1) <= Math.max(3 * whole.residualStd, 64),
     laterBySourceKbPerLoss: snaps
       ? Object.fromEntries(
           (Object.keys(ls[0].heapBySource!) as Array<keyof HeapBySource>).map((k) => [

@@ -155,6 +155,10 @@ test("per loss: a first recovery's one-off build is told apart from growth with 
   assert.ok(Math.abs(growing.laterBySourceKbPerLoss!.pageKb - 11) < 0.01);
   assert.equal(growing.laterBySourceKbPerLoss!.codeKb, 0);
   assert.equal(figures({ ...run(() => 0), lossSamples: [] }).heapPerLoss, null);
+  // A heap that drops with every loss (V8 giving code back) has not grown: one-sided.
+  const dropping = figures(run((n) => 18000 - 40 * n)).heapPerLoss!;
+  assert.ok(dropping.laterKbPerLoss < -35);
+  assert.equal(dropping.laterWithinNoise, true);
 });
 
 test("V8's bookkeeping for compiled code counts as code, through the edges that hold it", () => {

@@ -2,9 +2,7 @@
  * Finds what grows on the soak page's heap (the three-snapshot method): the effect runs `--frames`
  * frames (no faults, no resizes) after a warm-up, snapshots A, B, C with `--frames` between each
  * (after a forced GC, no inference running). Objects born between A and B that are still alive at
- * C are what the page keeps; those born between B and C are the same plus C's transients. And the
- * page's objects summed by retainer path, C less A (`grownPaths`): growth that replaces its objects
- * as it grows, e.g. an array's backing store, which the ids miss.
+ * C are what the page keeps; those born between B and C are the same plus C's transients.
  * Options: --engine webgl2|webgpu  --size 64  --warmup 300 (frames after the first inferences)
  * --frames 1000  --out NAME (JSON into bench/results/tmp/NAME.json, default heap-diff-ENGINE)
  * --js-flags "FLAGS" (V8 flags, as bench:soak's).
@@ -17,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { bytesByPath, growth, nodeIds, pathGrowth } from "./heapDiff.ts";
+import { growth, nodeIds } from "./heapDiff.ts";
 import { takeSnapshot } from "./heapSnapshot.ts";
 import { openSoakPage, settleAndCollectGarbage } from "./soakDriver.ts";
 
@@ -65,9 +63,7 @@ try {
     throw new Error("the effect did not start running (no inference in 10,000 frames)");
   await run(warmup);
   await settle();
-  const snapA = await takeSnapshot(cdp);
-  const a = nodeIds(snapA);
-  const pathsA = bytesByPath(snapA);
+  const a = nodeIds(await takeSnapshot(cdp));
   log(
     `A after ${warmup} frames: ${a.size} nodes, ${JSON.stringify(await state())}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
@@ -84,8 +80,6 @@ try {
     `C: ${c.nodes.length / c.snapshot.meta.node_fields.length} nodes, ${JSON.stringify(sC)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
   const kept = growth(c, (id) => b.has(id) && !a.has(id), 40);
-  // Growth that replaces its objects (an array's store, a hash table): the page's bytes by path, C - A.
-  const grownPaths = pathGrowth(pathsA, bytesByPath(c), 40);
   const fresh = growth(c, (id) => !b.has(id), 40);
   const sum = (g: typeof kept) =>
     g.reduce((x, y) => ({ count: x.count + y.count, bytes: x.bytes + y.bytes }), { count: 0, bytes: 0 });
@@ -99,15 +93,12 @@ try {
     fresh,
     keptTotal: sum(kept),
     freshTotal: sum(fresh),
-    grownPaths,
   };
   mkdirSync(join(root, "bench/results/tmp"), { recursive: true });
   const path = join(root, "bench/results/tmp", `${opt("--out", `heap-diff-${engine}`)}.json`);
   writeFileSync(path, JSON.stringify(out, null, 1) + "\n");
   for (const g of kept.slice(0, 25))
     log(`kept ${g.count} x ${g.type} ${g.name}: ${g.bytes} B; ${g.path.slice(0, 400)}`);
-  for (const g of grownPaths.slice(0, 15))
-    log(`grown by path A -> C: ${g.bytes} B (${g.count} objects): ${g.path.slice(0, 300)}`);
   log(`wrote ${path}`);
 } finally {
   await browser.close();

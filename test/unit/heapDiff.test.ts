@@ -1,11 +1,10 @@
 /**
  * bench/heapDiff.ts: the objects a later heap snapshot has that an earlier one had not, grouped,
- * each group with the retainer path of one of its objects (what `npm run bench:heap-diff` prints);
- * and the page's bytes by retainer path, later less earlier, for growth that replaces its store.
+ * each group with the retainer path of one of its objects (what `npm run bench:heap-diff` prints).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytesByPath, growth, nodeIds, pathGrowth } from "../../bench/heapDiff.ts";
+import { growth, nodeIds } from "../../bench/heapDiff.ts";
 
 const meta = {
   node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"],
@@ -62,20 +61,4 @@ test("growth finds the objects born since a snapshot and how they are held", () 
     [],
   );
   assert.throws(() => growth({ ...after, edges: undefined }, () => true), /no edges/);
-});
-
-test("pathGrowth finds growth by where it hangs, a growing array's store included", () => {
-  const g = pathGrowth(bytesByPath(snapshot(2)), bytesByPath(snapshot(5)));
-  assert.deepEqual(
-    g.map((x) => [x.bytes, x.count, x.path]),
-    [
-      [120, 3, "object:Timer [] <- array:(object elements) .timers <- object:Effect .Effect <- synthetic:(GC roots)"],
-      [24, 0, "array:(object elements) .timers <- object:Effect .Effect <- synthetic:(GC roots)"],
-    ],
-  );
-  // The store at the later snapshot is a new object (as V8 replaces a growing array's): still found.
-  const moved = snapshot(5);
-  moved.nodes[2 * meta.node_fields.length + 2] = 77; // the elements node's id
-  assert.equal(pathGrowth(bytesByPath(snapshot(2)), bytesByPath(moved))[1].bytes, 24);
-  assert.deepEqual(pathGrowth(bytesByPath(snapshot(5)), bytesByPath(snapshot(2))), []); // shrinking is not growth
 });

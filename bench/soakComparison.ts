@@ -3,7 +3,7 @@
  * the effect beside the control run without it (`--effect off`), pass by pass, with minus without.
  */
 import type { SoakPlan, SoakResult } from "./soakDriver.ts";
-import type { SoakFigures } from "./soakFigures.ts";
+import { grownWithinNoise, type SoakFigures } from "./soakFigures.ts";
 import type { SoakRun } from "./soakRuns.ts";
 
 /** One figure with the effect, without it, and the plugin's part (with minus without). */
@@ -57,7 +57,7 @@ const compared = (a: number, b: number): Compared => ({ with: a, without: b, plu
 
 function growth(a: number, b: number, noiseA: number, noiseB: number, span: number): ComparedGrowth {
   const noiseKb = Math.hypot(noiseA, noiseB);
-  return { ...compared(a, b), noiseKb, withinNoise: (a - b) * span <= Math.max(3 * noiseKb, 64) };
+  return { ...compared(a, b), noiseKb, withinNoise: grownWithinNoise((a - b) * span, noiseKb) };
 }
 
 /** One pass (a run, or its warm-up) with the effect against the same pass without it. */

@@ -126,8 +126,13 @@ function growth(s: SoakSample[], kb: (x: SoakSample) => number) {
 /** Growth at `k` KB per 1000 frames over the samples' frames is within 3 residual std (or 64 KB).
  * One-sided: a heap that shrinks (e.g. Babylon's caches freed at a context loss) is not growth. */
 function withinNoise(k: number, residualStd: number, s: SoakSample[]): boolean {
-  const span = (s.at(-1)!.frame - s[0].frame) / 1000;
-  return k * span <= Math.max(3 * residualStd, 64);
+  return grownWithinNoise(k * ((s.at(-1)!.frame - s[0].frame) / 1000), residualStd);
+}
+
+/** The soak's one rule for noise: growth of `grownKb` over a run is within noise when it is at most
+ * 3 residual standard deviations (`noiseKb`) or 64 KB. One-sided: shrinking is never growth. */
+export function grownWithinNoise(grownKb: number, noiseKb: number): boolean {
+  return grownKb <= Math.max(3 * noiseKb, 64);
 }
 
 /** A KB series between the run's faults: the shared slope, its noise, and the step at each fault. */
@@ -171,7 +176,7 @@ function perLoss(r: SoakResult): PerLoss | null {
     laterKbPerLoss: whole.slope,
     laterResidualStdKb: whole.residualStd,
     // One-sided, as the heap's other verdicts: a heap that drops from loss to loss has not grown.
-    laterWithinNoise: whole.slope * (later.length - 1) <= Math.max(3 * whole.residualStd, 64),
+    laterWithinNoise: grownWithinNoise(whole.slope * (later.length - 1), whole.residualStd),
     laterBySourceKbPerLoss: snaps
       ? Object.fromEntries(
           (Object.keys(ls[0].heapBySource!) as Array<keyof HeapBySource>).map((k) => [

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SHORT_PLAN, controlPlan, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
+import { SHORT_PLAN, controlPlan, openSoakPage, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
@@ -25,11 +25,7 @@ async function soak(engine: string, plan: SoakPlan, query = "") {
     const page = await context.newPage();
     const model = readFileSync(join(root, "models/remaster-realtime.onnx"));
     await page.route(`**${plan.swapModel}`, (route) => route.fulfill({ body: model }));
-    await page.goto(`${session.server.url}soak.html?engine=${engine}&size=64${query}`);
-    await page.waitForFunction(() => document.body.dataset.ready === "true" || document.body.dataset.error, null, {
-      timeout: 120_000,
-    });
-    assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+    await openSoakPage(page, `${session.server.url}soak.html?engine=${engine}&size=64${query}`);
     const result = await runSoak(page, plan);
     return { result, f: figures(result) };
   } finally {

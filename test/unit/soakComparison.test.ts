@@ -9,6 +9,7 @@ import { comparePasses } from "../../bench/soakComparison.ts";
 import { FULL_PLAN, controlPlan, emptySoakResult, type SoakPlan } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import type { SoakRun } from "../../bench/soakRuns.ts";
+import { soakSample } from "../helpers/soakSample.ts";
 
 const PLAN: SoakPlan = { ...FULL_PLAN, losses: 10 };
 
@@ -16,24 +17,12 @@ const PLAN: SoakPlan = { ...FULL_PLAN, losses: 10 };
 function run(plan: SoakPlan, kb: (frame: number) => number, perLoss: number): SoakRun {
   const result = {
     ...emptySoakResult("webgpu", plan),
-    samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) => ({
-      frame,
-      generation: 1,
-      heapMb: (kb(frame) + ((frame * 7) % 30)) / 1024,
-      buffersLive: 10,
-      texturesLive: 2,
-      buffersCreated: 10,
-      buffersDestroyed: 0,
-      texturesCreated: 2,
-      texturesDestroyed: 0,
-      sessionsOpen: plan.effect === false ? 0 : 1,
-      inferences: 0,
-      framesRendered: frame,
-      passedThrough: 0,
-      errors: 0,
-      queueLongestMs: 0,
-      queueSlowCalls: 0,
-    })),
+    samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) =>
+      soakSample(frame, (kb(frame) + ((frame * 7) % 30)) / 1024, {
+        sessionsOpen: plan.effect === false ? 0 : 1,
+        inferences: 0,
+      }),
+    ),
     lossSamples: Array.from({ length: 11 }, (_, loss) => ({
       loss,
       heapMb: (18000 + perLoss * loss + ((loss * 13) % 20)) / 1024,

@@ -6,31 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { codeHeld, heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
-import { FULL_PLAN, emptySoakResult, type SoakResult, type SoakSample } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, emptySoakResult, type SoakResult } from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
-
-/** A settled sample: the same GPU objects and one session; what a test varies is given. */
-function sample(frame: number, heapMb: number, more: Partial<SoakSample> = {}): SoakSample {
-  return {
-    frame,
-    generation: 1,
-    heapMb,
-    buffersLive: 10,
-    texturesLive: 2,
-    buffersCreated: 10,
-    buffersDestroyed: 0,
-    texturesCreated: 2,
-    texturesDestroyed: 0,
-    sessionsOpen: 1,
-    inferences: frame,
-    framesRendered: frame,
-    passedThrough: 0,
-    errors: 0,
-    queueLongestMs: 0,
-    queueSlowCalls: 0,
-    ...more,
-  };
-}
+import { soakSample } from "../helpers/soakSample.ts";
 
 test("heap snapshot nodes are summed by source", () => {
   const types = ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native"];
@@ -69,7 +47,7 @@ test("heap snapshot nodes are summed by source", () => {
 
 test("the page-heap slope sees the page's growth apart from the browser's timeline", () => {
   const pageSample = (frame: number, pageKb: number, timelineKb: number) =>
-    sample(frame, (pageKb + timelineKb) / 1024, { heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 } });
+    soakSample(frame, (pageKb + timelineKb) / 1024, { heapBySource: { pageKb, timelineKb, codeKb: 0, devtoolsKb: 0 } });
   const run = (page: (f: number) => number, faults: SoakResult["faults"] = []): SoakResult => ({
     ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 0, swapAt: faults.length ? 5000 : -1, disposeAt: -1 }),
     samples: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) =>
@@ -108,7 +86,7 @@ test("the whole heap between faults: a step at a fault is not growth, a slope is
     ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 1, swapAt: -1, disposeAt: -1 }),
     samples: Array.from({ length: 21 }, (_, i) => i * 500).map((frame) =>
       // 0-39 KB of noise
-      sample(frame, (kb(frame) + ((frame * 7) % 40)) / 1024, { generation: frame > 2600 ? 2 : 1, errors: 1 }),
+      soakSample(frame, (kb(frame) + ((frame * 7) % 40)) / 1024, { generation: frame > 2600 ? 2 : 1, errors: 1 }),
     ),
     faults: [loss],
     framesChecked: 1,
@@ -137,7 +115,7 @@ test("the whole heap between faults: a step at a fault is not growth, a slope is
 test("per loss: a first recovery's one-off build is told apart from growth with every loss", () => {
   const run = (kb: (loss: number) => number): SoakResult => ({
     ...emptySoakResult("webgpu", { ...FULL_PLAN, losses: 20 }),
-    samples: [0, 500, 1000].map((frame) => sample(frame, 18, { generation: 21, errors: 20 })),
+    samples: [0, 500, 1000].map((frame) => soakSample(frame, 18, { generation: 21, errors: 20 })),
     lossSamples: Array.from({ length: 21 }, (_, loss) => ({
       loss,
       heapMb: (kb(loss) + ((loss * 13) % 30)) / 1024, // 0-29 KB of noise
@@ -226,7 +204,7 @@ test("V8's bookkeeping for compiled code counts as code, through the edges that 
 test("the control (no effect): a loss is recovered with nothing to report it, and sessions are not asked for", () => {
   const run = (reported: number): SoakResult => ({
     ...emptySoakResult("webgl2", { ...FULL_PLAN, effect: false, losses: 2, swapAt: -1, disposeAt: -1 }),
-    samples: [0, 500, 1000].map((frame) => sample(frame, 14, { sessionsOpen: 0, inferences: 0 })),
+    samples: [0, 500, 1000].map((frame) => soakSample(frame, 14, { sessionsOpen: 0, inferences: 0 })),
     faults: [1, 2].map(() => ({ kind: "context-loss" as const, atFrame: 600, reported, recovered: true, seconds: 1 })),
     framesChecked: 1,
   });

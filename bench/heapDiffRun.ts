@@ -6,6 +6,8 @@
  * Options: --engine webgl2|webgpu  --size 64  --warmup 300 (frames after the first inferences)
  * --frames 1000  --out NAME (JSON into bench/results/tmp/NAME.json, default heap-diff-ENGINE)
  * --js-flags "FLAGS" (V8 flags, as bench:soak's).
+ * Then the page's objects summed per group at A and at C (`classChanges`), which sees growth that
+ * replaces its objects (an array's or a table's store) where the ids cannot.
  * Found with it (2026-11-25, WebGPU, 700 frames between snapshots): of the page's JS objects only
  * the 3 bind groups the plugin makes once when its session comes up (after A, in that run) were
  * kept; the rest was V8's compiled code and its bookkeeping, and Chromium's performance timeline
@@ -15,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { growth, nodeIds } from "./heapDiff.ts";
+import { classChanges, growth, nodeIds } from "./heapDiff.ts";
 import { takeSnapshot } from "./heapSnapshot.ts";
 import { openSoakPage, settleAndCollectGarbage } from "./soakDriver.ts";
 
@@ -63,10 +65,10 @@ try {
     throw new Error("the effect did not start running (no inference in 10,000 frames)");
   await run(warmup);
   await settle();
-  const a = nodeIds(await takeSnapshot(cdp));
-  log(
-    `A after ${warmup} frames: ${a.size} nodes, ${JSON.stringify(await state())}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
-  );
+  const snapA = await takeSnapshot(cdp);
+  const a = nodeIds(snapA);
+  const sA = await state();
+  log(`A after ${warmup} frames: ${a.size} nodes, ${JSON.stringify(sA)}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   await run(frames);
   await settle();
   const b = nodeIds(await takeSnapshot(cdp));
@@ -81,6 +83,7 @@ try {
   );
   const kept = growth(c, (id) => b.has(id) && !a.has(id), 40);
   const fresh = growth(c, (id) => !b.has(id), 40);
+  const changed = classChanges(snapA, c, 40);
   const sum = (g: typeof kept) =>
     g.reduce((x, y) => ({ count: x.count + y.count, bytes: x.bytes + y.bytes }), { count: 0, bytes: 0 });
   const out = {
@@ -88,17 +91,23 @@ try {
     size,
     warmup,
     frames,
-    inferencesAB: sB.inferences,
+    inferencesAB: sB.inferences - sA.inferences,
     kept,
     fresh,
     keptTotal: sum(kept),
     freshTotal: sum(fresh),
+    inferencesAC: sC.inferences - sA.inferences,
+    changedAC: changed,
   };
   mkdirSync(join(root, "bench/results/tmp"), { recursive: true });
   const path = join(root, "bench/results/tmp", `${opt("--out", `heap-diff-${engine}`)}.json`);
   writeFileSync(path, JSON.stringify(out, null, 1) + "\n");
   for (const g of kept.slice(0, 25))
     log(`kept ${g.count} x ${g.type} ${g.name}: ${g.bytes} B; ${g.path.slice(0, 400)}`);
+  for (const g of changed.slice(0, 25))
+    log(
+      `A->C ${g.bytesAfter - g.bytesBefore >= 0 ? "+" : ""}${g.bytesAfter - g.bytesBefore} B (${g.countBefore} -> ${g.countAfter}) ${g.group.slice(0, 200)}; ${g.path.slice(0, 300)}`,
+    );
   log(`wrote ${path}`);
 } finally {
   await browser.close();

@@ -85,12 +85,13 @@ export function forEachEdge(
   }
 }
 
-/** Self sizes of a parsed snapshot, summed by source (KB). */
-export function heapBySource(snap: Snapshot): HeapBySource {
+/** The source of every node of a parsed snapshot, by node index: first its own (`sourceOf`), then
+ * V8's code bookkeeping moved to `code` through the edges that hold it (`codeHeld`). */
+export function nodeSources(snap: Snapshot): Array<keyof HeapBySource> {
   const meta = snap.snapshot.meta;
   const fields = meta.node_fields;
   const types = meta.node_types[0];
-  const [t, n, s] = ["type", "name", "self_size"].map((k) => fields.indexOf(k));
+  const [t, n] = ["type", "name"].map((k) => fields.indexOf(k));
   const count = snap.nodes.length / fields.length;
   const typeOf = (node: number) => types[snap.nodes[node * fields.length + t]];
   const nameOf = (node: number) => snap.strings[snap.nodes[node * fields.length + n]];
@@ -99,8 +100,16 @@ export function heapBySource(snap: Snapshot): HeapBySource {
   forEachEdge(snap, (from, to, _kind, name) => {
     if (source[to] === "pageKb" && codeHeld(typeOf(from), name, typeOf(to), nameOf(to))) source[to] = "codeKb";
   });
+  return source;
+}
+
+/** Self sizes of a parsed snapshot, summed by source (KB). */
+export function heapBySource(snap: Snapshot): HeapBySource {
+  const fields = snap.snapshot.meta.node_fields;
+  const s = fields.indexOf("self_size");
+  const source = nodeSources(snap);
   const out: HeapBySource = { timelineKb: 0, codeKb: 0, devtoolsKb: 0, pageKb: 0 };
-  for (let node = 0; node < count; node++) out[source[node]] += snap.nodes[node * fields.length + s] / 1024;
+  for (let node = 0; node < source.length; node++) out[source[node]] += snap.nodes[node * fields.length + s] / 1024;
   return out;
 }
 

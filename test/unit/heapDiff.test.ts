@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { growth, nodeIds } from "../../bench/heapDiff.ts";
+import { classChanges, growth, nodeIds } from "../../bench/heapDiff.ts";
 
 const meta = {
   node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"],
@@ -61,4 +61,59 @@ test("growth finds the objects born since a snapshot and how they are held", () 
     [],
   );
   assert.throws(() => growth({ ...after, edges: undefined }, () => true), /no edges/);
+});
+
+test("classChanges sees a store replaced by a larger one, grouped with what holds it", () => {
+  // Between the two, the timers array's backing store is a new, larger object (new id): the ids
+  // see it as born and nothing as kept; the per-group sums see the store and the Timers grow.
+  const before = snapshot(2);
+  const after = snapshot(5);
+  after.nodes[2 * 9 + 2] = 42; // the elements' id changes: a replaced store
+  const c = classChanges(before, after);
+  assert.deepEqual(
+    c.map(({ group, countBefore, countAfter, bytesBefore, bytesAfter }) => ({
+      group,
+      countBefore,
+      countAfter,
+      bytesBefore,
+      bytesAfter,
+    })),
+    [
+      {
+        group: "object:Timer [] <- array:(object elements)",
+        countBefore: 2,
+        countAfter: 5,
+        bytesBefore: 80,
+        bytesAfter: 200,
+      },
+      {
+        group: "array:(object elements) .timers <- object:Effect",
+        countBefore: 1,
+        countAfter: 1,
+        bytesBefore: 32,
+        bytesAfter: 56,
+      },
+    ],
+  );
+  assert.equal(c[1].path, "array:(object elements) .timers <- object:Effect .Effect <- synthetic:(GC roots)");
+  // Nothing changed, nothing listed; snapshots without edges are refused by name.
+  assert.deepEqual(classChanges(after, after), []);
+  assert.throws(() => classChanges({ ...before, edges: undefined }, after), /earlier snapshot has no edges/);
+});
+
+test("classChanges groups strings by kind, not by text, and leaves compiled code out", () => {
+  const strings = ["(GC roots)", "a", "bb", "f"];
+  const nodes = (texts: number[]) =>
+    [
+      [7, 0, 1, 0, texts.length + 1], // root -> each string, and -> code
+      ...texts.map((t, i) => [2, t, 10 + i, 16, 0]),
+      [4, 3, 99, 500 * texts.length, 0], // compiled code: not the page's
+    ].flatMap((n) => [...n, 0, 0]);
+  const edges = (k: number) => Array.from({ length: k + 1 }, (_, i) => [2, 1, (1 + i) * 7]).flat();
+  const snap = (texts: number[]) => ({ snapshot: { meta }, nodes: nodes(texts), edges: edges(texts.length), strings });
+  // Each string held once (by the root): grouped with it, whatever its text.
+  assert.deepEqual(
+    classChanges(snap([1]), snap([1, 2, 2])).map((c) => [c.group, c.countBefore, c.countAfter]),
+    [["string: .a <- synthetic:(GC roots)", 1, 3]],
+  );
 });

@@ -11,6 +11,9 @@
  *   (deoptimization data) and the `dependent_code` lists on hidden classes (which optimized code
  *   to throw away when a class changes). Found with bench/heapDiff.ts (2026-11-25): on WebGPU these
  *   lists were most of what the page's part gained between faults, and nothing else of it grew.
+ *   Also WebAssembly's feedback vectors (`feedback_vectors` of a module instance: one per function,
+ *   made when the function first runs, for V8's tier-up; onnxruntime-web's module has thousands):
+ *   found with `classChanges` (2026-12-07) growing as new sessions ran new functions.
  * - `devtools`: what the inspector keeps for the CDP session that drives the page (network bodies).
  * - `page`: everything else: the page's JS objects, closures, arrays, strings, typed arrays, DOM
  *   and WebGPU/WebGL wrappers. Growth here is what a leak in the plugin would show as.
@@ -38,10 +41,11 @@ export function sourceOf(type: string, name: string): keyof HeapBySource {
   return "pageKb";
 }
 
-/** Whether an edge holds V8's bookkeeping for compiled code: a `dependent_code` list, or a V8
- * internal object (`system / ...`, not a JS object) held by a code object (exported for its test). */
+/** Whether an edge holds V8's bookkeeping for compiled code: a `dependent_code` list, a WebAssembly
+ * instance's `feedback_vectors` list, or a V8 internal object (`system / ...`, not a JS object) held
+ * by a code object (exported for its test). */
 export function codeHeld(fromType: string, edgeName: string, toType: string, toName: string): boolean {
-  if (edgeName === "dependent_code") return true;
+  if (edgeName === "dependent_code" || edgeName === "feedback_vectors") return true;
   return fromType === "code" && toType !== "code" && toName.startsWith("system / ");
 }
 
@@ -97,9 +101,16 @@ export function nodeSources(snap: Snapshot): Array<keyof HeapBySource> {
   const nameOf = (node: number) => snap.strings[snap.nodes[node * fields.length + n]];
   const source: Array<keyof HeapBySource> = [];
   for (let node = 0; node < count; node++) source.push(sourceOf(typeOf(node), nameOf(node)));
+  const wasmFeedback = new Set<number>();
   forEachEdge(snap, (from, to, _kind, name) => {
     if (source[to] === "pageKb" && codeHeld(typeOf(from), name, typeOf(to), nameOf(to))) source[to] = "codeKb";
+    if (name === "feedback_vectors") wasmFeedback.add(to);
   });
+  // The list's entries, one feedback vector per WebAssembly function, made when it first runs.
+  if (wasmFeedback.size)
+    forEachEdge(snap, (from, to) => {
+      if (wasmFeedback.has(from) && source[to] === "pageKb" && typeOf(to) === "array") source[to] = "codeKb";
+    });
   return source;
 }
 

@@ -19,30 +19,35 @@ export interface GpuObjectCounts {
 
 type Kind = "buffers" | "textures";
 
+/** Each counted object carries its record itself, a small integer under this symbol: generation * 4,
+ * + 2 for a texture, + 1 once destroyed. No side table: the soak measures this page's heap, and
+ * WeakMaps/WeakSets keyed by every GPU object grew their hash tables with the effect's buffer churn
+ * (onnxruntime-web makes and destroys ~25 buffers an inference), which showed as the page's heap
+ * (found with bench:heap-diff's classChanges, 2026-12-07). The record goes with its object. */
+const RECORD = Symbol("gpuObjectCounter");
+type Recorded = { [RECORD]?: number };
+
 class Tracker {
-  private readonly born = new WeakMap<object, number>();
-  private readonly dead = new WeakSet<object>();
   /** "<kind>/<generation>" -> counts */
   private readonly perGen = new Map<string, { created: number; destroyed: number }>();
   created = { buffers: 0, textures: 0 };
   destroyed = { buffers: 0, textures: 0 };
   generation = 1;
-  private readonly kinds = new WeakMap<object, Kind>();
 
   create<T extends object>(obj: T, kind: Kind, generation = this.generation): T {
-    this.born.set(obj, generation);
-    this.kinds.set(obj, kind);
+    (obj as Recorded)[RECORD] = generation * 4 + (kind === "textures" ? 2 : 0);
     this.created[kind]++;
     this.gen(kind, generation).created++;
     return obj;
   }
 
   destroy(obj: object | null | undefined): void {
-    if (!obj || this.dead.has(obj) || !this.born.has(obj)) return;
-    this.dead.add(obj);
-    const kind = this.kinds.get(obj)!;
+    const record = (obj as Recorded | null | undefined)?.[RECORD];
+    if (record === undefined || record & 1) return; // not counted, or destroyed already
+    (obj as Recorded)[RECORD] = record | 1;
+    const kind: Kind = record & 2 ? "textures" : "buffers";
     this.destroyed[kind]++;
-    this.gen(kind, this.born.get(obj)!).destroyed++;
+    this.gen(kind, record >> 2).destroyed++;
   }
 
   private gen(kind: Kind, g: number) {

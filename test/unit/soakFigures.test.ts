@@ -163,6 +163,9 @@ test("V8's bookkeeping for compiled code counts as code, through the edges that 
     "Renderer", // 6
     "items", // 7
     "blink::HeapVectorBacking<cppgc::internal::BasicMember<blink::PerformanceScriptTiming, x>>", // 8
+    "system / WasmTrustedInstanceData", // 9
+    "feedback_vectors", // 10
+    "", // 11
   ];
   // node: type, name, id, self_size, edge_count, trace_node_id, detachedness (7 fields)
   const nodes = [
@@ -173,12 +176,20 @@ test("V8's bookkeeping for compiled code counts as code, through the edges that 
     [3, 6, 5, 256, 1], // 4 a JS object, holds 5 by a property
     [8, 2, 6, 1024, 0], // 5 a WeakArrayList held by a JS object: the page's
     [8, 8, 7, 512, 0], // 6 the timeline's vector backing
+    [8, 9, 8, 128, 1], // 7 a WebAssembly instance's data (the page's), holds 8
+    [1, 11, 9, 2048, 1], // 8 its feedback_vectors list: code's, holds 9
+    [1, 11, 10, 1024, 0], // 9 one function's feedback vector: code's
+    [1, 11, 11, 256, 0], // 10 an array held by a JS object (4): the page's
   ].flatMap((n) => [...n, 0, 0]);
   const edges = [
     [3, 4, 1 * 7], // code -internal deoptimization_data-> ProtectedFixedArray
     [3, 5, 3 * 7], // map -internal dependent_code-> WeakArrayList
     [2, 7, 5 * 7], // object -property items-> WeakArrayList
+    [3, 10, 8 * 7], // instance data -internal feedback_vectors-> list
+    [3, 11, 9 * 7], // list -internal (an index)-> a function's vector
   ].flat();
+  nodes[4 * 7 + 4] = 2; // the JS object also holds 10
+  edges.splice(9, 0, 2, 7, 10 * 7);
   const snap = {
     snapshot: {
       meta: {
@@ -192,10 +203,11 @@ test("V8's bookkeeping for compiled code counts as code, through the edges that 
     edges,
     strings,
   };
-  // code 4 + 1 + 2 KB; page: the map 0.5, the object 0.25 and its list 1; timeline 0.5.
-  assert.deepEqual(heapBySource(snap), { timelineKb: 0.5, codeKb: 7, devtoolsKb: 0, pageKb: 1.75 });
+  // code 4 + 1 + 2 + 2 + 1 KB (WebAssembly's feedback, both levels); page: the map 0.5, the
+  // object 0.25, its list 1 and its array 0.25, the instance data 0.125; timeline 0.5.
+  assert.deepEqual(heapBySource(snap), { timelineKb: 0.5, codeKb: 10, devtoolsKb: 0, pageKb: 2.125 });
   // Without the edges, by name alone, V8's lists would count as the page's.
-  assert.equal(heapBySource({ ...snap, edges: undefined }).pageKb, 4.75);
+  assert.equal(heapBySource({ ...snap, edges: undefined }).pageKb, 8.125);
   assert.equal(codeHeld("code", "deoptimization_data", "native", "system / ProtectedFixedArray"), true);
   assert.equal(codeHeld("code", "x", "object", "Float32Array"), false); // a JS object held by code stays the page's
   assert.equal(codeHeld("object", "items", "native", "system / WeakArrayList"), false);

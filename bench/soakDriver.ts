@@ -185,7 +185,7 @@ type Event = "resize" | "toggle" | "swap" | "losses" | "dispose";
 /** The plugin's onnxruntime call queue in one phrase, for the log. */
 function queueSummary(q: SoakState["queue"]): string {
   const last = q.slow.at(-1);
-  return `onnxruntime calls ${q.calls} (longest ${(q.longestMs / 1000).toFixed(1)} s, ${q.slow.length} over 10 s${last ? `, the last: ${last.call} at ${(last.atMs / 1000).toFixed(1)} s` : ""})`;
+  return `onnxruntime calls ${q.calls} (longest ${(q.longestMs / 1000).toFixed(1)} s, ${q.slowCalls} over 10 s${last ? `, the last: ${last.call} at ${(last.atMs / 1000).toFixed(1)} s` : ""})`;
 }
 
 /** Frame -> events: resizes and toggles spread evenly, in even numbers per sample interval. */
@@ -340,7 +340,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         passedThrough: s.passedThrough,
         errors: s.errors.length,
         queueLongestMs: s.queue.longestMs,
-        queueSlowCalls: s.queue.slow.length,
+        queueSlowCalls: s.queue.slowCalls,
       });
       log(
         `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,

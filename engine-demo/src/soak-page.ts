@@ -53,8 +53,9 @@ export interface SoakState {
   errors: string[];
   /** performance.now() of each error, in order (to line them up with the queue's slow calls). */
   errorTimesMs: number[];
-  /** The plugin's onnxruntime call queue: calls, the longest, and those still running after 10 s. */
-  queue: { calls: number; longestMs: number; slow: Array<{ call: string; atMs: number }> };
+  /** The plugin's onnxruntime call queue: calls, the longest, how many were still running after
+   * 10 s, and the last 16 of those. */
+  queue: { calls: number; longestMs: number; slowCalls: number; slow: Array<{ call: string; atMs: number }> };
   effects: number;
   sessions: { created: number; released: number; open: number };
   gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };

@@ -45,10 +45,10 @@ test("a slow call holds the queue until it settles (no overlap), and is warned a
     const slowDone = runSession(slow, {});
     const after = runSession(ok, {});
     for (let i = 0; i < 5; i++) await tick();
-    const slowBefore = queueStats.slow.length;
+    const slowBefore = queueStats.slowCalls;
     mock.timers.tick(10_000);
     for (let i = 0; i < 5; i++) await tick();
-    assert.equal(queueStats.slow.length, slowBefore + 1);
+    assert.equal(queueStats.slowCalls, slowBefore + 1);
     assert.equal(queueStats.slow.at(-1)!.call, "run");
     assert.equal(warn.mock.callCount(), 1);
     assert.match(String(warn.mock.calls[0].arguments[0]), /onnxruntime call 'run' still running after 10 s/);
@@ -60,6 +60,30 @@ test("a slow call holds the queue until it settles (no overlap), and is warned a
     await slowDone;
     await after;
     assert.equal(ran, true);
+  } finally {
+    warn.mock.restore();
+    mock.timers.reset();
+  }
+});
+
+test("the record of slow calls stays bounded: every one counted, the last 16 kept", async () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  const warn = mock.method(console, "warn", () => undefined);
+  try {
+    const before = queueStats.slowCalls;
+    for (let i = 0; i < 20; i++) {
+      let finish!: () => void;
+      const session = { run: () => new Promise((r) => (finish = () => r({}))) } as unknown as Session;
+      const done = runSession(session, {});
+      for (let k = 0; k < 5; k++) await tick();
+      mock.timers.tick(10_000);
+      for (let k = 0; k < 5; k++) await tick();
+      finish();
+      await done;
+    }
+    assert.equal(queueStats.slowCalls, before + 20);
+    assert.equal(queueStats.slow.length, 16);
+    assert.equal(warn.mock.callCount(), 20);
   } finally {
     warn.mock.restore();
     mock.timers.reset();

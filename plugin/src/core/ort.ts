@@ -12,14 +12,18 @@ export type Ort = typeof OrtNS;
 export const sessionCounts = { created: 0, released: 0 };
 
 /**
- * The page-wide call queue's record (soak, diagnosis): calls made, the longest one, and the calls
- * still running after QUEUE_WARN_MS (each warned about once, on the console).
+ * The page-wide call queue's record (soak, diagnosis): calls made, the longest one, how many calls
+ * were still running after QUEUE_WARN_MS (each warned about once, on the console), and the last
+ * QUEUE_SLOW_KEPT of those (a game that runs for days keeps a bounded record).
  */
 export const queueStats = {
   calls: 0,
   longestMs: 0,
+  slowCalls: 0,
   slow: [] as Array<{ call: string; atMs: number }>,
 };
+
+const QUEUE_SLOW_KEPT = 16;
 
 let tail: Promise<unknown> = Promise.resolve();
 /**
@@ -36,7 +40,9 @@ function serialized<T>(call: string, fn: () => Promise<T>): Promise<T> {
     queueStats.calls++;
     const t0 = performance.now();
     const warn = setTimeout(() => {
+      queueStats.slowCalls++;
       queueStats.slow.push({ call, atMs: performance.now() });
+      if (queueStats.slow.length > QUEUE_SLOW_KEPT) queueStats.slow.shift();
       console.warn(
         `RemasterPostProcess: onnxruntime call '${call}' still running after ${QUEUE_WARN_MS / 1000} s; later calls wait for it`,
       );

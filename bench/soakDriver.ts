@@ -123,6 +123,9 @@ export interface SoakSample {
   /** The plugin's onnxruntime call queue so far: its longest call, and calls still running after 10 s. */
   queueLongestMs: number;
   queueSlowCalls: number;
+  /** WebGPU: the bind groups Babylon's bind group cache holds (it is reset at a device loss; runs
+   * before 2026-12-07 lack it). */
+  bindGroupsCached?: number;
 }
 
 /** The heap after a forced GC just before the losses (`loss` 0) and after the `loss`-th recovered. */
@@ -341,9 +344,10 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         errors: s.errors.length,
         queueLongestMs: s.queue.longestMs,
         queueSlowCalls: s.queue.slowCalls,
+        ...(s.bindGroupCache ? { bindGroupsCached: s.bindGroupCache.bindGroups } : {}),
       });
       log(
-        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}`,
+        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups}` : ""}`,
       );
     }
     for (const e of events.get(f) ?? []) {

@@ -13,6 +13,7 @@ import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { codecCheck, type CodecCheck } from "./codec-check.ts";
 import {
+  bindGroupCacheContents,
   gpuDevice,
   leftoverUniforms,
   missingInternals,
@@ -166,6 +167,17 @@ async function main() {
       const own = leftoverUniforms(remaster.getEffect());
       return held.filter((u) => (u as unknown) !== own && u.name.startsWith("leftOver-")).length;
     },
+    /** WebGPU: the uniqueIds of the textures Babylon's bind group cache is keyed by, and of the effect's
+     * current result texture (null before its first result; a private field, read on this test page only). */
+    bindGroupCache: () => {
+      const runner = (
+        remaster as unknown as { runner?: { result?: { getInternalTexture(): { uniqueId: number } | null } | null } }
+      ).runner;
+      return {
+        textureIds: bindGroupCacheContents(engine)?.textureIds ?? null,
+        resultTextureId: runner?.result?.getInternalTexture()?.uniqueId ?? null,
+      };
+    },
     simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
     simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
     size: () => size,
@@ -203,6 +215,7 @@ export interface RemasterTestApi {
   destroyDevice(): void;
   deviceLabel(): string;
   staleLeftoverUniforms(): number;
+  bindGroupCache(): { textureIds: number[] | null; resultTextureId: number | null };
   simulateContextLoss(): void;
   simulateContextRestore(): void;
   size(): number;

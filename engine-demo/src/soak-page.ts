@@ -21,7 +21,7 @@ import {
 import { readCanvasPixels } from "./pixels.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
-import { gpuDevice } from "../../plugin/src/babylon/internals.ts";
+import { bindGroupCacheContents, gpuDevice } from "../../plugin/src/babylon/internals.ts";
 
 installGpuObjectCounter(); // before the engine: every object it makes is counted
 
@@ -60,6 +60,10 @@ export interface SoakState {
   sessions: { created: number; released: number; open: number };
   gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
   contextLost: boolean;
+  /** WebGPU: Babylon's bind group cache (a tree keyed by the ids of the buffers, samplers and
+   * textures each draw binds, never pruned; reset at a device loss): its nodes and the bind
+   * groups they hold. null on WebGL2. */
+  bindGroupCache: { nodes: number; bindGroups: number } | null;
   /** An inference (with its readback buffers) is in progress: samples wait for it to end. */
   inferenceRunning: boolean;
 }
@@ -233,11 +237,18 @@ async function main() {
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
         contextLost: lost,
+        bindGroupCache: bindGroupCacheCounts(engine),
         inferenceRunning: running(),
       };
     },
   };
   document.body.dataset.ready = "true";
+}
+
+/** Babylon's WebGPU bind group cache in two counts (null on WebGL2). */
+function bindGroupCacheCounts(engine: Parameters<typeof bindGroupCacheContents>[0]): SoakState["bindGroupCache"] {
+  const c = bindGroupCacheContents(engine);
+  return c && { nodes: c.nodes, bindGroups: c.bindGroups };
 }
 
 main().catch((e) => {

@@ -24,6 +24,7 @@ import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { PostProcess } from "@babylonjs/core/PostProcesses/postProcess.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import {
+  BoundTextures,
   disposeFreeingLeftoverUniforms,
   freeLostLeftoverUniforms,
   gpuDevice,
@@ -93,6 +94,9 @@ export class RemasterPostProcess extends PostProcess {
   private generation = 0;
   private readonly blank: RawTexture;
   private frameTexture: FrameTexture | null = null;
+  /** The composite's input textures (Babylon's render targets, new at each size), pruned from
+   * Babylon's WebGPU bind group cache once disposed. */
+  private readonly boundInputs: BoundTextures;
   private readonly observers: Array<() => void> = [];
   private resolveReady!: () => void;
   private rejectReady!: (e: Error) => void;
@@ -126,6 +130,7 @@ export class RemasterPostProcess extends PostProcess {
       this.rejectReady = reject;
     });
     this.ready.catch(() => undefined); // errors also go to onErrorObservable; no unhandled rejection
+    this.boundInputs = new BoundTextures(engine);
     this.blank = RawTexture.CreateRGBATexture(new Uint8Array([0, 0, 0, 255]), 1, 1, scene, false);
 
     if (!camera) this.attachWhenACameraIsActive(scene);
@@ -213,6 +218,7 @@ export class RemasterPostProcess extends PostProcess {
 
   private bindComposite(effect: Effect): void {
     this.frameTexture = (this.inputTexture?.texture as FrameTexture | null | undefined) ?? null;
+    this.boundInputs.bind(this.inputTexture?.texture);
     const result = this.result;
     effect.setTexture("remasterSampler", result ?? this.blank);
     effect.setFloat("strength", this.strength);

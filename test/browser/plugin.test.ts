@@ -156,6 +156,13 @@ for (const [engine, size] of [
         "a resized frame gets a new static-shape session whose output still matches onnxruntime",
         { timeout: 240_000 },
         async () => {
+          type Cache = { textureIds: number[] | null; resultTextureId: number | null };
+          const before = await api<Cache>(h.page, "bindGroupCache");
+          // The composite has drawn with its result texture: Babylon's cache holds it, under the key we assume.
+          assert.ok(
+            before.resultTextureId !== null && before.textureIds?.includes(before.resultTextureId),
+            JSON.stringify(before),
+          );
           const n = size - 16;
           await api(h.page, "resize", n);
           await h.page.waitForFunction((w) => window.remasterTest.stats().inputWidth === w, n, { timeout: 120_000 });
@@ -171,6 +178,14 @@ for (const [engine, size] of [
           const k = (await api<{ inferences: number }>(h.page, "stats")).inferences;
           await h.page.waitForFunction((c) => window.remasterTest.stats().inferences >= c + 2, k, { timeout: 120_000 });
           const remastered = Buffer.from(await api<string>(h.page, "capture", true), "base64");
+          // The old result texture's bind groups left Babylon's cache with it (they stayed for the device's life).
+          const after = await api<Cache>(h.page, "bindGroupCache");
+          assert.ok(
+            after.resultTextureId !== null && after.resultTextureId !== before.resultTextureId,
+            JSON.stringify(after),
+          );
+          assert.ok(after.textureIds?.includes(after.resultTextureId), JSON.stringify(after));
+          assert.ok(!after.textureIds?.includes(before.resultTextureId!), JSON.stringify({ before, after }));
           const d = diffStats(remastered, referenceOutput(input, n));
           assert.ok(
             d.mean <= 1.0 && d.p99 <= 4,

@@ -9,7 +9,13 @@ import { freeDimensionsFor } from "../../plugin/src/webgpu/gpuPipeline.ts";
 import { inputSize, OPTION_DEFAULTS, resolveOptions } from "../../plugin/src/core/options.ts";
 import { loadModel, type ModelChoice } from "../../plugin/src/core/modelLoader.ts";
 import { nchwToRgba, resizeNearest, rgbaToNchw } from "../../plugin/src/core/tensorLayout.ts";
-import { INTERNALS, missingInternals } from "../../plugin/src/babylon/internals.ts";
+import {
+  bindGroupCacheContents,
+  BoundTextures,
+  forgetTextureBindGroups,
+  INTERNALS,
+  missingInternals,
+} from "../../plugin/src/babylon/internals.ts";
 import {
   COMPOSITE_SAMPLERS,
   COMPOSITE_UNIFORMS,
@@ -264,4 +270,68 @@ test("the internals probe names what an engine lacks", () => {
     _readTexturePixels() {},
   } as unknown as Parameters<typeof missingInternals>[0];
   assert.deepEqual(missingInternals(gl, { width: 1, height: 1, _hardwareTexture: null }), []);
+});
+
+test("a dropped texture's entries leave Babylon's bind group cache, at any depth, and nothing else", () => {
+  // The cache's shape (webgpuCacheBindGroups.js): nodes keyed by buffer ids + 2^20, sampler hashes,
+  // then texture ids + 2^35, bind groups on the last node of each path.
+  type Node = { values: Record<string, Node>; bindGroups?: unknown[] };
+  const T = 2 ** 35;
+  const leaf = (): Node => ({ values: {}, bindGroups: [] });
+  const root: Node = {
+    values: {
+      [2 ** 20 + 1]: {
+        values: {
+          7: {
+            values: {
+              [T + 10]: { values: { [T + 42]: leaf(), [T + 43]: leaf() } }, // scene frame, then result 42 or 43
+              [T + 42]: { values: { [T + 10]: leaf() } }, // the result bound first
+            },
+          },
+        },
+      },
+      [2 ** 20 + 2]: { values: { [T + 11]: leaf() } },
+    },
+  };
+  class Cache {
+    static _Cache = root;
+  }
+  const engine = { isWebGPU: true, _cacheBindGroups: new Cache() } as unknown as Parameters<
+    typeof forgetTextureBindGroups
+  >[0];
+  assert.deepEqual(bindGroupCacheContents(engine), { nodes: 10, bindGroups: 4, textureIds: [10, 11, 42, 43] });
+  assert.equal(forgetTextureBindGroups(engine, { uniqueId: 42 }), 2);
+  assert.deepEqual(bindGroupCacheContents(engine), { nodes: 7, bindGroups: 2, textureIds: [10, 11, 43] });
+  assert.equal(forgetTextureBindGroups(engine, { uniqueId: 42 }), 0);
+  // WebGL2, or a Babylon without the cache: nothing to do, nothing thrown.
+  const gl = { isWebGPU: false } as unknown as Parameters<typeof forgetTextureBindGroups>[0];
+  assert.equal(forgetTextureBindGroups(gl, { uniqueId: 42 }), 0);
+  assert.equal(bindGroupCacheContents(gl), null);
+});
+
+test("a bound texture leaves Babylon's bind group cache once Babylon has disposed it, not before", () => {
+  type Node = { values: Record<string, Node>; bindGroups?: unknown[] };
+  const T = 2 ** 35;
+  const root: Node = {
+    values: { 1: { values: { [T + 5]: { values: {}, bindGroups: [] }, [T + 6]: { values: {}, bindGroups: [] } } } },
+  };
+  class Cache {
+    static _Cache = root;
+  }
+  const engine = { isWebGPU: true, _cacheBindGroups: new Cache() } as unknown as ConstructorParameters<
+    typeof BoundTextures
+  >[0];
+  const ids = () => bindGroupCacheContents(engine)!.textureIds;
+  const a = { uniqueId: 5, _hardwareTexture: {} as unknown };
+  const b = { uniqueId: 6, _hardwareTexture: {} as unknown };
+  const bound = new BoundTextures(engine);
+  bound.bind(a);
+  bound.bind(b); // a new size: Babylon keeps `a` a while (its post-process's texture cache)
+  bound.bind(a);
+  assert.deepEqual(ids(), [5, 6], "a live texture keeps its entries");
+  b._hardwareTexture = null; // Babylon disposed it
+  bound.bind(b); // still the one bound: kept
+  assert.deepEqual(ids(), [5, 6]);
+  bound.bind(a);
+  assert.deepEqual(ids(), [5], "disposed and no longer bound: its entries are gone");
 });

@@ -13,6 +13,8 @@
  *   engine._readPixelsAsync(...)       [webgl2] readPixels into a pixel-pack buffer + fence
  *   engine._readTexturePixels(...)     [both]   the generic texture readback (fallback)
  *   pipelineContext.uniformBuffer      [webgpu] an effect's "leftOver" uniform buffer, released with it
+ *   engine._cacheBindGroups            [webgpu] its class's static `_Cache`: the bind group cache, from
+ *                                               which a dropped result texture's entries are removed
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { Effect } from "@babylonjs/core/Materials/effect.js";
@@ -103,6 +105,100 @@ export function wrapGpuTexture(engine: AbstractEngine, texture: GPUTexture): Int
   return wrapped;
 }
 
+/** A node of Babylon's WebGPU bind group cache (WebGPUCacheBindGroups._Cache): children by resource key. */
+interface BindGroupCacheNode {
+  values: Record<string, BindGroupCacheNode>;
+  bindGroups?: unknown;
+}
+
+/** A texture's key in that cache: its InternalTexture.uniqueId + Babylon's TextureIdStart (2 ** 35,
+ * webgpuCacheBindGroups.js; buffers and samplers have keys below it). */
+const BIND_GROUP_CACHE_TEXTURE_ID_START = 2 ** 35;
+
+/** The cache's root (a static of Babylon's class, reached through the engine's instance), or null on
+ * WebGL2 or when Babylon's internals changed. */
+function bindGroupCacheRoot(engine: AbstractEngine): BindGroupCacheNode | null {
+  const cache = (engine as unknown as { _cacheBindGroups?: { constructor: { _Cache?: BindGroupCacheNode } } })
+    ._cacheBindGroups;
+  return cache?.constructor._Cache ?? null;
+}
+
+/** Every node of the cache, each once (the tree is small: a node per distinct binding path). */
+function forEachBindGroupCacheNode(root: BindGroupCacheNode, visit: (n: BindGroupCacheNode) => void): void {
+  const stack = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    visit(n);
+    for (const k in n.values) stack.push(n.values[k]);
+  }
+}
+
+/**
+ * Removes every entry of Babylon's WebGPU bind group cache keyed by `texture` (with the GPUBindGroups
+ * under them, which hold its view); returns how many. The cache is a tree keyed by the ids of the
+ * buffers, samplers and textures each draw binds, and Babylon 9 never prunes it (it resets it at a
+ * device loss only): every texture a draw ever bound stays there, with its bind groups, for the
+ * device's life. The WebGPU runner gives the composite a new result texture at every new input size
+ * (each resize) and every rebuilt runner, and drops the old one: without this, one more path per
+ * resize (the WebGPU soak's page part grew ~2 KB every 500 frames, 5 resizes; found 2026-12-07).
+ * Checked by the WebGPU resize test (the old result texture's key gone, the new one's there).
+ */
+export function forgetTextureBindGroups(engine: AbstractEngine, texture: { uniqueId: number }): number {
+  const root = bindGroupCacheRoot(engine);
+  if (!root) return 0;
+  const key = String(texture.uniqueId + BIND_GROUP_CACHE_TEXTURE_ID_START);
+  let removed = 0;
+  forEachBindGroupCacheNode(root, (n) => {
+    if (key in n.values) {
+      delete n.values[key];
+      removed++;
+    }
+  });
+  return removed;
+}
+
+/**
+ * The textures one draw binds, each removed from Babylon's WebGPU bind group cache once Babylon has
+ * disposed it (`forgetTextureBindGroups`; nothing on WebGL2). For a texture the draw does not own:
+ * the composite's input, Babylon's render target, which Babylon makes anew at a new size (and
+ * disposes when its post-process has not used it for 100 frames), leaving the composite's bind
+ * groups of it in the cache for the device's life. `bind` runs every frame: a set of a few textures.
+ */
+export class BoundTextures {
+  private readonly seen = new Set<{ uniqueId: number; _hardwareTexture?: unknown }>();
+  constructor(private readonly engine: AbstractEngine) {}
+
+  /** `texture` is bound now; the ones bound before and disposed since leave the cache. */
+  bind(texture: { uniqueId: number; _hardwareTexture?: unknown } | null | undefined): void {
+    if (!texture || !this.engine.isWebGPU) return;
+    this.seen.add(texture);
+    if (this.seen.size === 1) return;
+    for (const t of this.seen)
+      if (t !== texture && !t._hardwareTexture) {
+        forgetTextureBindGroups(this.engine, t);
+        this.seen.delete(t);
+      }
+  }
+}
+
+/** The bind group cache, for diagnosis (the soak's samples, the tests): its nodes, the bind groups
+ * it holds, and the uniqueIds of the textures it is keyed by. null on WebGL2. */
+export function bindGroupCacheContents(
+  engine: AbstractEngine,
+): { nodes: number; bindGroups: number; textureIds: number[] } | null {
+  const root = bindGroupCacheRoot(engine);
+  if (!root) return null;
+  let nodes = 0;
+  let bindGroups = 0;
+  const textureIds = new Set<number>();
+  forEachBindGroupCacheNode(root, (n) => {
+    nodes++;
+    if (n.bindGroups) bindGroups++;
+    for (const k in n.values)
+      if (Number(k) >= BIND_GROUP_CACHE_TEXTURE_ID_START) textureIds.add(Number(k) - BIND_GROUP_CACHE_TEXTURE_ID_START);
+  });
+  return { nodes, bindGroups, textureIds: [...textureIds].sort((a, b) => a - b) };
+}
+
 /** readPixels into a pixel-pack buffer + fence; null when the engine cannot (then read synchronously). */
 type ReadPixelsAsync = (
   x: number,
@@ -171,6 +267,7 @@ export const INTERNALS: readonly InternalUse[] = [
   { name: "_currentFramebuffer", engines: ["webgl2"], on: "engine", kind: "field" },
   { name: "_readPixelsAsync", engines: ["webgl2"], on: "engine", kind: "method" },
   { name: "_readTexturePixels", engines: ["webgl2", "webgpu"], on: "engine", kind: "method" },
+  { name: "_cacheBindGroups", engines: ["webgpu"], on: "engine", kind: "field" },
 ];
 
 function has(obj: unknown, use: InternalUse): boolean {

@@ -6,7 +6,13 @@
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { ThinTexture } from "@babylonjs/core/Materials/Textures/thinTexture.js";
-import { gpuDevice, hardwareResource, wrapGpuTexture, type FrameTexture } from "../babylon/internals.ts";
+import {
+  forgetTextureBindGroups,
+  gpuDevice,
+  hardwareResource,
+  wrapGpuTexture,
+  type FrameTexture,
+} from "../babylon/internals.ts";
 import { readOnnxInputDims } from "../core/modelMetadata.ts";
 import type { LoadedModel } from "../core/modelLoader.ts";
 import { inputSize, type ResolvedOptions } from "../core/options.ts";
@@ -102,6 +108,9 @@ export class WebGpuRunner implements FrameRunner {
   }
 
   private dropPipeline(): void {
+    // Babylon's bind group cache would keep the composite's bind groups of this texture for the device's life.
+    const old = this.texture?.getInternalTexture();
+    if (old) forgetTextureBindGroups(this.engine, old);
     this.texture?.dispose();
     this.texture = null;
     this.pipeline?.dispose();

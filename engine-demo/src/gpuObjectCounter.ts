@@ -23,8 +23,9 @@ type Kind = "buffers" | "textures";
  * + 2 for a texture, + 1 once destroyed. No side table: the soak measures this page's heap, and
  * WeakMaps/WeakSets keyed by every GPU object grew their hash tables with the effect's buffer churn
  * (with the effect on, ~26 buffers made and destroyed an inference: 1,318 per 500 frames of 49
- * inferences, the control 58; the plugin makes none per frame, so by count onnxruntime-web's), which showed as the page's heap
- * (found with bench:heap-diff's classChanges, 2026-12-07). The record goes with its object. */
+ * inferences, the control 58; the plugin makes none per frame, so by count onnxruntime-web's),
+ * which showed as the page's heap (found with bench:heap-diff's classChanges, 2026-12-07). The
+ * record goes with its object. */
 const RECORD = Symbol("gpuObjectCounter");
 type Recorded = { [RECORD]?: number };
 

@@ -272,13 +272,23 @@ test("the internals probe names what an engine lacks", () => {
   assert.deepEqual(missingInternals(gl, { width: 1, height: 1, _hardwareTexture: null }), []);
 });
 
+/** Babylon's WebGPU bind group cache as webgpuCacheBindGroups.js shapes it: nodes keyed by buffer ids
+ * + 2^20, sampler hashes, then texture ids + 2^35, bind groups on the last node of each path. */
+type CacheNode = { values: Record<string, CacheNode>; bindGroups?: unknown[] };
+const TEXTURE_KEY = 2 ** 35;
+
+/** A WebGPU engine whose bind group cache (the static of its `_cacheBindGroups`' class) is `root`. */
+function engineWithBindGroupCache(root: CacheNode) {
+  class Cache {
+    static _Cache = root;
+  }
+  return { isWebGPU: true, _cacheBindGroups: new Cache() } as unknown as Parameters<typeof forgetTextureBindGroups>[0];
+}
+
 test("a dropped texture's entries leave Babylon's bind group cache, at any depth, and nothing else", () => {
-  // The cache's shape (webgpuCacheBindGroups.js): nodes keyed by buffer ids + 2^20, sampler hashes,
-  // then texture ids + 2^35, bind groups on the last node of each path.
-  type Node = { values: Record<string, Node>; bindGroups?: unknown[] };
-  const T = 2 ** 35;
-  const leaf = (): Node => ({ values: {}, bindGroups: [] });
-  const root: Node = {
+  const T = TEXTURE_KEY;
+  const leaf = (): CacheNode => ({ values: {}, bindGroups: [] });
+  const root: CacheNode = {
     values: {
       [2 ** 20 + 1]: {
         values: {
@@ -293,12 +303,7 @@ test("a dropped texture's entries leave Babylon's bind group cache, at any depth
       [2 ** 20 + 2]: { values: { [T + 11]: leaf() } },
     },
   };
-  class Cache {
-    static _Cache = root;
-  }
-  const engine = { isWebGPU: true, _cacheBindGroups: new Cache() } as unknown as Parameters<
-    typeof forgetTextureBindGroups
-  >[0];
+  const engine = engineWithBindGroupCache(root);
   assert.deepEqual(bindGroupCacheContents(engine), { nodes: 10, bindGroups: 4, textureIds: [10, 11, 42, 43] });
   assert.equal(forgetTextureBindGroups(engine, { uniqueId: 42 }), 2);
   assert.deepEqual(bindGroupCacheContents(engine), { nodes: 7, bindGroups: 2, textureIds: [10, 11, 43] });
@@ -310,17 +315,11 @@ test("a dropped texture's entries leave Babylon's bind group cache, at any depth
 });
 
 test("a bound texture leaves Babylon's bind group cache once Babylon has disposed it, not before", () => {
-  type Node = { values: Record<string, Node>; bindGroups?: unknown[] };
-  const T = 2 ** 35;
-  const root: Node = {
+  const T = TEXTURE_KEY;
+  const root: CacheNode = {
     values: { 1: { values: { [T + 5]: { values: {}, bindGroups: [] }, [T + 6]: { values: {}, bindGroups: [] } } } },
   };
-  class Cache {
-    static _Cache = root;
-  }
-  const engine = { isWebGPU: true, _cacheBindGroups: new Cache() } as unknown as ConstructorParameters<
-    typeof BoundTextures
-  >[0];
+  const engine = engineWithBindGroupCache(root);
   const ids = () => bindGroupCacheContents(engine)!.textureIds;
   const a = { uniqueId: 5, _hardwareTexture: {} as unknown };
   const b = { uniqueId: 6, _hardwareTexture: {} as unknown };

@@ -14,7 +14,8 @@
  *   engine._readTexturePixels(...)     [both]   the generic texture readback (fallback)
  *   pipelineContext.uniformBuffer      [webgpu] an effect's "leftOver" uniform buffer, released with it
  *   engine._cacheBindGroups            [webgpu] its class's static `_Cache`: the bind group cache, from
- *                                               which a dropped result texture's entries are removed
+ *                                               which the composite's dropped textures' entries are
+ *                                               removed (the runner's result, Babylon's inputs)
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { Effect } from "@babylonjs/core/Materials/effect.js";

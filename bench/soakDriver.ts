@@ -126,6 +126,9 @@ export interface SoakSample {
   /** WebGPU: the bind groups Babylon's bind group cache holds (it is reset at a device loss; runs
    * before 2026-12-07 lack it). */
   bindGroupsCached?: number;
+  /** WebGPU: how many textures that cache is keyed by Babylon has released (their entries can never be
+   * looked up again: the cache's leak; runs before 2026-12-07 lack it). */
+  releasedTexturesCached?: number;
 }
 
 /** The heap after a forced GC just before the losses (`loss` 0) and after the `loss`-th recovered. */
@@ -344,10 +347,15 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         errors: s.errors.length,
         queueLongestMs: s.queue.longestMs,
         queueSlowCalls: s.queue.slowCalls,
-        ...(s.bindGroupCache ? { bindGroupsCached: s.bindGroupCache.bindGroups } : {}),
+        ...(s.bindGroupCache
+          ? {
+              bindGroupsCached: s.bindGroupCache.bindGroups,
+              releasedTexturesCached: s.bindGroupCache.releasedTextures,
+            }
+          : {}),
       });
       log(
-        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups}` : ""}`,
+        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups} (keyed by ${s.bindGroupCache.releasedTextures} released textures)` : ""}`,
       );
     }
     for (const e of events.get(f) ?? []) {

@@ -167,15 +167,18 @@ async function main() {
       const own = leftoverUniforms(remaster.getEffect());
       return held.filter((u) => (u as unknown) !== own && u.name.startsWith("leftOver-")).length;
     },
-    /** WebGPU: the uniqueIds of the textures Babylon's bind group cache is keyed by, and of the effect's
-     * current result texture (null before its first result; a private field, read on this test page only). */
+    /** WebGPU: the uniqueIds of the textures Babylon's bind group cache is keyed by, of the effect's
+     * current result texture (null before its first result) and of the other textures its composite
+     * binds: its input render target and the blank it shows while there is no result (private fields,
+     * read on this test page only). */
     bindGroupCache: () => {
-      const runner = (
-        remaster as unknown as { runner?: { result?: { getInternalTexture(): { uniqueId: number } | null } | null } }
-      ).runner;
+      type Texture = { getInternalTexture(): { uniqueId: number } | null };
+      const own = remaster as unknown as { runner?: { result?: Texture | null }; blank?: Texture };
       return {
         textureIds: bindGroupCacheContents(engine)?.textureIds ?? null,
-        resultTextureId: runner?.result?.getInternalTexture()?.uniqueId ?? null,
+        resultTextureId: own.runner?.result?.getInternalTexture()?.uniqueId ?? null,
+        inputTextureId: remaster.inputTexture?.texture?.uniqueId ?? null,
+        blankTextureId: own.blank?.getInternalTexture()?.uniqueId ?? null,
       };
     },
     simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
@@ -215,7 +218,12 @@ export interface RemasterTestApi {
   destroyDevice(): void;
   deviceLabel(): string;
   staleLeftoverUniforms(): number;
-  bindGroupCache(): { textureIds: number[] | null; resultTextureId: number | null };
+  bindGroupCache(): {
+    textureIds: number[] | null;
+    resultTextureId: number | null;
+    inputTextureId: number | null;
+    blankTextureId: number | null;
+  };
   simulateContextLoss(): void;
   simulateContextRestore(): void;
   size(): number;

@@ -61,9 +61,10 @@ export interface SoakState {
   gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
   contextLost: boolean;
   /** WebGPU: Babylon's bind group cache (a tree keyed by the ids of the buffers, samplers and
-   * textures each draw binds, never pruned; reset at a device loss): its nodes and the bind
-   * groups they hold. null on WebGL2. */
-  bindGroupCache: { nodes: number; bindGroups: number } | null;
+   * textures each draw binds, never pruned; reset at a device loss): its nodes, the bind groups
+   * they hold, and how many of the textures it is keyed by Babylon has released since (entries
+   * nothing can look up again: the cache's leak, whoever's draw it was). null on WebGL2. */
+  bindGroupCache: { nodes: number; bindGroups: number; releasedTextures: number } | null;
   /** An inference (with its readback buffers) is in progress: samples wait for it to end. */
   inferenceRunning: boolean;
 }
@@ -245,10 +246,14 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-/** Babylon's WebGPU bind group cache in two counts (null on WebGL2). */
+/** Babylon's WebGPU bind group cache in three counts (null on WebGL2). A texture is released once it
+ * has left the engine's list of textures (`getLoadedTexturesCache`); id 0 is "no texture bound". */
 function bindGroupCacheCounts(engine: Parameters<typeof bindGroupCacheContents>[0]): SoakState["bindGroupCache"] {
   const c = bindGroupCacheContents(engine);
-  return c && { nodes: c.nodes, bindGroups: c.bindGroups };
+  if (!c) return null;
+  const live = new Set(engine.getLoadedTexturesCache().map((t) => t.uniqueId));
+  const releasedTextures = c.textureIds.filter((id) => id !== 0 && !live.has(id)).length;
+  return { nodes: c.nodes, bindGroups: c.bindGroups, releasedTextures };
 }
 
 main().catch((e) => {

@@ -318,9 +318,13 @@ export class RemasterPostProcess extends PostProcess {
     this.remasterScene.removePostProcess(this);
     this.runner?.dispose();
     this.runner = null;
+    this.boundInputs.bind(this.blank.getInternalTexture()); // bound while no result: pruned with the rest
     this.blank.dispose();
     this.onReadyObservable.clear();
     this.onErrorObservable.clear();
     disposeFreeingLeftoverUniforms(this.getEffect(), () => super.dispose(cam));
+    // Babylon disposed the input render targets with the post-process: their composite bind groups
+    // (and the blank's) would stay in its WebGPU cache for the device's life.
+    this.boundInputs.forgetDisposed();
   }
 }

@@ -196,6 +196,13 @@ for (const [engine, size] of [
     }
 
     test("dispose() removes the effect and every GPU object it created", { timeout: 60_000 }, async () => {
+      type Cache = {
+        textureIds: number[] | null;
+        resultTextureId: number | null;
+        inputTextureId: number | null;
+        blankTextureId: number | null;
+      };
+      const before = await api<Cache>(h.page, "bindGroupCache");
       await api(h.page, "dispose");
       // Babylon destroys textures it was given (the wrapped result) after the frame that may still use them.
       const f0 = (await api<{ loopFrames: number }>(h.page, "stats")).loopFrames;
@@ -219,6 +226,19 @@ for (const [engine, size] of [
       assert.deepEqual(mine(s.counters.texturesDestroyed), mine(s.counters.texturesCreated));
       if (engine === "webgpu")
         assert.ok(mine(s.counters.buffersCreated).length >= 3, "the WebGPU path should have created its buffers");
+      if (engine === "webgpu") {
+        // The composite's bind groups of its textures (its input render target, its result, the blank it
+        // showed before the first result) left Babylon's bind group cache with them; they stayed there
+        // for the device's life until 2026-12-07.
+        const composite = [before.inputTextureId, before.resultTextureId, before.blankTextureId];
+        assert.ok(
+          before.inputTextureId !== null && before.textureIds?.includes(before.inputTextureId),
+          `the composite drew with its input: ${JSON.stringify(before)}`,
+        );
+        const after = await api<Cache>(h.page, "bindGroupCache");
+        const left = composite.filter((id) => id !== null && after.textureIds?.includes(id));
+        assert.deepEqual(left, [], JSON.stringify({ before, after }));
+      }
       const frames = (await api<{ loopFrames: number }>(h.page, "stats")).loopFrames;
       await h.page.waitForFunction((n) => window.remasterTest.stats().loopFrames > n + 2, frames); // still rendering
     });

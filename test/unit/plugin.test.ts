@@ -333,4 +333,10 @@ test("a bound texture leaves Babylon's bind group cache once Babylon has dispose
   assert.deepEqual(ids(), [5, 6]);
   bound.bind(a);
   assert.deepEqual(ids(), [5], "disposed and no longer bound: its entries are gone");
+  // The draw's owner disposed: its textures went with it, and no later bind comes to prune them.
+  bound.forgetDisposed();
+  assert.deepEqual(ids(), [5], "a live texture keeps its entries");
+  a._hardwareTexture = null;
+  bound.forgetDisposed();
+  assert.deepEqual(ids(), [], "every disposed texture it saw is gone");
 });

@@ -173,9 +173,15 @@ export class BoundTextures {
   bind(texture: { uniqueId: number; _hardwareTexture?: unknown } | null | undefined): void {
     if (!texture || !this.engine.isWebGPU) return;
     this.seen.add(texture);
-    if (this.seen.size === 1) return;
+    if (this.seen.size > 1) this.forgetDisposed(texture);
+  }
+
+  /** Every texture seen and disposed since (but `keep`) leaves the cache: what `bind` does each frame,
+   * and what the draw's owner does once it is disposed itself (its own render targets went with it,
+   * and no later `bind` will come to prune them). */
+  forgetDisposed(keep?: object): void {
     for (const t of this.seen)
-      if (t !== texture && !t._hardwareTexture) {
+      if (t !== keep && !t._hardwareTexture) {
         forgetTextureBindGroups(this.engine, t);
         this.seen.delete(t);
       }

@@ -132,6 +132,14 @@ async function main() {
   let effect: RemasterPostProcess | null = withEffect ? make() : null;
   /** Whether the effect's inference is in flight (a private field: read on this test page only). */
   const running = () => (effect as unknown as { inFlight?: boolean } | null)?.inFlight === true;
+  /** The effect's current result texture: Babylon's, but made outside the engine's list of textures
+   * (a wrapped GPUTexture), so not a released one (a private field: read on this test page only). */
+  const resultTextureId = () =>
+    (
+      effect as unknown as {
+        runner?: { result?: { getInternalTexture(): { uniqueId: number } | null } | null } | null;
+      } | null
+    )?.runner?.result?.getInternalTexture()?.uniqueId;
   /** The effect, for the calls that need one (a page with `effect=off` has none). */
   const theEffect = (what: string) => {
     if (!effect) throw new Error(`${what}: this soak page has no effect (effect=off)`);
@@ -238,7 +246,7 @@ async function main() {
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
         contextLost: lost,
-        bindGroupCache: bindGroupCacheCounts(engine),
+        bindGroupCache: bindGroupCacheCounts(engine, resultTextureId()),
         inferenceRunning: running(),
       };
     },
@@ -247,11 +255,16 @@ async function main() {
 }
 
 /** Babylon's WebGPU bind group cache in three counts (null on WebGL2). A texture is released once it
- * has left the engine's list of textures (`getLoadedTexturesCache`); id 0 is "no texture bound". */
-function bindGroupCacheCounts(engine: Parameters<typeof bindGroupCacheContents>[0]): SoakState["bindGroupCache"] {
+ * has left the engine's list of textures (`getLoadedTexturesCache`), but for `outside` (the effect's
+ * current result, never in that list); id 0 is "no texture bound". */
+function bindGroupCacheCounts(
+  engine: Parameters<typeof bindGroupCacheContents>[0],
+  outside: number | undefined,
+): SoakState["bindGroupCache"] {
   const c = bindGroupCacheContents(engine);
   if (!c) return null;
   const live = new Set(engine.getLoadedTexturesCache().map((t) => t.uniqueId));
+  if (outside !== undefined) live.add(outside);
   const releasedTextures = c.textureIds.filter((id) => id !== 0 && !live.has(id)).length;
   return { nodes: c.nodes, bindGroups: c.bindGroups, releasedTextures };
 }

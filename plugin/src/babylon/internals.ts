@@ -15,7 +15,8 @@
  *   pipelineContext.uniformBuffer      [webgpu] an effect's "leftOver" uniform buffer, released with it
  *   engine._cacheBindGroups            [webgpu] its class's static `_Cache`: the bind group cache, from
  *                                               which the composite's dropped textures' entries are
- *                                               removed (the runner's result, Babylon's inputs)
+ *                                               removed (the runner's result, Babylon's inputs,
+ *                                               the blank, and all of them when the effect is disposed)
  */
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { Effect } from "@babylonjs/core/Materials/effect.js";

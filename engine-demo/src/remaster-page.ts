@@ -12,6 +12,7 @@ import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { bytesToBase64, readCanvasPixels } from "./pixels.ts";
 import { codecCheck, type CodecCheck } from "./codec-check.ts";
+import { blankTextureId, resultTextureId } from "./effectPrivates.ts";
 import {
   bindGroupCacheContents,
   gpuDevice,
@@ -171,16 +172,12 @@ async function main() {
      * current result texture (null before its first result) and of the other textures its composite
      * binds: its input render target and the blank it shows while there is no result (private fields,
      * read on this test page only). */
-    bindGroupCache: () => {
-      type Texture = { getInternalTexture(): { uniqueId: number } | null };
-      const own = remaster as unknown as { runner?: { result?: Texture | null }; blank?: Texture };
-      return {
-        textureIds: bindGroupCacheContents(engine)?.textureIds ?? null,
-        resultTextureId: own.runner?.result?.getInternalTexture()?.uniqueId ?? null,
-        inputTextureId: remaster.inputTexture?.texture?.uniqueId ?? null,
-        blankTextureId: own.blank?.getInternalTexture()?.uniqueId ?? null,
-      };
-    },
+    bindGroupCache: () => ({
+      textureIds: bindGroupCacheContents(engine)?.textureIds ?? null,
+      resultTextureId: resultTextureId(remaster),
+      inputTextureId: remaster.inputTexture?.texture?.uniqueId ?? null,
+      blankTextureId: blankTextureId(remaster),
+    }),
     simulateContextLoss: () => engine.onContextLostObservable.notifyObservers(engine),
     simulateContextRestore: () => engine.onContextRestoredObservable.notifyObservers(engine),
     size: () => size,

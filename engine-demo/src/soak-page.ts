@@ -21,6 +21,7 @@ import {
 import { readCanvasPixels } from "./pixels.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
+import { resultTextureId } from "./effectPrivates.ts";
 import { bindGroupCacheContents, gpuDevice } from "../../plugin/src/babylon/internals.ts";
 
 installGpuObjectCounter(); // before the engine: every object it makes is counted
@@ -132,14 +133,6 @@ async function main() {
   let effect: RemasterPostProcess | null = withEffect ? make() : null;
   /** Whether the effect's inference is in flight (a private field: read on this test page only). */
   const running = () => (effect as unknown as { inFlight?: boolean } | null)?.inFlight === true;
-  /** The effect's current result texture: Babylon's, but made outside the engine's list of textures
-   * (a wrapped GPUTexture), so not a released one (a private field: read on this test page only). */
-  const resultTextureId = () =>
-    (
-      effect as unknown as {
-        runner?: { result?: { getInternalTexture(): { uniqueId: number } | null } | null } | null;
-      } | null
-    )?.runner?.result?.getInternalTexture()?.uniqueId;
   /** The effect, for the calls that need one (a page with `effect=off` has none). */
   const theEffect = (what: string) => {
     if (!effect) throw new Error(`${what}: this soak page has no effect (effect=off)`);
@@ -246,7 +239,7 @@ async function main() {
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
         gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
         contextLost: lost,
-        bindGroupCache: bindGroupCacheCounts(engine, resultTextureId()),
+        bindGroupCache: bindGroupCacheCounts(engine, resultTextureId(effect)),
         inferenceRunning: running(),
       };
     },
@@ -259,12 +252,12 @@ async function main() {
  * current result, never in that list); id 0 is "no texture bound". */
 function bindGroupCacheCounts(
   engine: Parameters<typeof bindGroupCacheContents>[0],
-  outside: number | undefined,
+  outside: number | null,
 ): SoakState["bindGroupCache"] {
   const c = bindGroupCacheContents(engine);
   if (!c) return null;
   const live = new Set(engine.getLoadedTexturesCache().map((t) => t.uniqueId));
-  if (outside !== undefined) live.add(outside);
+  if (outside !== null) live.add(outside);
   const releasedTextures = c.textureIds.filter((id) => id !== 0 && !live.has(id)).length;
   return { nodes: c.nodes, bindGroups: c.bindGroups, releasedTextures };
 }

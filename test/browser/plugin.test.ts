@@ -9,6 +9,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { api, diffStats, openPage, referenceOutput, type PageHandle } from "../helpers/remasterPage.ts";
 import { useBrowserSession } from "../helpers/session.ts";
+import type { RemasterTestApi } from "../../engine-demo/src/remaster-page.ts";
+
+/** What the test page says of Babylon's bind group cache (WebGPU). */
+type Cache = ReturnType<RemasterTestApi["bindGroupCache"]>;
 
 const session = useBrowserSession();
 
@@ -156,7 +160,6 @@ for (const [engine, size] of [
         "a resized frame gets a new static-shape session whose output still matches onnxruntime",
         { timeout: 240_000 },
         async () => {
-          type Cache = { textureIds: number[] | null; resultTextureId: number | null };
           const before = await api<Cache>(h.page, "bindGroupCache");
           // The composite has drawn with its result texture: Babylon's cache holds it, under the key we assume.
           assert.ok(
@@ -196,12 +199,6 @@ for (const [engine, size] of [
     }
 
     test("dispose() removes the effect and every GPU object it created", { timeout: 60_000 }, async () => {
-      type Cache = {
-        textureIds: number[] | null;
-        resultTextureId: number | null;
-        inputTextureId: number | null;
-        blankTextureId: number | null;
-      };
       const before = await api<Cache>(h.page, "bindGroupCache");
       await api(h.page, "dispose");
       // Babylon destroys textures it was given (the wrapped result) after the frame that may still use them.

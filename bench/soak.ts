@@ -1,9 +1,9 @@
 /**
  * `npm run bench:soak`: the plugin over 10,000 frames with faults, on WebGL2 + WASM and on WebGPU
  * (SwiftShader here: counts and memory are what it measures, never times). The schedule and the
- * checks are bench/soakDriver.ts's. Writes bench/results/soak.json and soak.svg (JS heap, live
+ * checks are bench/soakDriver.ts's. Writes bench/results/soak.json, soak.svg (JS heap, live
  * GPU objects and, from heap snapshots, the page's own objects against frames, per engine:
- * bench/soakPlot.ts).
+ * bench/soakPlot.ts) and soak.md (the figures asked of the run, met or not: bench/soakVerdict.ts).
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
  *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
  *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
@@ -33,14 +33,21 @@ import { FULL_PLAN, SHORT_PLAN, controlPlan, openSoakPage, runSoak, scalePlan, t
 import { figures } from "./soakFigures.ts";
 import { plot } from "./soakPlot.ts";
 import { plotLines, readSoakReport, storedRuns, writeSoakFiles, type SoakRun } from "./soakRuns.ts";
+import { verdictMarkdown } from "./soakVerdict.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(n) + 1] : d);
-const engines = opt("--engines", "webgl2,webgpu").split(",");
+const ENGINES = ["webgl2", "webgpu"];
+const engines = opt("--engines", ENGINES.join(",")).split(",");
+/** Runs in one order whichever engines a run replaced (WebGL2 first), for the table and picture. */
+const inEngineOrder = (runs: SoakRun[]) =>
+  [...runs].sort((a, b) => ENGINES.indexOf(a.result.engine) - ENGINES.indexOf(b.result.engine));
 const size = Number(opt("--size", "64"));
 const basePlan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
 const effect = opt("--effect", "on");
+for (const e of engines)
+  if (!ENGINES.includes(e)) throw new Error(`--engines: ${e} is not one of ${ENGINES.join(", ")}`);
 if (!["on", "off"].includes(effect)) throw new Error(`--effect must be on or off, got ${effect}`);
 const scaled = scalePlan(
   basePlan,
@@ -61,8 +68,11 @@ const log = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 function refigure(): void {
   const report = readSoakReport(outName, "--refigure");
   const again = (r: { result: SoakResult }) => ({ result: r.result, figures: figures(r.result) });
-  report.runs = report.runs.map((r) => ({ ...again(r), ...(r.warmup ? { warmup: again(r.warmup) } : {}) }));
-  writeSoakFiles(outName, report, plot(plotLines(report.runs)));
+  report.runs = inEngineOrder(report.runs).map((r) => ({
+    ...again(r),
+    ...(r.warmup ? { warmup: again(r.warmup) } : {}),
+  }));
+  writeSoakFiles(outName, report, plot(plotLines(report.runs)), verdictMarkdown(outName, report, report.runs));
   console.log(JSON.stringify(report.runs.map((r) => ({ engine: r.result.engine, ...r.figures }))));
 }
 
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
     await browser.close();
     await server.close();
   }
-  const merged = [...storedRuns(outName).filter((r) => !engines.includes(r.result.engine)), ...runs];
+  const merged = inEngineOrder([...storedRuns(outName).filter((r) => !engines.includes(r.result.engine)), ...runs]);
   const report = {
     date: new Date().toISOString(),
     machine: "headless Chromium, WebGPU on SwiftShader (CPU): counts and memory, not times",
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
     size,
     runs: merged,
   };
-  writeSoakFiles(outName, report, plot(plotLines(merged)));
+  writeSoakFiles(outName, report, plot(plotLines(merged)), verdictMarkdown(outName, report, merged));
   console.log(JSON.stringify(runs.map((r) => ({ engine: r.result.engine, seconds: r.result.seconds, ...r.figures }))));
 }
 

@@ -111,6 +111,11 @@ export interface SoakSample {
   heapBySource?: HeapBySource;
   buffersLive: number;
   texturesLive: number;
+  /** Of the live ones, those held only by render targets Babylon's post-processes keep cached for
+   * another size (freed after 100 of their frames: engine-demo/src/postProcessCaches.ts); runs
+   * before 2026-12-07 lack them. */
+  buffersIdleCached?: number;
+  texturesIdleCached?: number;
   buffersCreated: number;
   buffersDestroyed: number;
   texturesCreated: number;
@@ -336,6 +341,8 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
         ...(bySource ? { heapBySource: bySource } : {}),
         buffersLive: s.gpu.buffers.live,
         texturesLive: s.gpu.textures.live,
+        buffersIdleCached: s.gpu.idleCached.buffers,
+        texturesIdleCached: s.gpu.idleCached.textures,
         buffersCreated: s.gpu.buffers.created,
         buffersDestroyed: s.gpu.buffers.destroyed,
         texturesCreated: s.gpu.textures.created,
@@ -355,7 +362,7 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
           : {}),
       });
       log(
-        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups} (keyed by ${s.bindGroupCache.releasedTextures} released textures)` : ""}`,
+        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures${s.gpu.idleCached.buffers + s.gpu.idleCached.textures ? ` (of them ${s.gpu.idleCached.buffers} + ${s.gpu.idleCached.textures} in post-processes' caches for another size)` : ""}, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups} (keyed by ${s.bindGroupCache.releasedTextures} released textures)` : ""}`,
       );
     }
     for (const e of events.get(f) ?? []) {

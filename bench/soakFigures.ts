@@ -64,10 +64,11 @@ export interface SoakFigures {
   heapChangeBySourceKb: Record<string, number> | null;
   /** The page part between faults (null without snapshots): where a leak of the plugin's would show. */
   pageHeapBetweenFaults: BetweenFaults | null;
-  /** Live GPU buffers / textures equal at every sample of one device or context life, after the
-   * first sample (same size, enabled, settled, no inference running; the first interval's first
-   * resizes and toggles allocate Babylon's caches once). A loss starts a new life whose count may
-   * differ: the lost objects went with the old device. */
+  /** Live GPU buffers / textures (less the post-processes' idle cached targets: `held`) equal at
+   * every sample of one device or context life, after the first sample (same size, enabled,
+   * settled, no inference running; the first interval's first resizes and toggles allocate
+   * Babylon's caches once). A loss starts a new life whose count may differ: the lost objects went
+   * with the old device. */
   gpuObjectsConstant: boolean;
   /** Per device / context life: the distinct (buffers, textures) live counts its samples saw. */
   gpuObjectsByGeneration: Record<number, string[]>;
@@ -84,10 +85,21 @@ export interface SoakFigures {
   runtimeRestarts: number;
 }
 
+/** The GPU objects a sample's page holds for use: live, less those held only by render targets
+ * Babylon's post-processes keep cached for another size until 100 of their frames pass (how many
+ * there are at a sample depends on how long ago the last resize was, not on what is kept). */
+export function held(x: SoakSample): { buffers: number; textures: number } {
+  return {
+    buffers: x.buffersLive - (x.buffersIdleCached ?? 0),
+    textures: x.texturesLive - (x.texturesIdleCached ?? 0),
+  };
+}
+
 function byGeneration(samples: SoakSample[]): Record<number, string[]> {
   const out: Record<number, string[]> = {};
   for (const x of samples) {
-    const v = `${x.buffersLive} buffers + ${x.texturesLive} textures`;
+    const h = held(x);
+    const v = `${h.buffers} buffers + ${h.textures} textures`;
     out[x.generation] = [...new Set([...(out[x.generation] ?? []), v])];
   }
   return out;
@@ -215,8 +227,8 @@ export function figures(r: SoakResult): SoakFigures {
     gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
     gpuObjectsByGeneration: byGeneration(s),
     gpuObjectsNeverGrow: s.every((x) => {
-      const first = s.find((y) => y.generation === x.generation)!;
-      return x.buffersLive <= first.buffersLive && x.texturesLive <= first.texturesLive;
+      const [now, first] = [held(x), held(s.find((y) => y.generation === x.generation)!)];
+      return now.buffers <= first.buffers && now.textures <= first.textures;
     }),
     sessionsOpenAlwaysOne: withEffect ? r.samples.every((x) => x.sessionsOpen === 1) : null,
     noBlackFrame: r.blackFrames === 0 && r.framesChecked > 0,

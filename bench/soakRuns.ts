@@ -1,5 +1,5 @@
 /**
- * The soak's stored results, bench/results/NAME.json (+ NAME.svg): one entry per engine, its run's
+ * The soak's stored results, bench/results/NAME.json (+ NAME.svg, and NAME.md: bench/soakVerdict.ts): one entry per engine, its run's
  * samples and figures and, with `--warmup`, its warm-up's. Read and written by `npm run bench:soak`
  * (bench/soak.ts) and compared by `npm run bench:soak-compare` (bench/soakCompare.ts).
  */
@@ -49,10 +49,12 @@ function writeAtomic(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** NAME.json and its picture, each written whole or not at all. */
-export function writeSoakFiles(name: string, report: object, svg: string): void {
+/** NAME.json, its picture and (a soak's, not a comparison's) its verdict table NAME.md, each written
+ * whole or not at all. */
+export function writeSoakFiles(name: string, report: object, svg: string, markdown?: string): void {
   writeAtomic(resultPath(name), JSON.stringify(report, null, 1) + "\n");
   writeAtomic(resultPath(name, "svg"), svg);
+  if (markdown !== undefined) writeAtomic(resultPath(name, "md"), markdown);
 }
 
 /** A run's name in a picture: its engine, and whether the page had no effect (the control). */

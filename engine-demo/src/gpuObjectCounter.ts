@@ -52,6 +52,13 @@ class Tracker {
     this.gen(kind, record >> 2).destroyed++;
   }
 
+  /** `obj`'s kind when it is counted, not destroyed and of the current generation; else null. */
+  liveKind(obj: unknown): Kind | null {
+    const record = obj !== null && typeof obj === "object" ? (obj as Recorded)[RECORD] : undefined;
+    if (record === undefined || record & 1 || record >> 2 !== this.generation) return null;
+    return record & 2 ? "textures" : "buffers";
+  }
+
   private gen(kind: Kind, g: number) {
     const key = `${kind}/${g}`;
     if (!this.perGen.has(key)) this.perGen.set(key, { created: 0, destroyed: 0 });

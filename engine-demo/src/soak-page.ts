@@ -19,6 +19,7 @@ import {
   type GpuObjectCounts,
 } from "./gpuObjectCounter.ts";
 import { readCanvasPixels } from "./pixels.ts";
+import { idleCachedGpuObjects, postProcessesOf } from "./postProcessCaches.ts";
 import { seedMathRandom } from "./rng.ts";
 import { createSceneInstance } from "./sceneInstance.ts";
 import { resultTextureId } from "./effectPrivates.ts";
@@ -59,7 +60,10 @@ export interface SoakState {
   queue: { calls: number; longestMs: number; slowCalls: number; slow: Array<{ call: string; atMs: number }> };
   effects: number;
   sessions: { created: number; released: number; open: number };
-  gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts };
+  /** Counted GPU objects: created, destroyed and live per kind; of the live ones, those held only
+   * by render targets Babylon's post-processes keep cached for another size, freed after 100 of the
+   * post-process's frames (`idleCached`: postProcessCaches.ts). */
+  gpu: { buffers: GpuObjectCounts; textures: GpuObjectCounts; idleCached: { buffers: number; textures: number } };
   contextLost: boolean;
   /** WebGPU: Babylon's bind group cache (a tree keyed by the ids of the buffers, samplers and
    * textures each draw binds, never pruned; reset at a device loss): its nodes, the bind groups
@@ -237,7 +241,11 @@ async function main() {
         queue: { ...queueStats, slow: [...queueStats.slow] },
         effects,
         sessions: { ...sessionCounts, open: sessionCounts.created - sessionCounts.released },
-        gpu: { buffers: gpuObjects.counts("buffers"), textures: gpuObjects.counts("textures") },
+        gpu: {
+          buffers: gpuObjects.counts("buffers"),
+          textures: gpuObjects.counts("textures"),
+          idleCached: idleCachedGpuObjects(postProcessesOf(scene)),
+        },
         contextLost: lost,
         bindGroupCache: bindGroupCacheCounts(engine, resultTextureId(effect)),
         inferenceRunning: running(),

@@ -57,6 +57,54 @@ describe("soak (short)", () => {
   }
 });
 
+describe("soak page: GPU objects a post-process keeps cached for another size", () => {
+  test(
+    "webgl2: the old size's targets are counted apart after a resize and freed after 100 frames",
+    { timeout: 180_000 },
+    async () => {
+      const context = await session.browser.newContext({ viewport: { width: 400, height: 400 } });
+      try {
+        const page = await context.newPage();
+        await openSoakPage(page, `${session.server.url}soak.html?engine=webgl2&size=64`);
+        type Gpu = {
+          buffers: { live: number };
+          textures: { live: number };
+          idleCached: { buffers: number; textures: number };
+        };
+        const frames = (n: number) => page.evaluate((k) => window.remasterSoak.frames({ n: k, checkEvery: 0 }), n);
+        const state = () => page.evaluate(() => window.remasterSoak.state());
+        /** The GPU counts once no inference is running (its readback buffer is transient). */
+        const gpu = async () => {
+          for (let i = 0; i < 500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
+          return (await state()).gpu as Gpu;
+        };
+        // The effect's session up and its first results shown: its result texture and readback exist.
+        for (let i = 0; i < 400 && (await state()).inferences < 3; i++) await frames(5);
+        await frames(150); // the first size's caches settled
+        const start = await gpu();
+        assert.deepEqual(start.idleCached, { buffers: 0, textures: 0 });
+        await page.evaluate(() => window.remasterSoak.resize(96));
+        await frames(20);
+        await page.evaluate(() => window.remasterSoak.resize(64));
+        await frames(5);
+        const after = await gpu();
+        const detail = JSON.stringify({ start, after });
+        // The 96-pixel targets (each a texture and a framebuffer, at least) wait in the caches...
+        assert.ok(after.idleCached.textures >= 2, detail);
+        // ...and are all that changed: what the page holds for use is what it held before.
+        assert.equal(after.textures.live - after.idleCached.textures, start.textures.live, detail);
+        assert.equal(after.buffers.live - after.idleCached.buffers, start.buffers.live, detail);
+        await frames(110);
+        const later = await gpu();
+        assert.deepEqual(later.idleCached, { buffers: 0, textures: 0 }, JSON.stringify(later));
+        assert.equal(later.textures.live, start.textures.live);
+      } finally {
+        await context.close();
+      }
+    },
+  );
+});
+
 describe("soak control (no effect on the page)", () => {
   for (const engine of ["webgl2", "webgpu"]) {
     test(`${engine}: the page without the effect renders through its losses`, { timeout: 300_000 }, async () => {

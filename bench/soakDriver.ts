@@ -238,11 +238,16 @@ export async function openSoakPage(page: Page, url: string, what = "soak page"):
   if (error) throw new Error(`${what} failed: ${error}`);
 }
 
-/** Lets the running inference end (no frame is rendered meanwhile, so no new one starts: its
- * transient objects, e.g. WebGL's pixel-pack buffer, are gone), then forces a GC. */
-export async function settleAndCollectGarbage(page: Page, cdp: CDPSession): Promise<void> {
+/** Lets the running inference end, 30 s at most (no frame is rendered meanwhile, so no new one
+ * starts: its transient objects, e.g. WebGL's pixel-pack buffer, are gone). */
+export async function waitForInferenceToEnd(page: Page): Promise<void> {
   for (let i = 0; i < 1500 && (await call<SoakState>(page, "state")).inferenceRunning; i++)
     await new Promise((r) => setTimeout(r, 20));
+}
+
+/** `waitForInferenceToEnd`, then a forced GC. */
+export async function settleAndCollectGarbage(page: Page, cdp: CDPSession): Promise<void> {
+  await waitForInferenceToEnd(page);
   await cdp.send("HeapProfiler.collectGarbage");
 }
 

@@ -9,7 +9,7 @@
  * say whether they are within noise but are not judged; `met` is null for them, for context (the
  * heap's ends, compiled code, restarts) and for what a run cannot have (sessions on the control).
  */
-import type { SoakFigures } from "./soakFigures.ts";
+import type { BetweenFaults, SoakFigures } from "./soakFigures.ts";
 import { runName, type SoakRun } from "./soakRuns.ts";
 
 export interface VerdictCell {
@@ -25,6 +25,8 @@ export interface VerdictRow {
 const kb = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
 const withNoise = (slope: number, noise: number) => `${kb(slope)} (noise ${noise.toFixed(0)})`;
 const within = (ok: boolean) => (ok ? ", within noise" : ", not within noise");
+const betweenFaults = (b: BetweenFaults) =>
+  `${withNoise(b.slopeKbPer1000Frames, b.residualStdKb)}${within(b.withinNoise)}`;
 
 /** One row per figure, a cell per run, in the runs' order. */
 export function verdictRows(runs: SoakRun[]): VerdictRow[] {
@@ -42,7 +44,7 @@ export function verdictRows(runs: SoakRun[]): VerdictRow[] {
       met: f.heapGrowthWithinNoise,
     })),
     row("diagnostic: whole heap between faults (KB per 1,000 frames; the steps at faults left out)", (_, f) => ({
-      text: `${withNoise(f.heapBetweenFaults.slopeKbPer1000Frames, f.heapBetweenFaults.residualStdKb)}${within(f.heapBetweenFaults.withinNoise)}`,
+      text: betweenFaults(f.heapBetweenFaults),
       met: null,
     })),
     row(
@@ -50,7 +52,7 @@ export function verdictRows(runs: SoakRun[]): VerdictRow[] {
       (_, f) =>
         f.pageHeapBetweenFaults
           ? {
-              text: `${withNoise(f.pageHeapBetweenFaults.slopeKbPer1000Frames, f.pageHeapBetweenFaults.residualStdKb)}${within(f.pageHeapBetweenFaults.withinNoise)}`,
+              text: betweenFaults(f.pageHeapBetweenFaults),
               met: null,
             }
           : { text: "- (no snapshots)", met: null },

@@ -28,6 +28,7 @@ type Kind = "buffers" | "textures";
  * record goes with its object. */
 const RECORD = Symbol("gpuObjectCounter");
 type Recorded = { [RECORD]?: number };
+const kindOf = (record: number): Kind => (record & 2 ? "textures" : "buffers");
 
 class Tracker {
   /** "<kind>/<generation>" -> counts */
@@ -47,7 +48,7 @@ class Tracker {
     const record = (obj as Recorded | null | undefined)?.[RECORD];
     if (record === undefined || record & 1) return; // not counted, or destroyed already
     (obj as Recorded)[RECORD] = record | 1;
-    const kind: Kind = record & 2 ? "textures" : "buffers";
+    const kind = kindOf(record);
     this.destroyed[kind]++;
     this.gen(kind, record >> 2).destroyed++;
   }
@@ -56,7 +57,7 @@ class Tracker {
   liveKind(obj: unknown): Kind | null {
     const record = obj !== null && typeof obj === "object" ? (obj as Recorded)[RECORD] : undefined;
     if (record === undefined || record & 1 || record >> 2 !== this.generation) return null;
-    return record & 2 ? "textures" : "buffers";
+    return kindOf(record);
   }
 
   private gen(kind: Kind, g: number) {

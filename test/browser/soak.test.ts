@@ -12,7 +12,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SHORT_PLAN, controlPlan, openSoakPage, runSoak, type SoakPlan } from "../../bench/soakDriver.ts";
+import {
+  SHORT_PLAN,
+  controlPlan,
+  openSoakPage,
+  runSoak,
+  waitForInferenceToEnd,
+  type SoakPlan,
+} from "../../bench/soakDriver.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
@@ -66,17 +73,12 @@ describe("soak page: GPU objects a post-process keeps cached for another size", 
       try {
         const page = await context.newPage();
         await openSoakPage(page, `${session.server.url}soak.html?engine=webgl2&size=64`);
-        type Gpu = {
-          buffers: { live: number };
-          textures: { live: number };
-          idleCached: { buffers: number; textures: number };
-        };
         const frames = (n: number) => page.evaluate((k) => window.remasterSoak.frames({ n: k, checkEvery: 0 }), n);
         const state = () => page.evaluate(() => window.remasterSoak.state());
         /** The GPU counts once no inference is running (its readback buffer is transient). */
         const gpu = async () => {
-          for (let i = 0; i < 500 && (await state()).inferenceRunning; i++) await new Promise((r) => setTimeout(r, 20));
-          return (await state()).gpu as Gpu;
+          await waitForInferenceToEnd(page);
+          return (await state()).gpu;
         };
         // The effect's session up and its first results shown: its result texture and readback exist.
         for (let i = 0; i < 400 && (await state()).inferences < 3; i++) await frames(5);

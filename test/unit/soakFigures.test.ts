@@ -234,48 +234,22 @@ test("the control (no effect): a loss is recovered with nothing to report it, an
 });
 
 test("GPU objects: a post-process's target cached for another size is not held; anything else that changes is", () => {
-  const run = (samples: Array<[number, number]>): SoakResult => ({
+  /** Textures live at each sample, and how many of them are in post-processes' caches for another size. */
+  const run = (live: number[], idle: number[]): SoakResult => ({
     ...emptySoakResult("webgl2", { ...FULL_PLAN, losses: 0, swapAt: -1, disposeAt: -1 }),
-    // [textures live, of them in post-processes' caches for another size]
-    samples: samples.map(([live, idle], i) =>
-      soakSample(i * 500, 14, { texturesLive: live, texturesIdleCached: idle }),
-    ),
+    samples: live.map((n, i) => soakSample(i * 500, 14, { texturesLive: n, texturesIdleCached: idle[i] })),
     framesChecked: 1,
   });
   // 25 live at the first samples, 3 of them a cached target; 22 once it was freed: 22 held throughout.
-  const cached = figures(
-    run([
-      [20, 0],
-      [25, 3],
-      [25, 3],
-      [22, 0],
-      [22, 0],
-    ]),
-  );
+  const cached = figures(run([20, 25, 25, 22, 22], [0, 3, 3, 0, 0]));
   assert.equal(cached.gpuObjectsConstant, true);
   assert.deepEqual(cached.gpuObjectsByGeneration, { 1: ["10 buffers + 22 textures"] });
   // The same fall with nothing cached: the held count changed.
-  const changed = figures(
-    run([
-      [20, 0],
-      [25, 0],
-      [25, 0],
-      [22, 0],
-      [22, 0],
-    ]),
-  );
+  const changed = figures(run([20, 25, 25, 22, 22], [0, 0, 0, 0, 0]));
   assert.equal(changed.gpuObjectsConstant, false);
   assert.equal(changed.gpuObjectsNeverGrow, true);
   // A texture left behind while the cache also holds one: growth, not the cache.
-  const grown = figures(
-    run([
-      [20, 0],
-      [25, 3],
-      [26, 3],
-      [26, 3],
-      [26, 3],
-    ]),
-  );
+  const grown = figures(run([20, 25, 26, 26, 26], [0, 3, 3, 3, 3]));
   assert.equal(grown.gpuObjectsConstant, false);
   assert.equal(grown.gpuObjectsNeverGrow, false);
 });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:soak`: the plugin over 10,000 frames with faults, on WebGL2 + WASM and on WebGPU
- * (SwiftShader here: counts and memory are what it measures, never times). The schedule and the
- * checks are bench/soakDriver.ts's. Writes bench/results/soak.json, soak.svg (JS heap, live
+ * (SwiftShader here: counts and memory are what it measures, never times). The schedule is
+ * bench/soakPlan.ts's, the driver bench/soakDriver.ts. Writes bench/results/soak.json, soak.svg (JS heap, live
  * GPU objects and, from heap snapshots, the page's own objects against frames, per engine:
  * bench/soakPlot.ts) and soak.md (the figures asked of the run, met or not: bench/soakVerdict.ts).
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
@@ -29,7 +29,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
-import { FULL_PLAN, SHORT_PLAN, controlPlan, openSoakPage, runSoak, scalePlan, type SoakResult } from "./soakDriver.ts";
+import { openSoakPage, runSoak } from "./soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, controlPlan, scalePlan } from "./soakPlan.ts";
+import type { SoakResult } from "./soakResult.ts";
 import { figures } from "./soakFigures.ts";
 import { plot } from "./soakPlot.ts";
 import { plotLines, readSoakReport, storedRuns, writeSoakFiles, type SoakRun } from "./soakRuns.ts";

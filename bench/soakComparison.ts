@@ -2,7 +2,8 @@
  * The plugin's part of a soak's heap figures (bench/soakCompare.ts prints and stores it): a run with
  * the effect beside the control run without it (`--effect off`), pass by pass, with minus without.
  */
-import type { SoakPlan, SoakResult } from "./soakDriver.ts";
+import type { SoakPlan } from "./soakPlan.ts";
+import type { SoakResult } from "./soakResult.ts";
 import { grownWithinNoise, type SoakFigures } from "./soakFigures.ts";
 import type { SoakRun } from "./soakRuns.ts";
 

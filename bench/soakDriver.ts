@@ -1,197 +1,23 @@
 /**
- * The soak schedule and its driver (the verdicts: bench/soakFigures.ts), shared by `npm run bench:soak` (bench/soak.ts: 10,000 frames)
- * and the short version in `npm test` (test/browser/soak.test.ts: a few hundred).
+ * The soak's driver (the plans: bench/soakPlan.ts; what it records: bench/soakResult.ts; the
+ * verdicts: bench/soakFigures.ts), shared by `npm run bench:soak` (bench/soak.ts) and the short
+ * version in `npm test` (test/browser/soak.test.ts).
  * Drives engine-demo's soak.html (window.remasterSoak) from Node: frames in chunks, events at
  * planned frames (resizes, enable/disable toggles, a model swap, device/context losses in a row,
  * a dispose during a running inference followed by a new effect), and every `sampleEvery` frames,
  * once the effect has settled, a sample: JS heap after a forced GC (CDP), live GPU objects,
  * onnxruntime sessions, inferences, frames passed through.
- * Resizes and toggles come in even numbers between samples, so every sample sees the same state
- * (base size, enabled): its GPU object counts must then be equal.
  */
 import type { CDPSession, Page } from "playwright-core";
 import type { SoakState } from "../engine-demo/src/soak-page.ts";
 import { takeHeapBySource, type HeapBySource } from "./heapSnapshot.ts";
-
-export interface SoakPlan {
-  /** false: the control run, the same schedule on the page with no RemasterPostProcess (soak.html's
-   * `effect=off`: a game without the plugin), so that what the heap does with the effect can be
-   * told from what Babylon and V8 do anyway (`controlPlan`). Runs stored before 2026-12-07 lack it: on. */
-  effect?: boolean;
-  frames: number;
-  sampleEvery: number;
-  /** Every n-th frame is read back and checked for black. */
-  checkEvery: number;
-  resizes: number;
-  toggles: number;
-  /** The base size and the one resizes alternate with. */
-  sizes: [number, number];
-  /** Frames of the one-off faults (-1: not in this plan). */
-  swapAt: number;
-  lossesAt: number;
-  losses: number;
-  disposeAt: number;
-  /** URL (on the page's server) of the model the swap loads. */
-  swapModel: string;
-  /** How long the effect may take to run again after a fault or a resize before it counts as not recovered. */
-  recoverSeconds: number;
-  /** A heap snapshot at every sample, summed by source (bench/heapSnapshot.ts): what grows. */
-  heapSnapshots: boolean;
-  /** A heap sample (after a forced GC; by source with heapSnapshots) just before the first loss and
-   * after each loss's recovery: what one more loss leaves on the heap (`SoakResult.lossSamples`). */
-  sampleEachLoss: boolean;
-}
-
-export const FULL_PLAN: SoakPlan = {
-  effect: true,
-  frames: 10_000,
-  sampleEvery: 500,
-  checkEvery: 10,
-  resizes: 100,
-  toggles: 200,
-  sizes: [64, 96],
-  swapAt: 5_000,
-  lossesAt: 2_500,
-  losses: 10,
-  disposeAt: 7_500,
-  swapModel: "/models/swap.onnx",
-  recoverSeconds: 180,
-  heapSnapshots: true,
-  sampleEachLoss: true,
-};
-
-export const SHORT_PLAN: SoakPlan = {
-  effect: true,
-  frames: 400,
-  sampleEvery: 100,
-  checkEvery: 5,
-  resizes: 8,
-  toggles: 16,
-  sizes: [64, 96],
-  swapAt: 200,
-  lossesAt: 100,
-  losses: 2,
-  disposeAt: 300,
-  swapModel: "/models/swap.onnx",
-  recoverSeconds: 180,
-  heapSnapshots: false,
-  sampleEachLoss: false,
-};
-
-/** The control of `plan`: the same frames, resizes, toggles (which then do nothing) and losses on a
- * page without the effect; no model to swap or dispose. */
-export function controlPlan(plan: SoakPlan): SoakPlan {
-  return { ...plan, effect: false, swapAt: -1, disposeAt: -1 };
-}
-
-/** `base` stretched or shrunk to `frames` frames: resizes and toggles in proportion (even numbers,
- * so every sample sees the base size, enabled), the one-off faults at the same fractions of the run,
- * `losses` losses in a row (base's count by default). */
-export function scalePlan(base: SoakPlan, frames: number, losses = base.losses): SoakPlan {
-  const k = frames / base.frames;
-  return {
-    ...base,
-    frames,
-    resizes: 2 * Math.round((base.resizes * k) / 2),
-    toggles: 2 * Math.round((base.toggles * k) / 2),
-    swapAt: base.swapAt < 0 ? -1 : Math.round(base.swapAt * k),
-    lossesAt: base.lossesAt < 0 ? -1 : Math.round(base.lossesAt * k),
-    disposeAt: base.disposeAt < 0 ? -1 : Math.round(base.disposeAt * k),
-    losses,
-    sampleEvery: Math.min(base.sampleEvery, Math.max(100, Math.round(frames / 10 / 100) * 100)),
-  };
-}
-
-export interface SoakSample {
-  frame: number;
-  /** The device (WebGPU) or context life (WebGL2) the GPU counts belong to: +1 per loss. */
-  generation: number;
-  heapMb: number;
-  /** The same heap by source, from a snapshot (plans with heapSnapshots). */
-  heapBySource?: HeapBySource;
-  buffersLive: number;
-  texturesLive: number;
-  /** Of the live ones, those held only by render targets Babylon's post-processes keep cached for
-   * another size (freed after 100 of their frames: engine-demo/src/postProcessCaches.ts); runs
-   * before 2026-12-07 lack them. */
-  buffersIdleCached?: number;
-  texturesIdleCached?: number;
-  buffersCreated: number;
-  buffersDestroyed: number;
-  texturesCreated: number;
-  texturesDestroyed: number;
-  sessionsOpen: number;
-  inferences: number;
-  framesRendered: number;
-  passedThrough: number;
-  errors: number;
-  /** The plugin's onnxruntime call queue so far: its longest call, and calls still running after 10 s. */
-  queueLongestMs: number;
-  queueSlowCalls: number;
-  /** WebGPU: the bind groups Babylon's bind group cache holds (it is reset at a device loss; runs
-   * before 2026-12-07 lack it). */
-  bindGroupsCached?: number;
-  /** WebGPU: how many textures that cache is keyed by Babylon has released (their entries can never be
-   * looked up again: the cache's leak; runs before 2026-12-07 lack it). */
-  releasedTexturesCached?: number;
-}
-
-/** The heap after a forced GC just before the losses (`loss` 0) and after the `loss`-th recovered. */
-export interface LossSample {
-  loss: number;
-  heapMb: number;
-  heapBySource?: HeapBySource;
-}
-
-export interface FaultRecord {
-  kind: "device-loss" | "context-loss" | "model-swap" | "dispose-in-flight";
-  atFrame: number;
-  /** Errors the effect reported for it (a loss: exactly 1; a swap or dispose: 0). */
-  reported: number;
-  recovered: boolean;
-  seconds: number;
-  note?: string;
-}
-
-export interface SoakResult {
-  engine: string;
-  plan: SoakPlan;
-  samples: SoakSample[];
-  /** Plans with sampleEachLoss (runs before 2026-11-25 have none). */
-  lossSamples?: LossSample[];
-  faults: FaultRecord[];
-  resizes: number;
-  toggles: number;
-  framesChecked: number;
-  blackFrames: number;
-  framesFailed: string[];
-  errors: string[];
-  seconds: number;
-}
-
-/** A run's result before anything has happened (runSoak fills it; the figures' tests build on it). */
-export function emptySoakResult(engine: string, plan: SoakPlan): SoakResult {
-  return {
-    engine,
-    plan,
-    samples: [],
-    faults: [],
-    resizes: 0,
-    toggles: 0,
-    framesChecked: 0,
-    blackFrames: 0,
-    framesFailed: [],
-    errors: [],
-    seconds: 0,
-  };
-}
+import { schedule, type SoakPlan } from "./soakPlan.ts";
+import { emptySoakResult, type FaultRecord, type SoakResult, type SoakSample } from "./soakResult.ts";
 
 /** The heap in one phrase, for the log. */
 function heapSummary(heapMb: number, bySource?: HeapBySource): string {
   return `heap ${heapMb.toFixed(2)} MB${bySource ? ` (snapshot: page ${bySource.pageKb.toFixed(0)} KB, timeline ${bySource.timelineKb.toFixed(0)}, code ${bySource.codeKb.toFixed(0)}, devtools ${bySource.devtoolsKb.toFixed(0)})` : ""}`;
 }
-
-type Event = "resize" | "toggle" | "swap" | "losses" | "dispose";
 
 /** The plugin's onnxruntime call queue in one phrase, for the log. */
 function queueSummary(q: SoakState["queue"]): string {
@@ -199,27 +25,38 @@ function queueSummary(q: SoakState["queue"]): string {
   return `onnxruntime calls ${q.calls} (longest ${(q.longestMs / 1000).toFixed(1)} s, ${q.slowCalls} over 10 s${last ? `, the last: ${last.call} at ${(last.atMs / 1000).toFixed(1)} s` : ""})`;
 }
 
-/** Frame -> events: resizes and toggles spread evenly, in even numbers per sample interval. */
-export function schedule(p: SoakPlan): Map<number, Event[]> {
-  const at = new Map<number, Event[]>();
-  const add = (f: number, e: Event) => at.set(f, [...(at.get(f) ?? []), e]);
-  const intervals = Math.floor(p.frames / p.sampleEvery);
-  const spread = (total: number, e: Event) => {
-    // Even counts per interval summing to `total` (e.g. 100 over 20: 4, 6, 4, 6, ...).
-    const base = 2 * Math.floor(total / intervals / 2);
-    let left = total - base * intervals;
-    for (let i = 0; i < intervals; i++) {
-      const n = base + (left >= 2 ? 2 : 0);
-      left -= n - base;
-      for (let k = 0; k < n; k++) add(i * p.sampleEvery + Math.round(((k + 1) * p.sampleEvery) / (n + 1)), e);
-    }
+/** The sample at frame `frame`: the heap after a forced GC and the page's state, the effect quiescent. */
+function sampleOf(frame: number, heapMb: number, bySource: HeapBySource | undefined, s: SoakState): SoakSample {
+  return {
+    frame,
+    generation: s.gpu.buffers.generation,
+    heapMb,
+    ...(bySource ? { heapBySource: bySource } : {}),
+    buffersLive: s.gpu.buffers.live,
+    texturesLive: s.gpu.textures.live,
+    buffersIdleCached: s.gpu.idleCached.buffers,
+    texturesIdleCached: s.gpu.idleCached.textures,
+    buffersCreated: s.gpu.buffers.created,
+    buffersDestroyed: s.gpu.buffers.destroyed,
+    texturesCreated: s.gpu.textures.created,
+    texturesDestroyed: s.gpu.textures.destroyed,
+    sessionsOpen: s.sessions.open,
+    inferences: s.inferences,
+    framesRendered: s.frames,
+    passedThrough: s.passedThrough,
+    errors: s.errors.length,
+    queueLongestMs: s.queue.longestMs,
+    queueSlowCalls: s.queue.slowCalls,
+    ...(s.bindGroupCache
+      ? { bindGroupsCached: s.bindGroupCache.bindGroups, releasedTexturesCached: s.bindGroupCache.releasedTextures }
+      : {}),
   };
-  spread(p.resizes, "resize");
-  spread(p.toggles, "toggle");
-  if (p.swapAt >= 0) add(p.swapAt + Math.round(p.sampleEvery / 3), "swap");
-  if (p.lossesAt >= 0 && p.losses > 0) add(p.lossesAt + Math.round(p.sampleEvery / 3), "losses");
-  if (p.disposeAt >= 0) add(p.disposeAt + Math.round(p.sampleEvery / 3), "dispose");
-  return at;
+}
+
+/** A sample in one line, for the log. */
+function sampleLine(heapMb: number, bySource: HeapBySource | undefined, s: SoakState): string {
+  const cached = s.gpu.idleCached;
+  return `${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures${cached.buffers + cached.textures ? ` (of them ${cached.buffers} + ${cached.textures} in post-processes' caches for another size)` : ""}, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups} (keyed by ${s.bindGroupCache.releasedTextures} released textures)` : ""}`;
 }
 
 const call = <T>(page: Page, fn: string, arg?: unknown) =>
@@ -339,36 +176,8 @@ export async function runSoak(page: Page, plan: SoakPlan, log: (m: string) => vo
       }
       const { heapMb, bySource } = await heapAfterGc();
       const s = await state();
-      result.samples.push({
-        frame: f,
-        generation: s.gpu.buffers.generation,
-        heapMb,
-        ...(bySource ? { heapBySource: bySource } : {}),
-        buffersLive: s.gpu.buffers.live,
-        texturesLive: s.gpu.textures.live,
-        buffersIdleCached: s.gpu.idleCached.buffers,
-        texturesIdleCached: s.gpu.idleCached.textures,
-        buffersCreated: s.gpu.buffers.created,
-        buffersDestroyed: s.gpu.buffers.destroyed,
-        texturesCreated: s.gpu.textures.created,
-        texturesDestroyed: s.gpu.textures.destroyed,
-        sessionsOpen: s.sessions.open,
-        inferences: s.inferences,
-        framesRendered: s.frames,
-        passedThrough: s.passedThrough,
-        errors: s.errors.length,
-        queueLongestMs: s.queue.longestMs,
-        queueSlowCalls: s.queue.slowCalls,
-        ...(s.bindGroupCache
-          ? {
-              bindGroupsCached: s.bindGroupCache.bindGroups,
-              releasedTexturesCached: s.bindGroupCache.releasedTextures,
-            }
-          : {}),
-      });
-      log(
-        `frame ${f}/${plan.frames}: ${heapSummary(heapMb, bySource)}, live GPU objects ${s.gpu.buffers.live} buffers + ${s.gpu.textures.live} textures${s.gpu.idleCached.buffers + s.gpu.idleCached.textures ? ` (of them ${s.gpu.idleCached.buffers} + ${s.gpu.idleCached.textures} in post-processes' caches for another size)` : ""}, sessions open ${s.sessions.open}, inferences ${s.inferences}, ${queueSummary(s.queue)}${s.bindGroupCache ? `, bind groups cached ${s.bindGroupCache.bindGroups} (keyed by ${s.bindGroupCache.releasedTextures} released textures)` : ""}`,
-      );
+      result.samples.push(sampleOf(f, heapMb, bySource, s));
+      log(`frame ${f}/${plan.frames}: ${sampleLine(heapMb, bySource, s)}`);
     }
     for (const e of events.get(f) ?? []) {
       if (e === "resize") {

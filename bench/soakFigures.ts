@@ -2,7 +2,7 @@
  * The soak's verdicts from a run's samples and faults (bench/soakDriver.ts runs it): the heap's
  * slope against its noise, GPU objects per device / context life, sessions, black frames, faults.
  */
-import type { LossSample, SoakResult, SoakSample } from "./soakDriver.ts";
+import type { LossSample, SoakResult, SoakSample } from "./soakResult.ts";
 import type { HeapBySource } from "./heapSnapshot.ts";
 
 /** Least-squares slope of y over x, and the standard deviation of the residuals. */

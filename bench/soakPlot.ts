@@ -1,5 +1,5 @@
 /** The soak's picture (bench/soak.ts writes it): JS heap and live GPU objects against frames. */
-import type { SoakResult } from "./soakDriver.ts";
+import type { SoakResult } from "./soakResult.ts";
 import type { SoakFigures } from "./soakFigures.ts";
 
 /** A line of the picture: a run, its name (the engine by default), and where its frames and losses

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SoakResult } from "./soakDriver.ts";
+import type { SoakResult } from "./soakResult.ts";
 import type { SoakFigures } from "./soakFigures.ts";
 import type { PlotLine } from "./soakPlot.ts";
 

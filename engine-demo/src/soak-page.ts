@@ -1,6 +1,6 @@
 /**
  * soak.html: the plugin over a long run, for `npm run bench:soak` (bench/soak.ts) and its short
- * version in `npm test` (test/browser/soak.test.ts); the schedule lives in bench/soakDriver.ts.
+ * version in `npm test` (test/browser/soak.test.ts); the schedule lives in bench/soakPlan.ts.
  * Frames are driven from here, one scene.render() per frame between beginFrame/endFrame (no
  * requestAnimationFrame: headless pages throttle it), yielding to the event loop after each so
  * that inference (asynchronous, never awaited by the frame) progresses as in a game.

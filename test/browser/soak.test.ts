@@ -1,5 +1,5 @@
 /**
- * The soak's short version (bench/soakDriver.ts; the 10,000-frame run is `npm run bench:soak`):
+ * The soak's short version (bench/soakPlan.ts's SHORT_PLAN, run by bench/soakDriver.ts; the 10,000-frame run is `npm run bench:soak`):
  * a few hundred frames with resizes, toggles, a model swap, losses in a row and a dispose during a
  * running inference followed by a new effect. It asserts counts, never times: live GPU objects never above their
  * count at the first settled sample of their device / context life, one onnxruntime session open, no black frame, every loss reported once
@@ -12,14 +12,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import {
-  SHORT_PLAN,
-  controlPlan,
-  openSoakPage,
-  runSoak,
-  waitForInferenceToEnd,
-  type SoakPlan,
-} from "../../bench/soakDriver.ts";
+import { openSoakPage, runSoak, waitForInferenceToEnd } from "../../bench/soakDriver.ts";
+import { SHORT_PLAN, controlPlan, type SoakPlan } from "../../bench/soakPlan.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import { useBrowserSession } from "../helpers/session.ts";
 
@@ -99,7 +93,8 @@ describe("soak page: GPU objects a post-process keeps cached for another size", 
         await frames(110);
         const later = await gpu();
         assert.deepEqual(later.idleCached, { buffers: 0, textures: 0 }, JSON.stringify(later));
-        assert.equal(later.textures.live, start.textures.live);
+        assert.equal(later.textures.live, start.textures.live, JSON.stringify({ start, later }));
+        assert.equal(later.buffers.live, start.buffers.live, JSON.stringify({ start, later }));
       } finally {
         await context.close();
       }

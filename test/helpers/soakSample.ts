@@ -1,8 +1,8 @@
 /**
- * A soak sample for the figures' unit tests (bench/soakDriver.ts's SoakSample): settled, the same
+ * A soak sample for the figures' unit tests (bench/soakResult.ts's SoakSample): settled, the same
  * GPU objects and one session; what a test varies is given.
  */
-import type { SoakSample } from "../../bench/soakDriver.ts";
+import type { SoakSample } from "../../bench/soakResult.ts";
 
 export function soakSample(frame: number, heapMb: number, more: Partial<SoakSample> = {}): SoakSample {
   return {

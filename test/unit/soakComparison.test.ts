@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { comparePasses } from "../../bench/soakComparison.ts";
-import { FULL_PLAN, controlPlan, emptySoakResult, type SoakPlan } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, controlPlan, type SoakPlan } from "../../bench/soakPlan.ts";
+import { emptySoakResult } from "../../bench/soakResult.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import type { SoakRun } from "../../bench/soakRuns.ts";
 import { soakSample } from "../helpers/soakSample.ts";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { codeHeld, heapBySource, sourceOf } from "../../bench/heapSnapshot.ts";
-import { FULL_PLAN, emptySoakResult, type SoakResult } from "../../bench/soakDriver.ts";
+import { FULL_PLAN } from "../../bench/soakPlan.ts";
+import { emptySoakResult, type SoakResult } from "../../bench/soakResult.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import { soakSample } from "../helpers/soakSample.ts";
 

@@ -1,12 +1,12 @@
 /**
- * The soak's plans (bench/soakDriver.ts): the full plan scaled to another length (`--frames`,
+ * The soak's plans (bench/soakPlan.ts): the full plan scaled to another length (`--frames`,
  * `--warmup`) keeps what the figures rely on: every sample sees the base size, enabled (resizes and
  * toggles even between samples), the faults at the same fractions of the run, a fault that is not in
  * the plan stays out of it.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FULL_PLAN, SHORT_PLAN, controlPlan, scalePlan, schedule } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, SHORT_PLAN, controlPlan, scalePlan, schedule } from "../../bench/soakPlan.ts";
 
 /** Events of each kind between two samples, for every sample interval of the plan. */
 function perInterval(plan: typeof FULL_PLAN, kind: string): number[] {

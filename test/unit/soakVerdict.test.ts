@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FULL_PLAN, controlPlan, emptySoakResult, type FaultRecord, type SoakPlan } from "../../bench/soakDriver.ts";
+import { FULL_PLAN, controlPlan, type SoakPlan } from "../../bench/soakPlan.ts";
+import { emptySoakResult, type FaultRecord } from "../../bench/soakResult.ts";
 import { figures } from "../../bench/soakFigures.ts";
 import type { SoakRun } from "../../bench/soakRuns.ts";
 import { verdictMarkdown, verdictRows } from "../../bench/soakVerdict.ts";

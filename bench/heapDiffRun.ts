@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
+import { ENGINE_KINDS, type EngineKind } from "../engine-demo/src/contracts.ts";
 import { classChanges, growth, nodeIds } from "./heapDiff.ts";
 import { takeSnapshot } from "./heapSnapshot.ts";
 import { openSoakPage, settleAndCollectGarbage } from "./soakDriver.ts";
@@ -35,7 +36,8 @@ for (const [name, v] of [
   ["--frames", frames],
 ] as const)
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number >= 1, got ${opt(name, "")}`);
-if (!["webgl2", "webgpu"].includes(engine)) throw new Error(`--engine must be webgl2 or webgpu, got ${engine}`);
+if (!ENGINE_KINDS.includes(engine as EngineKind))
+  throw new Error(`--engine must be ${ENGINE_KINDS.join(" or ")}, got ${engine}`);
 const log = (m: string) => process.stderr.write(`heap-diff: ${m}\n`);
 
 const server = await serveDemo();

@@ -1,9 +1,9 @@
 /**
  * `npm run bench:soak`: the plugin over 10,000 frames with faults, on WebGL2 + WASM and on WebGPU
  * (SwiftShader here: counts and memory are what it measures, never times). The schedule is
- * bench/soakPlan.ts's, the driver bench/soakDriver.ts. Writes bench/results/soak.json, soak.svg (JS heap, live
- * GPU objects and, from heap snapshots, the page's own objects against frames, per engine:
- * bench/soakPlot.ts) and soak.md (the figures asked of the run, met or not: bench/soakVerdict.ts).
+ * bench/soakPlan.ts's, the driver bench/soakDriver.ts. Writes bench/results/soak.json, soak.svg
+ * (JS heap, live GPU objects and, from heap snapshots, the page's own objects against frames, per
+ * engine: bench/soakPlot.ts) and soak.md (the figures asked of the run, met or not: bench/soakVerdict.ts).
  * Options: --engines webgl2,webgpu  --size 64  --short (the npm test plan)  --out NAME
  *          --frames N (the full plan scaled to N frames: resizes and toggles in proportion, the
  *          faults at the same places; SwiftShader's WebGPU renders ~150 frames a minute here)
@@ -29,6 +29,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, serveDemo } from "../engine-demo/node/browser.ts";
+import { ENGINE_KINDS, type EngineKind } from "../engine-demo/src/contracts.ts";
 import { openSoakPage, runSoak } from "./soakDriver.ts";
 import { FULL_PLAN, SHORT_PLAN, controlPlan, scalePlan } from "./soakPlan.ts";
 import type { SoakResult } from "./soakResult.ts";
@@ -40,16 +41,18 @@ import { verdictMarkdown } from "./soakVerdict.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const opt = (n: string, d: string) => (args.indexOf(n) >= 0 ? args[args.indexOf(n) + 1] : d);
-const ENGINES = ["webgl2", "webgpu"];
-const engines = opt("--engines", ENGINES.join(",")).split(",");
+const engines = opt("--engines", ENGINE_KINDS.join(",")).split(",");
 /** Runs in one order whichever engines a run replaced (WebGL2 first), for the table and picture. */
 const inEngineOrder = (runs: SoakRun[]) =>
-  [...runs].sort((a, b) => ENGINES.indexOf(a.result.engine) - ENGINES.indexOf(b.result.engine));
+  [...runs].sort(
+    (a, b) => ENGINE_KINDS.indexOf(a.result.engine as EngineKind) - ENGINE_KINDS.indexOf(b.result.engine as EngineKind),
+  );
 const size = Number(opt("--size", "64"));
 const basePlan = args.includes("--short") ? SHORT_PLAN : FULL_PLAN;
 const effect = opt("--effect", "on");
 for (const e of engines)
-  if (!ENGINES.includes(e)) throw new Error(`--engines: ${e} is not one of ${ENGINES.join(", ")}`);
+  if (!ENGINE_KINDS.includes(e as EngineKind))
+    throw new Error(`--engines: ${e} is not one of ${ENGINE_KINDS.join(", ")}`);
 if (!["on", "off"].includes(effect)) throw new Error(`--effect must be on or off, got ${effect}`);
 const scaled = scalePlan(
   basePlan,

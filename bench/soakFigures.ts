@@ -213,6 +213,7 @@ export function figures(r: SoakResult): SoakFigures {
   const losses = r.faults.filter((f) => f.kind.endsWith("loss"));
   const others = r.faults.filter((f) => !f.kind.endsWith("loss"));
   const withEffect = r.plan.effect !== false;
+  const lives = byGeneration(s);
   return {
     heapSlopeKbPer1000Frames: heap.k,
     heapResidualStdKb: heap.residualStd,
@@ -224,8 +225,8 @@ export function figures(r: SoakResult): SoakFigures {
     pageHeapGrowthWithinNoise: page ? page.within : null,
     pageHeapBetweenFaults: snaps ? betweenFaults(s, (x) => x.heapBySource!.pageKb, r) : null,
     heapChangeBySourceKb: snaps ? sourceChange(s[0].heapBySource!, s.at(-1)!.heapBySource!) : null,
-    gpuObjectsConstant: Object.values(byGeneration(s)).every((v) => v.length === 1),
-    gpuObjectsByGeneration: byGeneration(s),
+    gpuObjectsConstant: Object.values(lives).every((v) => v.length === 1),
+    gpuObjectsByGeneration: lives,
     gpuObjectsNeverGrow: s.every((x) => {
       const [now, first] = [held(x), held(s.find((y) => y.generation === x.generation)!)];
       return now.buffers <= first.buffers && now.textures <= first.textures;

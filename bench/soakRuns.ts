@@ -1,6 +1,6 @@
 /**
- * The soak's stored results, bench/results/NAME.json (+ NAME.svg, and NAME.md: bench/soakVerdict.ts): one entry per engine, its run's
- * samples and figures and, with `--warmup`, its warm-up's. Read and written by `npm run bench:soak`
+ * The soak's stored results, bench/results/NAME.json (+ NAME.svg, and NAME.md: bench/soakVerdict.ts):
+ * one entry per engine, its run's samples and figures and, with `--warmup`, its warm-up's. Read and written by `npm run bench:soak`
  * (bench/soak.ts) and compared by `npm run bench:soak-compare` (bench/soakCompare.ts).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";

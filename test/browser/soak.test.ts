@@ -1,5 +1,6 @@
 /**
- * The soak's short version (bench/soakPlan.ts's SHORT_PLAN, run by bench/soakDriver.ts; the 10,000-frame run is `npm run bench:soak`):
+ * The soak's short version (bench/soakPlan.ts's SHORT_PLAN, run by bench/soakDriver.ts; the
+ * 10,000-frame run is `npm run bench:soak`):
  * a few hundred frames with resizes, toggles, a model swap, losses in a row and a dispose during a
  * running inference followed by a new effect. It asserts counts, never times: live GPU objects never above their
  * count at the first settled sample of their device / context life, one onnxruntime session open, no black frame, every loss reported once
